@@ -1,0 +1,144 @@
+// The unit that stages hand each other: one await per chunk, never one per element.
+// A chunk is either an array of elements or a columnar block of numeric records
+// (one typed array per field). Sources that decode numbers (csv's fast engine, arrow)
+// emit columnar chunks so that shuffle and batch never build a JS object per row.
+
+/** The numeric column types sluice produces. */
+export type NumericArray = Int32Array | Float32Array | Float64Array;
+export type NumericDType = 'int32' | 'float32' | 'float64';
+export type DType = NumericDType | 'string';
+
+/** Field name → dtype; travels with a dataset where the source knows it. */
+export type Schema = Readonly<Record<string, DType>>;
+
+/** A record whose fields are all numbers: what `batch` turns into columns. */
+export type NumericRecord = Readonly<Record<string, number>>;
+
+/**
+ * A batch of numeric records, one typed array per field, `size` rows long.
+ * This is what `ds.batch(n)` yields over numeric records.
+ */
+export interface ColumnBatch<R extends object = NumericRecord> {
+  readonly size: number;
+  readonly columns: { readonly [K in keyof R]: NumericArray };
+}
+
+/** Rows of `T` stored column by column. Internal to the chunk protocol. */
+export class ColumnChunk<T = NumericRecord> {
+  /** Phantom marker so ColumnChunk<A> and ColumnChunk<B> stay distinct types. */
+  declare readonly _row?: T;
+  constructor(
+    readonly size: number,
+    readonly columns: Readonly<Record<string, NumericArray>>,
+  ) {}
+}
+
+export type Chunk<T> = readonly T[] | ColumnChunk<T>;
+
+/** A one-epoch stream of chunks. `return()` must release files, workers and timers. */
+export type ChunkIterator<T> = AsyncIterator<Chunk<T>, undefined>;
+
+/**
+ * What a Dataset wraps: how to open one epoch, plus what is known about it.
+ * Stages are functions from one ChunkSource to another.
+ */
+export interface ChunkSource<T> {
+  /** Starts a fresh epoch. */
+  open(): ChunkIterator<T>;
+  /** Elements per epoch, when known without reading (carried so progress bars get an ETA). */
+  readonly size: number | undefined;
+  /** Field dtypes of record elements, when known. */
+  readonly schema?: Schema | undefined;
+}
+
+/** Preferred number of elements per chunk for sources that can choose. */
+export const CHUNK_SIZE = 4096;
+
+export function chunkLength<T>(chunk: Chunk<T>): number {
+  return chunk instanceof ColumnChunk ? chunk.size : chunk.length;
+}
+
+export function isColumnChunk<T>(chunk: Chunk<T>): chunk is ColumnChunk<T> {
+  return chunk instanceof ColumnChunk;
+}
+
+/** Elements [start, end) of a chunk; columnar chunks are sliced without copying. */
+export function sliceChunk<T>(chunk: Chunk<T>, start: number, end: number): Chunk<T> {
+  if (chunk instanceof ColumnChunk) {
+    const columns: Record<string, NumericArray> = {};
+    for (const name in chunk.columns) columns[name] = chunk.columns[name]!.subarray(start, end);
+    return new ColumnChunk<T>(Math.max(0, Math.min(end, chunk.size) - start), columns);
+  }
+  return chunk.slice(start, end);
+}
+
+/** Row `i` of a columnar chunk as a plain object. */
+export function rowAt<T>(chunk: ColumnChunk<T>, i: number): T {
+  const row: Record<string, number> = {};
+  for (const name in chunk.columns) row[name] = chunk.columns[name]![i]!;
+  return row as T;
+}
+
+/** The chunk's elements as an array (materialises rows of a columnar chunk). */
+export function chunkToArray<T>(chunk: Chunk<T>): readonly T[] {
+  if (!(chunk instanceof ColumnChunk)) return chunk;
+  const names = Object.keys(chunk.columns);
+  const cols = names.map((n) => chunk.columns[n]!);
+  const out = new Array<T>(chunk.size);
+  for (let i = 0; i < chunk.size; i++) {
+    const row: Record<string, number> = {};
+    for (let c = 0; c < names.length; c++) row[names[c]!] = cols[c]![i]!;
+    out[i] = row as T;
+  }
+  return out;
+}
+
+/** A typed array of the schema's dtype (float64 when unknown). */
+export function allocColumn(dtype: DType | undefined, length: number): NumericArray {
+  switch (dtype) {
+    case 'int32':
+      return new Int32Array(length);
+    case 'float32':
+      return new Float32Array(length);
+    default:
+      return new Float64Array(length);
+  }
+}
+
+export function dtypeOf(column: NumericArray): NumericDType {
+  if (column instanceof Int32Array) return 'int32';
+  if (column instanceof Float32Array) return 'float32';
+  return 'float64';
+}
+
+/** Gathers rows `indices` of a columnar chunk into a new columnar chunk. */
+export function gatherChunk<T>(chunk: ColumnChunk<T>, indices: ArrayLike<number>, count = indices.length): ColumnChunk<T> {
+  const columns: Record<string, NumericArray> = {};
+  for (const name in chunk.columns) {
+    const src = chunk.columns[name]!;
+    const dst = allocColumn(dtypeOf(src), count);
+    for (let i = 0; i < count; i++) dst[i] = src[indices[i]!]!;
+    columns[name] = dst;
+  }
+  return new ColumnChunk<T>(count, columns);
+}
+
+/** A ChunkIterator over a fixed list of chunks (tests, in-memory sources). */
+export function iterateChunks<T>(chunks: Iterable<Chunk<T>>): ChunkIterator<T> {
+  const it = chunks[Symbol.iterator]();
+  return {
+    next: async () => {
+      const r = it.next();
+      return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
+    },
+    return: async () => {
+      it.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** One epoch of a source, as something `for await` can walk (return() reaches the source). */
+export function epochOf<T>(source: ChunkSource<T>): AsyncIterable<Chunk<T>> {
+  return { [Symbol.asyncIterator]: () => source.open() };
+}

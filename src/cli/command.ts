@@ -1,0 +1,44 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { OptionError } from '../errors.js';
+
+/** A sub-command of `sluice`. */
+export interface Command {
+  /** One line for `sluice --help`. */
+  readonly summary: string;
+  /** Runs with the arguments after the command name; resolves to the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses `argv` with node's parseArgs; `--help` prints `help` and returns undefined.
+ * Unknown options are an OptionError naming them.
+ */
+export function parseCommandArgs<O extends Options>(
+  argv: string[],
+  options: O,
+  help: string,
+): { values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } | undefined {
+  const parsed = (() => {
+    try {
+      const all: Options = { ...options, help: { type: 'boolean', short: 'h' } };
+      return parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new OptionError(`${e instanceof Error ? e.message : String(e)}\n\n${help}`);
+    }
+  })();
+  if (parsed.values['help'] === true) {
+    process.stdout.write(help.endsWith('\n') ? help : help + '\n');
+    return undefined;
+  }
+  return parsed as { values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] };
+}
+
+/** A numeric option: names the option and the value when it is not a number in range. */
+export function numberOption(name: string, value: string | undefined, fallback: number, min = -Infinity): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new OptionError(`--${name} must be a number >= ${min}, got '${value}'`);
+  return n;
+}

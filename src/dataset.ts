@@ -1,0 +1,203 @@
+import { type Chunk, type ChunkIterator, type ChunkSource, chunkToArray, ColumnChunk, epochOf, rowAt, type Schema } from './chunk.js';
+import { batch, type BatchOptions, type Batched } from './stages/batch.js';
+import { concat } from './stages/concat.js';
+import { filter } from './stages/filter.js';
+import { flatMap } from './stages/flat-map.js';
+import { map } from './stages/map.js';
+import { prefetch } from './stages/prefetch.js';
+import { repeat } from './stages/repeat.js';
+import { shard } from './stages/shard.js';
+import { shuffle, type ShuffleOptions } from './stages/shuffle.js';
+import { skip } from './stages/skip.js';
+import { take } from './stages/take.js';
+import { zip } from './stages/zip.js';
+
+/**
+ * A recipe for a stream of elements. Every `for await` (every `[Symbol.asyncIterator]()`)
+ * runs a fresh epoch: files reopen, shuffles reseed from their seed and the epoch number.
+ * Methods return new Datasets; nothing runs until you iterate.
+ * @example
+ * import { Dataset, range } from 'sluice';
+ * const ds = Dataset.from(range(10)).map((x) => x * 2).shuffle(4, { seed: 1 }).batch(3);
+ * for await (const b of ds) console.log(b); // [6, 0, 4], …
+ */
+export class Dataset<T> implements AsyncIterable<T> {
+  constructor(readonly source: ChunkSource<T>) {}
+
+  /** Wraps a ChunkSource (what `range`, `csv`, `lines`… return), an iterable or another Dataset. */
+  static from<T>(source: ChunkSource<T> | Dataset<T>): Dataset<T> {
+    return source instanceof Dataset ? source : new Dataset(source);
+  }
+
+  /** Elements per epoch when known without reading (undefined otherwise). */
+  get size(): number | undefined {
+    return this.source.size;
+  }
+
+  /** Field dtypes of record elements, when the source knows them. */
+  get schema(): Schema | undefined {
+    return this.source.schema;
+  }
+
+  /** One epoch as chunks (arrays or columnar blocks): the fast way to consume. */
+  chunks(): AsyncIterable<Chunk<T>> {
+    return epochOf(this.source);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return new ElementIterator(this.source.open());
+  }
+
+  /** Applies `fn` to every element. `index` counts from 0 each epoch. */
+  map<U>(fn: (value: T, index: number) => U): Dataset<U> {
+    return new Dataset(map(this.source, fn));
+  }
+
+  /** Keeps the elements for which `predicate` returns true. */
+  filter(predicate: (value: T, index: number) => boolean): Dataset<T> {
+    return new Dataset(filter(this.source, predicate));
+  }
+
+  /** Replaces each element by the elements of the iterable that `fn` returns. */
+  flatMap<U>(fn: (value: T, index: number) => Iterable<U>): Dataset<U> {
+    return new Dataset(flatMap(this.source, fn));
+  }
+
+  /** A seeded shuffle buffer of `bufferSize` elements; a new order each epoch by default. */
+  shuffle(bufferSize: number, options?: ShuffleOptions): Dataset<T> {
+    return new Dataset(shuffle(this.source, bufferSize, options));
+  }
+
+  /** Batches of `size`: columnar `{ size, columns }` for numeric records, arrays otherwise. */
+  batch(size: number, options?: BatchOptions): Dataset<Batched<T>> {
+    return new Dataset(batch(this.source, size, options));
+  }
+
+  /** Runs the upstream up to `depth` chunks ahead of the consumer. */
+  prefetch(depth = 2): Dataset<T> {
+    return new Dataset(prefetch(this.source, depth));
+  }
+
+  /** The first `count` elements of each epoch. */
+  take(count: number): Dataset<T> {
+    return new Dataset(take(this.source, count));
+  }
+
+  /** Each epoch without its first `count` elements. */
+  skip(count: number): Dataset<T> {
+    return new Dataset(skip(this.source, count));
+  }
+
+  /** The upstream `count` times over as one epoch (forever when omitted). */
+  repeat(count?: number): Dataset<T> {
+    return new Dataset(repeat(this.source, count));
+  }
+
+  /** Shard `index` of `count`: element i belongs to shard i % count. */
+  shard(count: number, index: number): Dataset<T> {
+    return new Dataset(shard(this.source, count, index));
+  }
+
+  /** This epoch, then `other`'s. */
+  concat(other: Dataset<T> | ChunkSource<T>): Dataset<T> {
+    return new Dataset(concat(this.source, sourceOf(other)));
+  }
+
+  /** Pairs of elements, ending with the shorter side. */
+  zip<U>(other: Dataset<U> | ChunkSource<U>): Dataset<[T, U]> {
+    return new Dataset(zip(this.source, sourceOf(other)));
+  }
+
+  /** Every element of one epoch in an array. */
+  async toArray(): Promise<T[]> {
+    const out: T[] = [];
+    for await (const chunk of this.chunks()) {
+      const items = chunkToArray(chunk);
+      for (let i = 0; i < items.length; i++) out.push(items[i]!);
+    }
+    return out;
+  }
+
+  /** Calls `fn` on every element of one epoch (awaiting it only when it returns a promise). */
+  async forEach(fn: (value: T, index: number) => void | Promise<void>): Promise<void> {
+    let index = 0;
+    for await (const chunk of this.chunks()) {
+      const items = chunkToArray(chunk);
+      for (let i = 0; i < items.length; i++) {
+        const r = fn(items[i]!, index++);
+        if (r !== undefined && typeof (r as Promise<void>).then === 'function') await r;
+      }
+    }
+  }
+
+  /** Number of elements in one epoch (reads it through, chunk by chunk). */
+  async count(): Promise<number> {
+    let n = 0;
+    for await (const chunk of this.chunks()) n += chunk instanceof ColumnChunk ? chunk.size : chunk.length;
+    return n;
+  }
+}
+
+function sourceOf<T>(x: Dataset<T> | ChunkSource<T>): ChunkSource<T> {
+  return x instanceof Dataset ? x.source : x;
+}
+
+/** One element at a time over a chunk iterator: a resolved promise per element, one await per chunk. */
+class ElementIterator<T> implements AsyncIterator<T> {
+  private items: readonly T[] | undefined;
+  private column: ColumnChunk<T> | undefined;
+  private length = 0;
+  private pos = 0;
+  private finished = false;
+
+  constructor(private readonly chunks: ChunkIterator<T>) {}
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.pos < this.length) return Promise.resolve({ done: false, value: this.current() });
+    return this.pull();
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    if (!this.finished) {
+      this.finished = true;
+      await this.chunks.return?.();
+    }
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this;
+  }
+
+  private current(): T {
+    const i = this.pos++;
+    if (this.items !== undefined) return this.items[i]!;
+    return rowAt(this.column!, i);
+  }
+
+  private async pull(): Promise<IteratorResult<T>> {
+    while (!this.finished) {
+      const r = await this.chunks.next();
+      if (r.done) {
+        this.finished = true;
+        break;
+      }
+      this.setChunk(r.value);
+      if (this.length > 0) return { done: false, value: this.current() };
+    }
+    return { done: true, value: undefined };
+  }
+
+  private setChunk(chunk: Chunk<T>): void {
+    this.pos = 0;
+    if (chunk instanceof ColumnChunk) {
+      this.column = chunk;
+      this.items = undefined;
+      this.length = chunk.size;
+    } else {
+      this.items = chunk;
+      this.column = undefined;
+      this.length = chunk.length;
+    }
+  }
+}

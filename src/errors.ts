@@ -1,0 +1,80 @@
+// Typed errors: every message names where it happened (stage, element, file, line).
+
+/** Base class of every error sluice throws on purpose. */
+export class SluiceError extends Error {
+  override name = 'SluiceError';
+}
+
+/** A pipeline was built with an invalid option; thrown when the pipeline is built, not mid-epoch. */
+export class OptionError extends SluiceError {
+  override name = 'OptionError';
+}
+
+/** A user callback or a source failed while an epoch ran. `index` is the element's position in the epoch. */
+export class StageError extends SluiceError {
+  override name = 'StageError';
+  constructor(
+    readonly stage: string,
+    readonly index: number | undefined,
+    cause: unknown,
+  ) {
+    const what = index === undefined ? '' : ` at element ${index}`;
+    super(`${stage}: ${errorMessage(cause)}${what}`, { cause });
+  }
+}
+
+/** Details of one bad input row. */
+export interface BadRowInfo {
+  /** File path or URL. */
+  readonly file: string;
+  /** 1-based line number where the row starts. */
+  readonly line: number;
+  /** Column name, when the problem is one field. */
+  readonly column?: string | undefined;
+  /** The raw row text, cut to 200 characters. */
+  readonly raw: string;
+  /** What is wrong with it. */
+  readonly reason: string;
+}
+
+/** Bad input data: names file, line, column and the raw text. */
+export class DataError extends SluiceError implements BadRowInfo {
+  override name = 'DataError';
+  readonly file: string;
+  readonly line: number;
+  readonly column: string | undefined;
+  readonly raw: string;
+  readonly reason: string;
+  constructor(info: BadRowInfo) {
+    const col = info.column === undefined ? '' : `, column '${info.column}'`;
+    super(`${info.file}:${info.line}${col}: ${info.reason} (row: ${JSON.stringify(info.raw)})`);
+    this.file = info.file;
+    this.line = info.line;
+    this.column = info.column;
+    this.raw = info.raw.length > 200 ? info.raw.slice(0, 200) : info.raw;
+    this.reason = info.reason;
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+// Option checks shared by stages: they name the option, the value and what was expected.
+export function checkInt(where: string, name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new OptionError(`${where}: ${name} must be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function checkFunction(where: string, name: string, value: unknown): void {
+  if (typeof value !== 'function') throw new OptionError(`${where}: ${name} must be a function, got ${describe(value)}`);
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

@@ -1,0 +1,166 @@
+import {
+  allocColumn,
+  type Chunk,
+  CHUNK_SIZE,
+  type ChunkSource,
+  chunkToArray,
+  ColumnChunk,
+  dtypeOf,
+  epochOf,
+  type NumericArray,
+  sliceChunk,
+} from '../chunk.js';
+import { checkInt, OptionError, describe } from '../errors.js';
+import { mixSeed, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
+
+export interface ShuffleOptions {
+  /** Seed of the shuffle order. Default 0: runs are reproducible unless you ask otherwise. */
+  seed?: number;
+  /** Draw a new order each epoch (seeded by seed and epoch number). Default true. */
+  reshuffleEachEpoch?: boolean;
+}
+
+/**
+ * A shuffle buffer (as tf.data's): holds `bufferSize` elements and emits a uniformly
+ * chosen one as each new element arrives. It never holds more than `bufferSize` elements
+ * besides the chunk in flight. Columnar input is shuffled column by column, with no
+ * per-row objects. Written here, not taken from a library, because it is the hot path.
+ */
+export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: ShuffleOptions = {}): ChunkSource<T> {
+  checkInt('shuffle', 'bufferSize', bufferSize, 1);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new OptionError(`shuffle: seed must be an integer, got ${describe(seed)}`);
+  const reshuffle = options.reshuffleEachEpoch ?? true;
+  let epoch = 0;
+  return {
+    size: source.size,
+    schema: source.schema,
+    open: () => {
+      const rand = randomInt(mixSeed(seed, reshuffle ? epoch : 0));
+      epoch++;
+      return run(rand);
+    },
+  };
+
+  async function* run(rand: RandomInt): AsyncGenerator<Chunk<T>, undefined> {
+    const buffer = new ShuffleBuffer<T>(bufferSize, rand);
+    for await (const chunk of epochOf(source)) {
+      const out = buffer.push(chunk);
+      if (out !== undefined) yield out;
+    }
+    yield* buffer.drain();
+    return undefined;
+  }
+}
+
+class ShuffleBuffer<T> {
+  private rows: T[] | undefined;
+  private columns: Record<string, NumericArray> | undefined;
+  private filled = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly rand: RandomInt,
+  ) {}
+
+  /** Takes a chunk in; returns the elements it displaced (as many as overflowed). */
+  push(chunk: Chunk<T>): Chunk<T> | undefined {
+    if (this.rows === undefined && this.columns === undefined) {
+      if (chunk instanceof ColumnChunk) this.columns = this.allocLike(chunk);
+      else this.rows = [];
+    }
+    if (this.columns !== undefined && chunk instanceof ColumnChunk && sameColumns(this.columns, chunk)) {
+      return this.pushColumns(chunk);
+    }
+    if (this.columns !== undefined) this.toRows();
+    return this.pushRows(chunkToArray(chunk));
+  }
+
+  *drain(): Generator<Chunk<T>, void> {
+    const n = this.filled;
+    if (n === 0) return;
+    if (this.columns !== undefined) {
+      // A Fisher–Yates permutation applied to every column keeps rows together.
+      const order = new Int32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      shuffleInPlace(order, this.rand);
+      const out: Record<string, NumericArray> = {};
+      for (const name in this.columns) {
+        const src = this.columns[name]!;
+        const dst = allocColumn(dtypeOf(src), n);
+        for (let i = 0; i < n; i++) dst[i] = src[order[i]!]!;
+        out[name] = dst;
+      }
+      const all = new ColumnChunk<T>(n, out);
+      for (let s = 0; s < n; s += CHUNK_SIZE) yield sliceChunk(all, s, s + CHUNK_SIZE);
+    } else {
+      const rows = this.rows!;
+      shuffleInPlace(rows, this.rand);
+      for (let s = 0; s < n; s += CHUNK_SIZE) yield rows.slice(s, s + CHUNK_SIZE);
+    }
+    this.filled = 0;
+  }
+
+  private pushRows(items: readonly T[]): T[] | undefined {
+    const rows = this.rows!;
+    const cap = this.capacity;
+    let i = 0;
+    while (i < items.length && this.filled < cap) rows[this.filled++] = items[i++]!;
+    if (i === items.length) return undefined;
+    const out = new Array<T>(items.length - i);
+    for (let o = 0; i < items.length; i++, o++) {
+      const j = this.rand(cap);
+      out[o] = rows[j]!;
+      rows[j] = items[i]!;
+    }
+    return out;
+  }
+
+  private pushColumns(chunk: ColumnChunk<T>): ColumnChunk<T> | undefined {
+    const cap = this.capacity;
+    const cols = this.columns!;
+    const take = Math.min(cap - this.filled, chunk.size);
+    if (take > 0) {
+      for (const name in cols) cols[name]!.set(chunk.columns[name]!.subarray(0, take), this.filled);
+      this.filled += take;
+    }
+    const n = chunk.size - take;
+    if (n === 0) return undefined;
+    // Draw every slot first, then run the same swap sequence over each column.
+    const slots = new Int32Array(n);
+    for (let k = 0; k < n; k++) slots[k] = this.rand(cap);
+    const out: Record<string, NumericArray> = {};
+    for (const name in cols) {
+      const buf = cols[name]!;
+      const src = chunk.columns[name]!;
+      const dst = allocColumn(dtypeOf(buf), n);
+      for (let k = 0; k < n; k++) {
+        const j = slots[k]!;
+        dst[k] = buf[j]!;
+        buf[j] = src[take + k]!;
+      }
+      out[name] = dst;
+    }
+    return new ColumnChunk<T>(n, out);
+  }
+
+  private allocLike(chunk: ColumnChunk<T>): Record<string, NumericArray> {
+    const cols: Record<string, NumericArray> = {};
+    for (const name in chunk.columns) cols[name] = allocColumn(dtypeOf(chunk.columns[name]!), this.capacity);
+    return cols;
+  }
+
+  private toRows(): void {
+    const cols = this.columns!;
+    this.columns = undefined;
+    const view = new ColumnChunk<T>(this.filled, cols);
+    this.rows = [...chunkToArray(view)];
+  }
+}
+
+function sameColumns(a: Record<string, NumericArray>, chunk: ColumnChunk<unknown>): boolean {
+  const names = Object.keys(chunk.columns);
+  if (names.length !== Object.keys(a).length) return false;
+  for (const n of names) if (a[n] === undefined || dtypeOf(a[n]) !== dtypeOf(chunk.columns[n]!)) return false;
+  return true;
+}

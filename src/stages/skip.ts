@@ -1,0 +1,26 @@
+import { type Chunk, type ChunkSource, chunkLength, epochOf, sliceChunk } from '../chunk.js';
+import { checkInt } from '../errors.js';
+
+/** Drops the first `count` elements of each epoch. */
+export function skip<T>(source: ChunkSource<T>, count: number): ChunkSource<T> {
+  checkInt('skip', 'count', count, 0);
+  return {
+    size: source.size === undefined ? undefined : Math.max(0, source.size - count),
+    schema: source.schema,
+    open: () => run(),
+  };
+
+  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
+    let left = count;
+    for await (const chunk of epochOf(source)) {
+      const n = chunkLength(chunk);
+      if (left >= n) {
+        left -= n;
+        continue;
+      }
+      yield left === 0 ? chunk : sliceChunk(chunk, left, n);
+      left = 0;
+    }
+    return undefined;
+  }
+}
