@@ -25,7 +25,7 @@ export function fromStream<T = unknown>(open: () => Readable): Dataset<T> {
       state.failure ??= { error };
     };
     const check = (): void => {
-      check();
+      if (state.failure) throw state.failure.error;
     };
     stream.on('error', onError);
     try {
