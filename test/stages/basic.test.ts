@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fromIterable, range } from '../../src/index.js';
+import { Dataset, fromIterable, range } from '../../src/index.js';
 import { tracked } from '../helpers/sources.js';
 
 test('take stops reading the upstream once it has its elements', async () => {
@@ -59,4 +59,34 @@ test('every iteration is a fresh epoch', async () => {
   const it1 = ds[Symbol.asyncIterator]();
   const it2 = ds[Symbol.asyncIterator]();
   assert.deepEqual([(await it1.next()).value, (await it1.next()).value, (await it2.next()).value], [1, 2, 1]);
+});
+
+test('withAbort: aborting rejects the pending read at once and closes the source', async () => {
+  const never = new Dataset<number>({
+    size: undefined,
+    open: async function* () {
+      yield [1];
+      await new Promise(() => {}); // a source that never answers again
+      return undefined;
+    },
+  });
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const run = (async () => {
+    for await (const x of never.withAbort(controller.signal)) seen.push(x);
+  })();
+  await new Promise((r) => setTimeout(r, 20));
+  controller.abort(new Error('user pressed ctrl-c'));
+  await assert.rejects(run, /ctrl-c/);
+  assert.deepEqual(seen, [1]);
+  const { ds, tracker } = tracked(1000, { chunkSize: 10 });
+  const c2 = new AbortController();
+  let n = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const _ of ds.withAbort(c2.signal)) if (++n === 15) c2.abort();
+    })(),
+    /abort/i,
+  );
+  assert.equal(tracker.closed, 1);
 });
