@@ -43,8 +43,11 @@ export type ChunkIterator<T> = AsyncIterator<Chunk<T>, undefined>;
  * Stages are functions from one ChunkSource to another.
  */
 export interface ChunkSource<T> {
-  /** Starts a fresh epoch. */
-  open(): ChunkIterator<T>;
+  /**
+   * Starts a fresh epoch. `epoch` numbers it (seeding shuffles); when omitted, stages
+   * count epochs themselves. Stages pass it on to their upstream.
+   */
+  open(epoch?: number): ChunkIterator<T>;
   /** Elements per epoch, when known without reading (carried so progress bars get an ETA). */
   readonly size: number | undefined;
   /** Field dtypes of record elements, when known. */
@@ -139,6 +142,6 @@ export function iterateChunks<T>(chunks: Iterable<Chunk<T>>): ChunkIterator<T> {
 }
 
 /** One epoch of a source, as something `for await` can walk (return() reaches the source). */
-export function epochOf<T>(source: ChunkSource<T>): AsyncIterable<Chunk<T>> {
-  return { [Symbol.asyncIterator]: () => source.open() };
+export function epochOf<T>(source: ChunkSource<T>, epoch?: number): AsyncIterable<Chunk<T>> {
+  return { [Symbol.asyncIterator]: () => source.open(epoch) };
 }

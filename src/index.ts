@@ -1,5 +1,5 @@
 // The public surface: re-exports only.
-export { Dataset } from './dataset.js';
+export { Dataset, type EpochOptions } from './dataset.js';
 export {
   type Chunk,
   type ChunkIterator,

@@ -46,7 +46,11 @@ export function fromSequence<B>(sequence: Sequence<B>, options: FromSequenceOpti
     get size() {
       return sequence.length;
     },
-    open: () => run(epoch++),
+    open: (e) => {
+      const current = e ?? epoch;
+      epoch = current + 1;
+      return run(current);
+    },
   });
 
   async function* run(e: number): AsyncGenerator<Chunk<B>, undefined> {

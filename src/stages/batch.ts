@@ -40,13 +40,13 @@ export function batch<T>(source: ChunkSource<T>, size: number, options: BatchOpt
   const n = source.size;
   return {
     size: n === undefined ? undefined : dropRemainder ? Math.floor(n / size) : Math.ceil(n / size),
-    open: () => run() as AsyncGenerator<Chunk<Batched<T>>, undefined>,
+    open: (epoch) => run(epoch) as AsyncGenerator<Chunk<Batched<T>>, undefined>,
   };
 
-  async function* run(): AsyncGenerator<Chunk<unknown>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<unknown>, undefined> {
     let builder: Builder | undefined;
     let index = 0;
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, epoch)) {
       builder ??= chooseBuilder(chunk, size, source.schema);
       const out: unknown[] = [];
       builder.add(chunk, index, out);

@@ -7,12 +7,12 @@ export function concat<T>(first: ChunkSource<T>, second: ChunkSource<T>): ChunkS
   return {
     size: first.size === undefined || second.size === undefined ? undefined : first.size + second.size,
     schema: same ? first.schema : undefined,
-    open: () => run(),
+    open: (epoch) => run(epoch),
   };
 
-  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
-    yield* epochOf(first);
-    yield* epochOf(second);
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+    yield* epochOf(first, epoch);
+    yield* epochOf(second, epoch);
     return undefined;
   }
 }

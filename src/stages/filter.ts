@@ -4,11 +4,11 @@ import { checkFunction, StageError } from '../errors.js';
 /** Keeps the elements for which `predicate` is true. Columnar chunks stay columnar. */
 export function filter<T>(source: ChunkSource<T>, predicate: (value: T, index: number) => boolean): ChunkSource<T> {
   checkFunction('filter', 'predicate', predicate);
-  return { size: undefined, schema: source.schema, open: () => run() };
+  return { size: undefined, schema: source.schema, open: (epoch) => run(epoch) };
 
-  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
     let index = 0;
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, epoch)) {
       const items = chunkToArray(chunk);
       const kept: number[] = [];
       let i = 0;

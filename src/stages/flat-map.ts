@@ -4,11 +4,11 @@ import { checkFunction, StageError } from '../errors.js';
 /** Replaces each element by the elements of the iterable `fn` returns for it. */
 export function flatMap<T, U>(source: ChunkSource<T>, fn: (value: T, index: number) => Iterable<U>): ChunkSource<U> {
   checkFunction('flatMap', 'fn', fn);
-  return { size: undefined, open: () => run() };
+  return { size: undefined, open: (epoch) => run(epoch) };
 
-  async function* run(): AsyncGenerator<Chunk<U>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<U>, undefined> {
     let index = 0;
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, epoch)) {
       const items = chunkToArray(chunk);
       const out: U[] = [];
       let i = 0;

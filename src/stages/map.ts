@@ -4,11 +4,11 @@ import { checkFunction, StageError } from '../errors.js';
 /** Applies `fn` to every element; `index` counts elements from 0 in each epoch. */
 export function map<T, U>(source: ChunkSource<T>, fn: (value: T, index: number) => U): ChunkSource<U> {
   checkFunction('map', 'fn', fn);
-  return { size: source.size, open: () => run() };
+  return { size: source.size, open: (epoch) => run(epoch) };
 
-  async function* run(): AsyncGenerator<Chunk<U>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<U>, undefined> {
     let index = 0;
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, epoch)) {
       const items = chunkToArray(chunk);
       const out = new Array<U>(items.length);
       let i = 0;

@@ -8,7 +8,7 @@ import { checkInt } from '../errors.js';
  */
 export function prefetch<T>(source: ChunkSource<T>, depth: number): ChunkSource<T> {
   checkInt('prefetch', 'depth', depth, 1);
-  return { size: source.size, schema: source.schema, open: () => new PrefetchIterator(source.open(), depth) };
+  return { size: source.size, schema: source.schema, open: (epoch) => new PrefetchIterator(source.open(epoch), depth) };
 }
 
 type Settled<T> = { ok: true; result: IteratorResult<Chunk<T>, undefined> } | { ok: false; error: unknown };

@@ -13,13 +13,15 @@ export function repeat<T>(source: ChunkSource<T>, count = Infinity): ChunkSource
   return {
     size: source.size === undefined || count === Infinity ? undefined : source.size * count,
     schema: source.schema,
-    open: () => run(),
+    open: (epoch) => run(epoch),
   };
 
-  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
     for (let pass = 0; pass < count; pass++) {
       let seen = 0;
-      for await (const chunk of epochOf(source)) {
+      // Pass p of epoch e is upstream epoch e * count + p: distinct and reproducible.
+      const upstreamEpoch = epoch === undefined ? undefined : epoch * (count === Infinity ? 1 << 20 : count) + pass;
+      for await (const chunk of epochOf(source, upstreamEpoch)) {
         seen += chunkLength(chunk);
         yield chunk;
       }

@@ -13,12 +13,12 @@ export function shard<T>(source: ChunkSource<T>, count: number, index: number): 
   return {
     size: n === undefined ? undefined : Math.max(0, Math.ceil((n - index) / count)),
     schema: source.schema,
-    open: () => run(),
+    open: (epoch) => run(epoch),
   };
 
-  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
     let position = 0; // epoch index of the chunk's first element
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, epoch)) {
       const len = chunk instanceof ColumnChunk ? chunk.size : chunk.length;
       const first = (((index - position) % count) + count) % count;
       const picks: number[] = [];

@@ -35,16 +35,16 @@ export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: 
   return {
     size: source.size,
     schema: source.schema,
-    open: () => {
-      const rand = randomInt(mixSeed(seed, reshuffle ? epoch : 0));
-      epoch++;
-      return run(rand);
+    open: (e) => {
+      const current = e ?? epoch;
+      epoch = current + 1;
+      return run(randomInt(mixSeed(seed, reshuffle ? current : 0)), e);
     },
   };
 
-  async function* run(rand: RandomInt): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(rand: RandomInt, e: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
     const buffer = new ShuffleBuffer<T>(bufferSize, rand);
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, e)) {
       const out = buffer.push(chunk);
       if (out !== undefined) yield out;
     }

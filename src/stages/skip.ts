@@ -7,12 +7,12 @@ export function skip<T>(source: ChunkSource<T>, count: number): ChunkSource<T> {
   return {
     size: source.size === undefined ? undefined : Math.max(0, source.size - count),
     schema: source.schema,
-    open: () => run(),
+    open: (epoch) => run(epoch),
   };
 
-  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
     let left = count;
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, epoch)) {
       const n = chunkLength(chunk);
       if (left >= n) {
         left -= n;

@@ -7,13 +7,13 @@ export function take<T>(source: ChunkSource<T>, count: number): ChunkSource<T> {
   return {
     size: source.size === undefined ? undefined : Math.min(source.size, count),
     schema: source.schema,
-    open: () => run(),
+    open: (epoch) => run(epoch),
   };
 
-  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
     let left = count;
     if (left === 0) return undefined;
-    for await (const chunk of epochOf(source)) {
+    for await (const chunk of epochOf(source, epoch)) {
       const n = chunkLength(chunk);
       if (n >= left) {
         yield n === left ? chunk : sliceChunk(chunk, 0, left);

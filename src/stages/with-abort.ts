@@ -7,7 +7,7 @@ import { OptionError } from '../errors.js';
  */
 export function withAbort<T>(source: ChunkSource<T>, signal: AbortSignal): ChunkSource<T> {
   if (!(signal instanceof AbortSignal)) throw new OptionError('withAbort: signal must be an AbortSignal');
-  return { size: source.size, schema: source.schema, open: () => new AbortableIterator(source.open(), signal) };
+  return { size: source.size, schema: source.schema, open: (epoch) => new AbortableIterator(source.open(epoch), signal) };
 }
 
 class AbortableIterator<T> implements ChunkIterator<T> {

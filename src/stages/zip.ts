@@ -5,12 +5,12 @@ export function zip<A, B>(left: ChunkSource<A>, right: ChunkSource<B>): ChunkSou
   const sizes = [left.size, right.size];
   return {
     size: sizes.includes(undefined) ? undefined : Math.min(left.size!, right.size!),
-    open: () => run(),
+    open: (epoch) => run(epoch),
   };
 
-  async function* run(): AsyncGenerator<[A, B][], undefined> {
-    const a = new Side(left.open());
-    const b = new Side(right.open());
+  async function* run(epoch: number | undefined): AsyncGenerator<[A, B][], undefined> {
+    const a = new Side(left.open(epoch));
+    const b = new Side(right.open(epoch));
     try {
       while ((await a.fill()) && (await b.fill())) {
         const n = Math.min(a.available, b.available);

@@ -159,3 +159,30 @@ describe('bounded buffering', () => {
     }
   });
 });
+
+describe('explicit epochs', () => {
+  test('epoch e of a recipe is the same stream whenever it is asked for, through repeat and sequence', async () => {
+    const ds = range(200).shuffle(50, { seed: 9 }).repeat(2).batch(7);
+    const e3 = async () => {
+      const out: unknown[] = [];
+      for await (const chunk of ds.chunks({ epoch: 3 })) out.push(...(chunk as unknown[]));
+      return out;
+    };
+    const first = await e3();
+    await ds.toArray(); // implicit epochs in between change nothing
+    assert.deepEqual(await e3(), first);
+    const e4: unknown[] = [];
+    for await (const b of ds.iterator({ epoch: 4 })) e4.push(b);
+    assert.notDeepEqual(e4, first);
+  });
+
+  test('implicit epochs continue after an explicit one', async () => {
+    const a = range(100).shuffle(100, { seed: 2 });
+    const b = range(100).shuffle(100, { seed: 2 });
+    await a.chunks({ epoch: 5 })[Symbol.asyncIterator]().return?.();
+    const afterExplicit = await a.toArray();
+    const sixth: number[] = [];
+    for await (const x of b.iterator({ epoch: 6 })) sixth.push(x);
+    assert.deepEqual(afterExplicit, sixth);
+  });
+});
