@@ -145,3 +145,36 @@ export function iterateChunks<T>(chunks: Iterable<Chunk<T>>): ChunkIterator<T> {
 export function epochOf<T>(source: ChunkSource<T>, epoch?: number): AsyncIterable<Chunk<T>> {
   return { [Symbol.asyncIterator]: () => source.open(epoch) };
 }
+
+/**
+ * Joins chunks into one: columnar when every part is columnar with the same columns and
+ * dtypes (typed arrays copied once), an array otherwise.
+ */
+export function concatChunks<T>(parts: readonly Chunk<T>[]): Chunk<T> {
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0];
+  if (first instanceof ColumnChunk && parts.every((p) => p instanceof ColumnChunk && sameLayout(first, p))) {
+    const cols = parts as readonly ColumnChunk<T>[];
+    const size = cols.reduce((n, c) => n + c.size, 0);
+    const columns: Record<string, NumericArray> = {};
+    for (const name in first.columns) {
+      const out = allocColumn(dtypeOf(first.columns[name]!), size);
+      let at = 0;
+      for (const c of cols) {
+        out.set(c.columns[name]!.subarray(0, c.size), at);
+        at += c.size;
+      }
+      columns[name] = out;
+    }
+    return new ColumnChunk<T>(size, columns);
+  }
+  const out: T[] = [];
+  for (const p of parts) for (const x of chunkToArray(p)) out.push(x);
+  return out;
+}
+
+function sameLayout(a: ColumnChunk<unknown>, b: ColumnChunk<unknown>): boolean {
+  const names = Object.keys(a.columns);
+  if (names.length !== Object.keys(b.columns).length) return false;
+  return names.every((n) => b.columns[n] !== undefined && dtypeOf(b.columns[n]) === dtypeOf(a.columns[n]!));
+}
