@@ -1,16 +1,25 @@
 import { type Chunk, type ChunkIterator, type ChunkSource, chunkToArray, ColumnChunk, epochOf, rowAt, type Schema } from './chunk.js';
 import { batch, type BatchOptions, type Batched } from './stages/batch.js';
+import { cache, type CacheOptions } from './stages/cache.js';
 import { concat } from './stages/concat.js';
 import { filter } from './stages/filter.js';
 import { flatMap } from './stages/flat-map.js';
+import { interleave, type InterleaveOptions } from './stages/interleave.js';
 import { map } from './stages/map.js';
+import { mapParallel, type MapParallelOptions, type WorkerFn } from './stages/map-parallel.js';
 import { prefetch } from './stages/prefetch.js';
 import { repeat } from './stages/repeat.js';
 import { shard } from './stages/shard.js';
 import { shuffle, type ShuffleOptions } from './stages/shuffle.js';
 import { skip } from './stages/skip.js';
 import { take } from './stages/take.js';
+import { withAbort } from './stages/with-abort.js';
 import { zip } from './stages/zip.js';
+
+export interface EpochOptions {
+  /** The epoch number: epoch e of a recipe is the same stream every time it is asked for. */
+  epoch?: number;
+}
 
 /**
  * A recipe for a stream of elements. Every `for await` (every `[Symbol.asyncIterator]()`)
@@ -39,18 +48,37 @@ export class Dataset<T> implements AsyncIterable<T> {
     return this.source.schema;
   }
 
-  /** One epoch as chunks (arrays or columnar blocks): the fast way to consume. */
-  chunks(): AsyncIterable<Chunk<T>> {
-    return epochOf(this.source);
+  /**
+   * One epoch as chunks (arrays or columnar blocks): the fast way to consume.
+   * `epoch` picks the epoch number (seeding shuffles); by default stages count epochs.
+   */
+  chunks(options: EpochOptions = {}): AsyncIterable<Chunk<T>> {
+    return epochOf(this.source, options.epoch);
+  }
+
+  /** One epoch, element by element; `epoch` as for `chunks`. */
+  iterator(options: EpochOptions = {}): AsyncIterableIterator<T> {
+    return new ElementIterator(this.source.open(options.epoch));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return new ElementIterator(this.source.open());
+    return this.iterator();
   }
 
   /** Applies `fn` to every element. `index` counts from 0 each epoch. */
   map<U>(fn: (value: T, index: number) => U): Dataset<U> {
     return new Dataset(map(this.source, fn));
+  }
+
+  /**
+   * Applies a function on worker threads, a chunk per task, in input order by default.
+   * `fn` is a module URL (default export per element, or `mapChunk` per chunk) or a plain
+   * function without closures (it is sent as source text). See stages/map-parallel.ts.
+   * @example
+   * range(1e6).mapParallel((x: number) => Math.sqrt(x), { concurrency: 2 })
+   */
+  mapParallel<U>(fn: WorkerFn<T, U>, options?: MapParallelOptions): Dataset<U> {
+    return new Dataset(mapParallel(this.source, fn, options));
   }
 
   /** Keeps the elements for which `predicate` returns true. */
@@ -61,6 +89,14 @@ export class Dataset<T> implements AsyncIterable<T> {
   /** Replaces each element by the elements of the iterable that `fn` returns. */
   flatMap<U>(fn: (value: T, index: number) => Iterable<U>): Dataset<U> {
     return new Dataset(flatMap(this.source, fn));
+  }
+
+  /**
+   * Maps each element to a dataset and interleaves them, `cycleLength` open at once,
+   * `blockLength` elements from each in turn (or at random with `order: 'random'`).
+   */
+  interleave<U>(fn: (value: T, index: number) => Dataset<U> | ChunkSource<U>, options?: InterleaveOptions): Dataset<U> {
+    return new Dataset(interleave(this.source, fn, options));
   }
 
   /** A seeded shuffle buffer of `bufferSize` elements; a new order each epoch by default. */
@@ -108,6 +144,22 @@ export class Dataset<T> implements AsyncIterable<T> {
     return new Dataset(zip(this.source, sourceOf(other)));
   }
 
+  /** Ends the epoch (rejecting the pending read, closing the upstream) when `signal` aborts. */
+  withAbort(signal: AbortSignal): Dataset<T> {
+    return new Dataset(withAbort(this.source, signal));
+  }
+
+  /**
+   * Keeps the first full epoch and replays it: in an Arrow IPC file at `path` (numeric
+   * records; reused across runs while the source's fingerprint matches, rebuilt when
+   * stale or damaged) or, without a path, in memory up to `maxBytes`.
+   * @example
+   * csv('ratings.csv').cache('/tmp/ratings.arrow').shuffle(100_000).batch(1024)
+   */
+  cache(path?: string, options?: CacheOptions): Dataset<T> {
+    return new Dataset(cache(this.source, path, options));
+  }
+
   /** Every element of one epoch in an array. */
   async toArray(): Promise<T[]> {
     const out: T[] = [];
@@ -143,7 +195,7 @@ function sourceOf<T>(x: Dataset<T> | ChunkSource<T>): ChunkSource<T> {
 }
 
 /** One element at a time over a chunk iterator: a resolved promise per element, one await per chunk. */
-class ElementIterator<T> implements AsyncIterator<T> {
+class ElementIterator<T> implements AsyncIterableIterator<T> {
   private items: readonly T[] | undefined;
   private column: ColumnChunk<T> | undefined;
   private length = 0;
@@ -165,7 +217,7 @@ class ElementIterator<T> implements AsyncIterator<T> {
     return { done: true, value: undefined };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<T> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
   }
 

@@ -121,24 +121,34 @@ export function interleave<T, U>(
   }
 }
 
-/** One open inner dataset and the rest of its current chunk. */
+/**
+ * One open inner dataset and the rest of its current chunk. It keeps one read in flight
+ * (asked for as soon as the previous chunk arrives), so the I/O of every open inner
+ * dataset overlaps: at most one chunk ahead per lane.
+ */
 class Lane<U> {
   private chunk: Chunk<U> | undefined;
   private at = 0;
   private done = false;
-  constructor(private readonly it: ChunkIterator<U>) {}
+  private ahead: Promise<IteratorResult<Chunk<U>, undefined>> | undefined;
+
+  constructor(private readonly it: ChunkIterator<U>) {
+    this.readAhead();
+  }
 
   /** Up to `n` next elements, or undefined when exhausted. */
   async take(n: number): Promise<Chunk<U> | undefined> {
     while (this.chunk === undefined || this.at >= chunkLength(this.chunk)) {
-      if (this.done) return undefined;
-      const r = await this.it.next();
+      if (this.done || this.ahead === undefined) return undefined;
+      const r = await this.ahead;
       if (r.done) {
         this.done = true;
+        this.ahead = undefined;
         return undefined;
       }
       this.chunk = r.value;
       this.at = 0;
+      this.readAhead();
     }
     const end = Math.min(this.at + n, chunkLength(this.chunk));
     const part = this.at === 0 && end === chunkLength(this.chunk) ? this.chunk : sliceChunk(this.chunk, this.at, end);
@@ -151,5 +161,11 @@ class Lane<U> {
       this.done = true;
       await this.it.return?.();
     }
+  }
+
+  private readAhead(): void {
+    this.ahead = this.it.next();
+    // Marked handled: a failed read is rethrown when take() awaits it, not reported unhandled.
+    this.ahead.catch(() => {});
   }
 }

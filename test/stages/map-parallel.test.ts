@@ -30,6 +30,8 @@ const columns = mod(
   'export function mapChunk(c) { const out = new Float64Array(c.size); for (let i = 0; i < c.size; i++) out[i] = c.columns.id[i] + c.columns.half[i]; return { size: c.size, columns: { sum: out, id: c.columns.id } }; }\n',
 );
 const records = mod('records.mjs', 'export default (r) => ({ id: r.id, twice: r.half * 2 });\n');
+// An ESM package around the .ts module, as a user's project would have.
+mod('package.json', '{ "type": "module" }\n');
 const tsModule = mod('typed.ts', 'export default (x: number): number => x + 0.5;\n');
 
 describe('mapParallel', () => {

@@ -5,6 +5,11 @@ import type { Command } from './command.js';
 /** Sub-command name → module (loaded on demand, so `sluice inspect` never loads TensorFlow). */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   demo: () => import('./demo.js'),
+  inspect: () => import('./inspect.js'),
+  gen: () => import('./gen.js'),
+  train: () => import('./train.js'),
+  bench: () => import('./bench.js'),
+  convert: () => import('./convert.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

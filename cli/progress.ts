@@ -12,6 +12,8 @@ export interface ProgressOptions {
   total?: number | undefined;
   /** Extra fields in the format, e.g. '{loss}'. */
   extra?: string;
+  /** Values of the extra fields before the first update (else their {names} show). */
+  initial?: Record<string, string | number>;
   /** Force on or off; default: on when stderr is a terminal and CI is unset. */
   enabled?: boolean;
 }
@@ -28,7 +30,7 @@ export function progress(options: ProgressOptions): Progress {
     { format, stream: process.stderr, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 10 },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(known ? options.total! : 0, 0, {});
+  bar.start(known ? options.total! : 0, 0, options.initial ?? {});
   return {
     update: (done, fields) => bar.update(done, fields ?? {}),
     stop: () => bar.stop(),

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { OptionError } from '../errors.js';
+import { OptionError } from '../src/errors.js';
 
 /** A sub-command of `sluice`. */
 export interface Command {

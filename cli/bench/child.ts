@@ -1,0 +1,50 @@
+// Entry of one contender run: `node child.js --contender NAME --file F …` runs that contender
+// once in this fresh process and prints one marked JSON line (rows, seconds, peak RSS), so
+// every contender's peak RSS is its own and no JIT state or heap carries over between runs.
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { CONTENDERS } from './contenders.js';
+import { type ChildReport, type ContenderArgs, DEFAULT_COLUMNS, parseColumns, RESULT_MARKER } from './protocol.js';
+
+/** Runs the contender named in `argv` and returns its report (exported for tests). */
+export async function runChild(argv: string[]): Promise<ChildReport> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      contender: { type: 'string' },
+      file: { type: 'string' },
+      batch: { type: 'string' },
+      shuffle: { type: 'string' },
+      seed: { type: 'string' },
+      budget: { type: 'string' },
+      columns: { type: 'string' },
+      cache: { type: 'string' },
+    },
+    strict: true,
+  });
+  const name = values.contender ?? '';
+  const contender = CONTENDERS[name];
+  if (contender === undefined) throw new Error(`unknown contender '${name}'`);
+  const args: ContenderArgs = {
+    file: values.file ?? '',
+    batch: Number(values.batch ?? 1024),
+    shuffle: Number(values.shuffle ?? 10000),
+    seed: Number(values.seed ?? 1),
+    budgetS: Number(values.budget ?? 30),
+    columns: values.columns === undefined ? DEFAULT_COLUMNS : parseColumns(values.columns),
+    cachePath: values.cache,
+  };
+  const run = await contender.load();
+  const result = await run(args);
+  return { name, pid: process.pid, peakRssMb: process.resourceUsage().maxRSS / 1024, ...result };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const report = await runChild(process.argv.slice(2));
+    process.stdout.write(`${RESULT_MARKER}${JSON.stringify(report)}\n`);
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,236 @@
+// Runs contenders in child processes, alternating run by run, and summarises what they
+// measured. The parent only schedules and counts; it never runs a contender itself.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NumericDType } from '../../src/chunk.js';
+import { SluiceError } from '../../src/errors.js';
+import { CONTENDERS, REFERENCE } from './contenders.js';
+import { type ChildReport, formatColumns, RESULT_MARKER } from './protocol.js';
+import { type Spread, spread } from './stats.js';
+
+export interface BenchOptions {
+  readonly file: string;
+  /** Contender names, in the order each round runs them. */
+  readonly contenders: readonly string[];
+  readonly batch: number;
+  readonly shuffle: number;
+  readonly runs: number;
+  readonly seed: number;
+  /** Seconds of pipeline time a run may take before it stops on a prefix of the file. */
+  readonly budgetS: number;
+  readonly columns: Readonly<Record<string, NumericDType>>;
+  /** Where sluice-cache keeps its Arrow file (default: next to the file's name in the temp dir). */
+  readonly cachePath?: string | undefined;
+  /** Called after each child run (progress). */
+  readonly onRun?: ((done: number, total: number, report: ChildReport) => void) | undefined;
+}
+
+/** One run of one contender, as the report keeps it. */
+export interface Sample {
+  readonly round: number;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly complete: boolean;
+  readonly rowsPerSecond: number;
+  readonly mbPerSecond: number;
+  readonly peakRssMb: number;
+  readonly pid: number;
+}
+
+export interface ContenderSummary {
+  readonly name: string;
+  readonly description: string;
+  readonly runs: number;
+  readonly rowsPerSecond: Spread;
+  readonly mbPerSecond: Spread;
+  readonly peakRssMb: Spread;
+  /** Median over rounds of (this rows/s ÷ sluice-fast rows/s in the same round); null without sluice-fast. */
+  readonly ratioToSluice: number | null;
+  /** True when every run reached the end of the file. */
+  readonly complete: boolean;
+  /** Set when the time budget cut runs short: what part of the file was measured. */
+  readonly note?: string | undefined;
+  readonly samples: readonly Sample[];
+}
+
+export interface BenchReport {
+  readonly file: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly batch: number;
+  readonly shuffle: number;
+  readonly runs: number;
+  readonly budgetS: number;
+  readonly date: string;
+  readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGb: number; readonly node: string; readonly platform: string };
+  /** The order the child processes ran in: [round, contender] pairs. */
+  readonly schedule: readonly (readonly [number, string])[];
+  readonly results: readonly ContenderSummary[];
+  /** The command line that produced the report, when run from the CLI. */
+  readonly command?: string | undefined;
+}
+
+/**
+ * Counts the data rows of a CSV file with a header (lines, not counting the header or a
+ * trailing empty line), reading it in blocks.
+ * @example
+ * countRows('/tmp/ratings.csv'); // 1000000
+ */
+export function countRows(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let lines = 0;
+    let last = 10;
+    for (;;) {
+      const got = fs.readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
+      let i = buf.indexOf(10, 0);
+      while (i >= 0 && i < got) {
+        lines++;
+        i = buf.indexOf(10, i + 1);
+      }
+      last = buf[got - 1]!;
+    }
+    if (last !== 10) lines++;
+    return Math.max(0, lines - 1);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Runs every contender `runs` times, each run in a fresh child process, alternating
+ * contenders within each round (A B C, A B C, …) so that drift on a shared machine hits
+ * all of them alike, and summarises the runs.
+ * @example
+ * const report = await runBench({ file, contenders: ['byte-decode', 'sluice-fast'], batch: 1024,
+ *   shuffle: 10000, runs: 3, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  if (!fs.existsSync(options.file)) throw new SluiceError(`no such file '${options.file}'`);
+  const bytes = fs.statSync(options.file).size;
+  const rows = countRows(options.file);
+  const bytesPerRow = rows > 0 ? bytes / rows : 0;
+  const names = [...options.contenders];
+  for (const name of names) {
+    if (CONTENDERS[name] === undefined) throw new SluiceError(`unknown contender '${name}' (known: ${Object.keys(CONTENDERS).join(', ')})`);
+  }
+  // Kept between runs and invocations: the cache checks its own fingerprint (path, size, mtime).
+  const cachePath = options.cachePath ?? path.join(os.tmpdir(), `sluice-bench-cache-${fs.statSync(options.file).ino}.arrow`);
+  const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
+  const schedule: [number, string][] = [];
+  const total = names.length * options.runs;
+  for (let round = 0; round < options.runs; round++) {
+    for (const name of names) {
+      schedule.push([round, name]);
+      const r = await runChildProcess(name, { ...options, cachePath });
+      if (r.complete && r.rows !== rows) {
+        throw new SluiceError(`${name} delivered ${r.rows} rows, the file has ${rows}`);
+      }
+      const rowsPerSecond = r.rows / r.seconds;
+      samples.get(name)!.push({
+        round,
+        rows: r.rows,
+        seconds: r.seconds,
+        complete: r.complete,
+        rowsPerSecond,
+        mbPerSecond: (rowsPerSecond * bytesPerRow) / 1e6,
+        peakRssMb: r.peakRssMb,
+        pid: r.pid,
+      });
+      options.onRun?.(schedule.length, total, r);
+    }
+  }
+  const reference = samples.get(REFERENCE);
+  const results = names.map((name): ContenderSummary => {
+    const runs = samples.get(name)!;
+    const complete = runs.every((s) => s.complete);
+    const ratios = reference === undefined ? [] : runs.map((s, i) => s.rowsPerSecond / reference[i]!.rowsPerSecond);
+    const prefix = spread(runs.map((s) => s.rows));
+    return {
+      name,
+      description: CONTENDERS[name]!.description,
+      runs: runs.length,
+      rowsPerSecond: spread(runs.map((s) => s.rowsPerSecond)),
+      mbPerSecond: spread(runs.map((s) => s.mbPerSecond)),
+      peakRssMb: spread(runs.map((s) => s.peakRssMb)),
+      ratioToSluice: reference === undefined ? null : spread(ratios).median,
+      complete,
+      note: complete
+        ? undefined
+        : `time budget ${options.budgetS} s: measured on a prefix of ${span(prefix.min, prefix.max)} of ${rows.toLocaleString('en')} rows`,
+      samples: runs,
+    };
+  });
+  return {
+    file: options.file,
+    rows,
+    bytes,
+    batch: options.batch,
+    shuffle: options.shuffle,
+    runs: options.runs,
+    budgetS: options.budgetS,
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    schedule,
+    results,
+  };
+}
+
+function span(min: number, max: number): string {
+  const f = (x: number): string => Math.round(x).toLocaleString('en');
+  return min === max ? f(min) : `${f(min)}–${f(max)}`;
+}
+
+/**
+ * The child entry and how to start it: the compiled child.js beside this module when running
+ * from dist/, else child.ts through tsx (tests and `node --import tsx` run from sources).
+ */
+function childCommand(): { execArgv: string[]; entry: string } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
+  return { execArgv: fromSource ? ['--import', 'tsx'] : [], entry };
+}
+
+function runChildProcess(name: string, options: BenchOptions & { cachePath: string }): Promise<ChildReport> {
+  const { execArgv, entry } = childCommand();
+  const args = [
+    ...execArgv,
+    entry,
+    '--contender', name,
+    '--file', options.file,
+    '--batch', String(options.batch),
+    '--shuffle', String(options.shuffle),
+    '--seed', String(options.seed),
+    '--budget', String(options.budgetS),
+    '--columns', formatColumns(options.columns),
+    '--cache', options.cachePath,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+      if (code !== 0 || line === undefined) {
+        const why = signal !== null ? `killed by ${signal}` : `exit code ${code}`;
+        reject(new SluiceError(`contender ${name} failed (${why})${err ? `:\n${err.trim().slice(-2000)}` : ''}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as ChildReport);
+    });
+  });
+}

@@ -1,0 +1,49 @@
+// What the bench harness and its child processes say to each other: the child gets its
+// contender's settings on the command line and prints one marked JSON line of results.
+import type { NumericDType } from '../../src/chunk.js';
+import { OptionError } from '../../src/errors.js';
+
+export type { ContenderArgs, ContenderResult } from '../../src/tf/bench/contender.js';
+import type { ContenderResult } from '../../src/tf/bench/contender.js';
+
+/** A child's report: the contender's result plus the process's own peak RSS. */
+export interface ChildReport extends ContenderResult {
+  readonly name: string;
+  readonly pid: number;
+  readonly peakRssMb: number;
+}
+
+/** Prefix of the line a child prints its report on (anything else on stdout is ignored). */
+export const RESULT_MARKER = '@@sluice-bench ';
+
+/** MovieLens ratings columns: what the benchmarks decode unless told otherwise. */
+export const DEFAULT_COLUMNS: Readonly<Record<string, NumericDType>> = {
+  userId: 'int32',
+  movieId: 'int32',
+  rating: 'float32',
+  timestamp: 'int32',
+};
+
+/**
+ * Parses `name:dtype,name:dtype` into a column map.
+ * @example
+ * parseColumns('userId:int32,rating:float32'); // { userId: 'int32', rating: 'float32' }
+ */
+export function parseColumns(spec: string): Record<string, NumericDType> {
+  const out: Record<string, NumericDType> = {};
+  for (const part of spec.split(',')) {
+    const [name, dtype] = part.split(':');
+    if (!name || (dtype !== 'int32' && dtype !== 'float32' && dtype !== 'float64')) {
+      throw new OptionError(`--columns: expected name:int32|float32|float64 pairs separated by commas, got '${part}'`);
+    }
+    out[name] = dtype;
+  }
+  return out;
+}
+
+/** The inverse of parseColumns. */
+export function formatColumns(columns: Readonly<Record<string, NumericDType>>): string {
+  return Object.entries(columns)
+    .map(([name, dtype]) => `${name}:${dtype}`)
+    .join(',');
+}

@@ -1,0 +1,54 @@
+import { type Chunk, ColumnChunk, Dataset } from '../../src/index.js';
+import type { RatingsFormat } from './format.js';
+import { columnsOf, type IdIndex, type RatingsIndex } from './ids.js';
+import { readRatings } from './read.js';
+import { isTestRow } from './split.js';
+
+/** A rating with ids already mapped to embedding rows. */
+export type Example = { user: number; item: number; rating: number };
+
+/**
+ * The training rows of `file` with ids mapped to rows, as columnar chunks. Its size is
+ * known from the index pass, so batch counts and progress ETAs are exact.
+ */
+export function trainingSet(file: string, format: RatingsFormat, index: RatingsIndex, split: { fraction: number; seed: number }): Dataset<Example> {
+  return mapped(file, format, index.users, index.items, index.trainRows, (u, m) => !(split.fraction > 0 && isTestRow(u, m, split.fraction, split.seed)));
+}
+
+/** The held-out rows of the hash split. */
+export function testSplit(file: string, format: RatingsFormat, index: RatingsIndex, split: { fraction: number; seed: number }): Dataset<Example> {
+  return mapped(file, format, index.users, index.items, index.testRows, (u, m) => split.fraction > 0 && isTestRow(u, m, split.fraction, split.seed));
+}
+
+/** Every row of a (test) file; ids never seen in training map to -1. */
+export function allRows(file: string, format: RatingsFormat, index: RatingsIndex): Dataset<Example> {
+  return mapped(file, format, index.users, index.items, undefined, () => true);
+}
+
+const EXAMPLE_SCHEMA = { user: 'int32', item: 'int32', rating: 'float32' } as const;
+
+function mapped(file: string, format: RatingsFormat, users: IdIndex, items: IdIndex, size: number | undefined, keep: (userId: number, movieId: number) => boolean): Dataset<Example> {
+  const source = readRatings(file, format);
+  return new Dataset<Example>({ size, schema: EXAMPLE_SCHEMA, open: () => run() });
+
+  async function* run(): AsyncGenerator<Chunk<Example>, undefined> {
+    for await (const chunk of source.chunks()) {
+      const { size: n, userId, movieId, rating } = columnsOf(chunk);
+      const u = new Int32Array(n);
+      const i = new Int32Array(n);
+      const r = new Float32Array(n);
+      let k = 0;
+      for (let j = 0; j < n; j++) {
+        const uid = userId[j]!;
+        const mid = movieId[j]!;
+        if (!keep(uid, mid)) continue;
+        u[k] = users.rowOf(uid);
+        i[k] = items.rowOf(mid);
+        r[k] = rating[j]!;
+        k++;
+      }
+      if (k > 0) yield new ColumnChunk<Example>(k, { user: u.subarray(0, k), item: i.subarray(0, k), rating: r.subarray(0, k) });
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,158 @@
+import { type Dataset } from '../../src/index.js';
+import type { Rating } from './read.js';
+import { isTestRow } from './split.js';
+
+const DENSE_LIMIT = 1 << 24;
+
+/**
+ * Raw MovieLens ids → embedding rows 0…size-1 (in increasing id order, so the mapping is
+ * the same whatever the file order). Ids below 2^24 are looked up in a dense Int32Array
+ * (MovieLens ids are below 300k); others in a Map.
+ */
+export class IdIndex {
+  private seen = new Uint8Array(1024);
+  private readonly big = new Set<number>();
+  private dense: Int32Array | undefined;
+  private sparse: Map<number, number> | undefined;
+  size = 0;
+
+  /** Records an id (before `freeze`). */
+  add(id: number): void {
+    if (id >= 0 && id < DENSE_LIMIT) {
+      if (id >= this.seen.length) {
+        let n = this.seen.length;
+        while (n <= id) n *= 2;
+        const grown = new Uint8Array(Math.min(n, DENSE_LIMIT));
+        grown.set(this.seen);
+        this.seen = grown;
+      }
+      this.seen[id] = 1;
+    } else this.big.add(id);
+  }
+
+  /** Assigns rows; no more `add`s after this. */
+  freeze(): this {
+    const seen = this.seen;
+    let max = -1;
+    for (let i = 0; i < seen.length; i++) if (seen[i] === 1) max = i;
+    this.dense = new Int32Array(max + 1).fill(-1);
+    let row = 0;
+    for (let i = 0; i <= max; i++) if (seen[i] === 1) this.dense[i] = row++;
+    if (this.big.size > 0) {
+      this.sparse = new Map();
+      for (const id of [...this.big].sort((a, b) => a - b)) this.sparse.set(id, row++);
+    }
+    this.size = row;
+    this.seen = new Uint8Array(0);
+    return this;
+  }
+
+  /** The frozen mapping as plain data (structured-cloneable: for a worker thread). */
+  state(): IdIndexState {
+    return { dense: this.dense!, sparse: this.sparse === undefined ? [] : [...this.sparse], size: this.size };
+  }
+
+  /** An index rebuilt from `state()`. */
+  static fromState(state: IdIndexState): IdIndex {
+    const index = new IdIndex();
+    index.dense = state.dense;
+    index.sparse = state.sparse.length > 0 ? new Map(state.sparse) : undefined;
+    index.size = state.size;
+    index.seen = new Uint8Array(0);
+    return index;
+  }
+
+  /** The row of `id`, or -1 when it was never added. */
+  rowOf(id: number): number {
+    const d = this.dense!;
+    if (id >= 0 && id < d.length) return d[id]!;
+    return this.sparse?.get(id) ?? -1;
+  }
+
+  /** rows[k] = rowOf(ids[k]) for a whole column. */
+  mapColumn(ids: Int32Array, out: Int32Array): void {
+    const d = this.dense!;
+    const n = d.length;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      out[k] = id >= 0 && id < n ? d[id]! : (this.sparse?.get(id) ?? -1);
+    }
+  }
+}
+
+export interface IdIndexState {
+  dense: Int32Array;
+  sparse: [number, number][];
+  size: number;
+}
+
+/** What one streaming pass over a ratings file learns. */
+export interface RatingsIndex {
+  users: IdIndex;
+  items: IdIndex;
+  /** Rows on each side of the split (all rows are train when no split). */
+  trainRows: number;
+  testRows: number;
+  /** Mean, min and max of the training ratings. */
+  mean: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * One streaming pass: collects the distinct user and movie ids (all rows, so a test row
+ * never meets an unknown id) and counts and averages the training rows. Memory: the id
+ * sets, never the ratings.
+ * @example
+ * const index = await indexRatings(readRatings(file, format), { fraction: 0.1, seed: 0 });
+ */
+export async function indexRatings(ds: Dataset<Rating>, split?: { fraction: number; seed: number }): Promise<RatingsIndex> {
+  const users = new IdIndex();
+  const items = new IdIndex();
+  let trainRows = 0;
+  let testRows = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for await (const chunk of ds.chunks()) {
+    const { userId, movieId, rating, size } = columnsOf(chunk);
+    for (let k = 0; k < size; k++) {
+      const u = userId[k]!;
+      const m = movieId[k]!;
+      users.add(u);
+      items.add(m);
+      if (split !== undefined && split.fraction > 0 && isTestRow(u, m, split.fraction, split.seed)) {
+        testRows++;
+        continue;
+      }
+      const r = rating[k]!;
+      trainRows++;
+      sum += r;
+      if (r < min) min = r;
+      if (r > max) max = r;
+    }
+  }
+  return { users: users.freeze(), items: items.freeze(), trainRows, testRows, mean: trainRows > 0 ? sum / trainRows : 0, min, max };
+}
+
+export interface RatingColumns {
+  size: number;
+  userId: ArrayLike<number>;
+  movieId: ArrayLike<number>;
+  rating: ArrayLike<number>;
+}
+
+/** The three columns of a chunk (columnar, or an array of records from another source). */
+export function columnsOf(chunk: unknown): RatingColumns {
+  const c = chunk as { size?: number; columns?: Record<string, ArrayLike<number>> };
+  if (c.columns !== undefined && typeof c.size === 'number') {
+    return { size: c.size, userId: c.columns['userId']!, movieId: c.columns['movieId']!, rating: c.columns['rating']! };
+  }
+  const rows = chunk as readonly Rating[];
+  return {
+    size: rows.length,
+    userId: rows.map((r) => r.userId),
+    movieId: rows.map((r) => r.movieId),
+    rating: rows.map((r) => r.rating),
+  };
+}

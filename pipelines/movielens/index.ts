@@ -1,0 +1,7 @@
+// MovieLens: formats, id maps, the deterministic split, and training the recommender.
+export { detectFormat, parseDelimiter, type Delimiter, type RatingsFormat } from './format.js';
+export { readRatings, RATING_SCHEMA, type Rating } from './read.js';
+export { isTestRow, pairHash } from './split.js';
+export { IdIndex, type IdIndexState, indexRatings, type RatingsIndex } from './ids.js';
+export { allRows, type Example, testSplit, trainingSet } from './examples.js';
+export { DEFAULTS, evaluate, trainingBatches, trainRecommender, type TrainOptions, type TrainResult } from './train.js';

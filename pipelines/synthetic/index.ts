@@ -1,0 +1,2 @@
+// Synthetic MovieLens-format ratings drawn from a known model.
+export { generateRatings, type GenerateOptions, type GenerateReport } from './generate.js';

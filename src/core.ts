@@ -1,0 +1,38 @@
+// The public surface without TensorFlow.js: re-exports only. `sluice` adds src/tf.
+export { Dataset, type EpochOptions } from './dataset.js';
+export {
+  type Chunk,
+  type ChunkIterator,
+  type ChunkSource,
+  type ColumnBatch,
+  ColumnChunk,
+  type DType,
+  type NumericArray,
+  type NumericDType,
+  type NumericRecord,
+  type Schema,
+  CHUNK_SIZE,
+} from './chunk.js';
+export { SluiceError, OptionError, StageError, DataError, type BadRowInfo } from './errors.js';
+export type { Batched, BatchOptions } from './stages/batch.js';
+export type { ShuffleOptions } from './stages/shuffle.js';
+export type { InterleaveOptions } from './stages/interleave.js';
+export { range } from './sources/range.js';
+export { fromIterable, type AnyIterable } from './sources/iterable.js';
+export { fromStream } from './sources/stream.js';
+export { lines, type LinesOptions } from './sources/lines.js';
+export { FileError, readBytes, type ReadBytesOptions } from './sources/file.js';
+export { Sequence, fromSequence, type FromSequenceOptions } from './sources/sequence.js';
+export { randomInt, mixSeed, permutation, type RandomInt } from './random.js';
+export { EpochCursor, type EpochState } from './resume.js';
+export { csv, CsvDataset, type CsvOptions, type CsvColumns, type CsvRow, type CsvEngine, type CsvStats, type CsvRecord, type BadRowPolicy } from './sources/csv.js';
+export { openBytes, isUrl, isGzip, type OpenBytesOptions } from './sources/bytes.js';
+export { blockShuffle, type BlockShuffleOptions } from './sources/block-shuffle.js';
+export type { MapParallelOptions, WorkerFn } from './stages/map-parallel.js';
+export { fileFingerprint, writeArrow, type CacheOptions, type Fingerprinted } from './stages/cache.js';
+export { arrow, ArrowFormatError, type ArrowOptions } from './sources/arrow.js';
+export { parquet, ParquetFormatError, type ParquetOptions } from './sources/parquet.js';
+export { shuffledCsv, type ShuffledCsvOptions } from './sources/csv-shuffle.js';
+export { csvParallel, type CsvParallelOptions } from './sources/csv-parallel.js';
+export { background, type BackgroundOptions } from './stages/background.js';
+export { inspect, type InspectResult, type InspectOptions, type ColumnSummary } from './sources/inspect.js';

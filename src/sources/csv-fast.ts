@@ -1,0 +1,230 @@
+// The fast csv engine: a byte loop from file blocks straight into typed-array columns.
+// It reads unquoted files whose selected columns are all numeric. Plain decimals
+// ("-12", "3.5", at most 15 digits) are built from their digits: an integer mantissa below
+// 2^53 divided by an exact power of ten is the correctly rounded value, so it equals
+// Number(text). Anything else goes through the same toNumber() as the general engine.
+import { allocColumn, ColumnChunk, type NumericArray, type NumericDType } from '../chunk.js';
+import { type BadRows, countReason, isBlankLine, numberReason, toNumber } from './csv-fields.js';
+import type { CsvLayout } from './csv-general.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const INT32 = 0;
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/** Why decode() returned. */
+export const enum Stop {
+  /** The output chunk is full: take() it and call again. */
+  Full,
+  /** The block is used up. */
+  End,
+  /** A row holds a quote: the general engine must take over at the returned position. */
+  Quote,
+}
+
+export class FastDecoder {
+  /** 1-based line where the next row starts. */
+  line: number;
+  stop: Stop = Stop.End;
+  private cols: NumericArray[];
+  private filled = 0;
+  private readonly slots: Int32Array;
+  private readonly kinds: Uint8Array;
+  private readonly dtypes: NumericDType[];
+  private readonly delim: Buffer;
+  private readonly nFields: number;
+
+  constructor(
+    private readonly layout: CsvLayout,
+    private readonly bad: BadRows,
+    line: number,
+    /** Rows per chunk. */
+    private readonly capacity: number,
+    /** Quotes are bad rows (engine 'fast') rather than a hand-over (engine 'auto'). */
+    private readonly quotesAreBad: boolean,
+  ) {
+    this.line = line;
+    this.nFields = layout.fieldNames.length;
+    this.slots = new Int32Array(this.nFields).fill(-1);
+    this.dtypes = layout.outputs.map((o) => o.dtype as NumericDType);
+    this.kinds = Uint8Array.from(this.dtypes, (d) => (d === 'int32' ? INT32 : 1));
+    layout.outputs.forEach((o, k) => (this.slots[o.field] = k));
+    this.delim = Buffer.from(layout.delimiter, 'utf8');
+    this.cols = this.alloc();
+  }
+
+  get size(): number {
+    return this.filled;
+  }
+
+  /** The rows decoded so far as a chunk; starts a new one. */
+  take(): ColumnChunk {
+    const columns: Record<string, NumericArray> = {};
+    const n = this.filled;
+    this.layout.outputs.forEach((o, k) => (columns[o.name] = n === this.capacity ? this.cols[k]! : this.cols[k]!.subarray(0, n)));
+    this.cols = this.alloc();
+    this.filled = 0;
+    return new ColumnChunk(n, columns);
+  }
+
+  /**
+   * Decodes rows of `buf` from `pos` (a line start) until the chunk is full, the block ends or
+   * a quote is met; returns where it stopped. `buf` must end with a newline.
+   */
+  decode(buf: Buffer, pos: number): number {
+    const end = buf.length;
+    const slots = this.slots;
+    const kinds = this.kinds;
+    const cols = this.cols;
+    const nFields = this.nFields;
+    const d0 = this.delim[0]!;
+    const multi = this.delim.length > 1;
+    const dlen = this.delim.length;
+    const cap = this.capacity;
+    let filled = this.filled;
+    let line = this.line;
+    this.stop = Stop.End;
+    while (pos < end) {
+      if (filled === cap) {
+        this.stop = Stop.Full;
+        break;
+      }
+      let c = buf[pos]!;
+      if (c === LF || (c === CR && buf[pos + 1] === LF)) {
+        pos += c === LF ? 1 : 2; // blank line
+        line++;
+        continue;
+      }
+      const rowStart = pos;
+      let i = pos;
+      let field = 0;
+      let badField = -1;
+      let badText = '';
+      let quote = false;
+      for (;;) {
+        const s = field < nFields ? slots[field]! : -1;
+        if (s >= 0) {
+          const fs = i;
+          c = buf[i]!;
+          const neg = c === MINUS;
+          if (neg) c = buf[++i]!;
+          let m = 0;
+          let nd = 0;
+          let scale = 0;
+          while (c >= 0x30 && c <= 0x39) {
+            m = m * 10 + (c - 0x30);
+            nd++;
+            c = buf[++i]!;
+          }
+          if (c === DOT) {
+            c = buf[++i]!;
+            while (c >= 0x30 && c <= 0x39) {
+              m = m * 10 + (c - 0x30);
+              nd++;
+              scale++;
+              c = buf[++i]!;
+            }
+          }
+          const atEnd = c === LF || (multi ? c === d0 && this.delimAt(buf, i) : c === d0) || (c === CR && buf[i + 1] === LF);
+          if (atEnd && nd > 0 && nd <= 15 && (kinds[s] !== INT32 || (scale === 0 && m <= (neg ? 2147483648 : 2147483647)))) {
+            const v = scale === 0 ? m : m / POW10[scale]!;
+            cols[s]![filled] = neg ? -v : v;
+          } else {
+            // Not a plain decimal: find the field's end and use toNumber, as the general engine does.
+            const e = this.fieldEnd(buf, fs);
+            if (e < 0) {
+              quote = true;
+              break;
+            }
+            i = e;
+            const te = buf[i] === LF && i > fs && buf[i - 1] === CR ? i - 1 : i;
+            const text = buf.toString('utf8', fs, te);
+            const v = toNumber(text, this.dtypes[s]!);
+            if (Number.isNaN(v) && badField < 0) {
+              badField = field;
+              badText = text;
+            }
+            cols[s]![filled] = v;
+          }
+          c = buf[i]!;
+        } else {
+          // A field we skip: only look for its end (and for quotes, which we cannot read).
+          c = buf[i]!;
+          for (;;) {
+            if (c === LF || c === QUOTE) break;
+            if (c === d0 && (!multi || this.delimAt(buf, i))) break;
+            c = buf[++i]!;
+          }
+          if (c === QUOTE) {
+            quote = true;
+            break;
+          }
+        }
+        if (c === CR) c = buf[++i]!; // CR LF (checked above)
+        if (c === LF) break;
+        i += dlen; // a delimiter
+        field++;
+      }
+      if (quote) {
+        if (!this.quotesAreBad) {
+          this.stop = Stop.Quote;
+          this.filled = filled;
+          this.line = line;
+          return rowStart;
+        }
+        i = buf.indexOf(LF, i);
+        line++;
+        pos = i + 1;
+        this.bad.report(this.layout.file, line - 1, undefined, this.rawLine(buf, rowStart, i), `quoted field (the fast engine reads unquoted files only; use engine 'general' or 'auto')`);
+        continue;
+      }
+      pos = i + 1;
+      line++;
+      if (field + 1 === nFields && badField < 0) {
+        filled++;
+        continue;
+      }
+      const raw = this.rawLine(buf, rowStart, i);
+      if (isBlankLine(raw, this.layout.delimiter)) continue;
+      if (field + 1 !== nFields) this.bad.report(this.layout.file, line - 1, undefined, raw, countReason(nFields, field + 1));
+      else {
+        const k = slots[badField]!;
+        this.bad.report(this.layout.file, line - 1, this.layout.outputs[k]!.name, raw, numberReason(badText, this.dtypes[k]!));
+      }
+    }
+    this.filled = filled;
+    this.line = line;
+    return pos;
+  }
+
+  /** Index of the delimiter or newline ending the field that starts at `i`; -1 on a quote. */
+  private fieldEnd(buf: Buffer, i: number): number {
+    const d0 = this.delim[0]!;
+    const multi = this.delim.length > 1;
+    for (;;) {
+      const c = buf[i]!;
+      if (c === LF) return i;
+      if (c === QUOTE) return -1;
+      if (c === d0 && (!multi || this.delimAt(buf, i))) return i;
+      i++;
+    }
+  }
+
+  private delimAt(buf: Buffer, i: number): boolean {
+    const d = this.delim;
+    for (let k = 1; k < d.length; k++) if (buf[i + k] !== d[k]) return false;
+    return true;
+  }
+
+  private rawLine(buf: Buffer, start: number, lf: number): string {
+    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    return buf.toString('utf8', start, Math.min(end, start + 4 * 200));
+  }
+
+  private alloc(): NumericArray[] {
+    return this.dtypes.map((d) => allocColumn(d, this.capacity));
+  }
+}

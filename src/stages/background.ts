@@ -1,0 +1,181 @@
+import { Piscina } from 'piscina';
+import type { Chunk, ChunkIterator, ChunkSource, Schema } from '../chunk.js';
+import { Dataset } from '../dataset.js';
+import { checkInt, describe, OptionError, StageError } from '../errors.js';
+import type { BackgroundData, PullResult, PullTask } from '../workers/background-worker.js';
+import { fromWire } from '../workers/wire.js';
+
+export interface BackgroundOptions {
+  /** Chunks the worker may run ahead of the consumer. Default 4. */
+  depth?: number;
+  /** The module's export that is (or returns) the Dataset. Default 'default'. */
+  exportName?: string;
+  /** Arguments for the export when it is a function (structured-cloneable). */
+  args?: unknown[];
+}
+
+// Piscina's worker is a CommonJS file that require()s this entry, which under
+// `node --import tsx` is how a worker thread can load TypeScript (tsx's import hook does
+// not reach worker threads on Node 20; its require hook does).
+const ENTRY = new URL(`../workers/background-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/**
+ * Runs a whole pipeline on a worker thread, so that its decoding overlaps the consumer's
+ * work (training) on the main thread: a prefetch whose upstream lives in another thread.
+ * Closures cannot cross threads, so the pipeline is built there, by a module whose export
+ * is a Dataset or a function returning one. Up to `depth` chunks wait, moved (not copied)
+ * to this thread. Epochs are numbered here and passed on, so shuffles reseed as usual; the
+ * worker thread is kept between epochs (unref'd while idle: it never holds the process open). A worker that throws or exits rejects the consumer with that error.
+ * @example
+ * // pipeline.ts: export default () => csv('ratings.csv', { columns }).shuffle(100_000).batch(1024);
+ * const ds = background<ColumnBatch>(new URL('./pipeline.js', import.meta.url), { depth: 4 });
+ * await model.fitDataset(toTfDataset(ds, …), { epochs: 10 });
+ */
+export function background<T>(module: string | URL, options: BackgroundOptions = {}): Dataset<T> {
+  const url = toUrl(module);
+  const depth = checkInt('background', 'depth', options.depth ?? 4, 1);
+  const exportName = options.exportName ?? 'default';
+  if (typeof exportName !== 'string') throw new OptionError(`background: exportName must be a string, got ${describe(exportName)}`);
+  const data: BackgroundData = { url, exportName, args: options.args ?? [] };
+  return new Dataset<T>(new BackgroundSource<T>(data, depth));
+}
+
+function toUrl(module: unknown): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module === 'string' && (module.startsWith('file:') || module.startsWith('data:'))) return module;
+  if (typeof module === 'string' && module.startsWith('/')) return new URL(`file://${module}`).href;
+  throw new OptionError(`background: module must be a URL or an absolute path, got ${describe(module)}`);
+}
+
+let epochIds = 0;
+
+class BackgroundSource<T> implements ChunkSource<T> {
+  private pool: Piscina | undefined;
+  private epoch = 0;
+  private knownSize: number | undefined;
+  private knownSchema: Schema | undefined;
+
+  constructor(
+    private readonly data: BackgroundData,
+    private readonly depth: number,
+  ) {}
+
+  get size(): number | undefined {
+    return this.knownSize;
+  }
+
+  get schema(): Schema | undefined {
+    return this.knownSchema;
+  }
+
+  open(epoch?: number): ChunkIterator<T> {
+    const e = epoch ?? this.epoch;
+    this.epoch = e + 1;
+    // One thread, kept between epochs (the pipeline is built once in it); idle, it is
+    // unref'd by piscina and exits after a while. Epochs open at once share it.
+    if (this.pool === undefined) {
+      this.pool = new Piscina({ filename: ENTRY, minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: 10_000 });
+      this.pool.on('error', () => undefined); // a death is reported through the task it ran
+    }
+    const pool = this.pool;
+    const id = `${process.pid}-${epochIds++}`;
+    return new BackgroundIterator<T>(
+      (want, first, close) => {
+        const task: PullTask = { data: this.data, id, want, ...(first ? { open: { epoch: e } } : {}), ...(close ? { close: true } : {}) };
+        return (pool.run(task) as Promise<PullResult>).then((r) => {
+          this.knownSize = r.size;
+          this.knownSchema = r.schema as Schema | undefined;
+          return r;
+        });
+      },
+      this.depth,
+    );
+  }
+}
+
+type Pull = (want: number, first: boolean, close: boolean) => Promise<PullResult>;
+
+/**
+ * Keeps one pull in flight while fewer than `depth` chunks wait, and takes its chunks in
+ * as soon as it returns: the worker decodes the next chunks while the consumer works.
+ */
+class BackgroundIterator<T> implements ChunkIterator<T> {
+  private readonly ready: Chunk<T>[] = [];
+  private pending: Promise<PullResult> | undefined;
+  private waiter: (() => void) | undefined;
+  private failure: { error: unknown } | undefined;
+  private first = true;
+  private ended = false;
+  private closed = false;
+
+  constructor(
+    private readonly pull: Pull,
+    private readonly depth: number,
+  ) {
+    this.request();
+  }
+
+  async next(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    for (;;) {
+      if (this.closed) return { done: true, value: undefined };
+      const chunk = this.ready.shift();
+      if (chunk !== undefined) {
+        this.request();
+        return { done: false, value: chunk };
+      }
+      if (this.failure !== undefined) {
+        this.closed = true;
+        throw new StageError('background', undefined, this.failure.error);
+      }
+      if (this.ended) {
+        this.closed = true;
+        return { done: true, value: undefined };
+      }
+      this.request();
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+
+  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    if (!this.closed) {
+      this.closed = true;
+      this.ready.length = 0;
+      const pending = this.pending;
+      this.pending = undefined;
+      // Wait for the pull in flight, then have the worker close the epoch (its files).
+      if (pending !== undefined) await pending.catch(() => undefined);
+      if (!this.ended && !this.first) await this.pull(0, false, true).catch(() => undefined);
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** Starts a pull when none is in flight, the epoch goes on, and there is room. */
+  private request(): void {
+    if (this.pending !== undefined || this.ended || this.closed || this.failure !== undefined || this.ready.length >= this.depth) return;
+    const p = this.pull(this.depth - this.ready.length, this.first, false);
+    this.first = false;
+    this.pending = p;
+    p.then(
+      (r) => {
+        if (this.pending !== p) return; // closed meanwhile
+        this.pending = undefined;
+        for (const w of r.chunks) this.ready.push(fromWire<T>(w));
+        if (r.done) this.ended = true;
+        this.request();
+        this.wake();
+      },
+      (error: unknown) => {
+        if (this.pending !== p) return;
+        this.pending = undefined;
+        this.failure ??= { error };
+        this.wake();
+      },
+    );
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+}

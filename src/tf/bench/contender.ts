@@ -1,0 +1,29 @@
+// What a benchmark contender is given and reports (the `sluice bench` harness in cli/bench
+// runs each contender in a child process and reads this back).
+import type { NumericDType } from '../../chunk.js';
+
+/** The settings every contender runs with (same file, same pipeline shape). */
+export interface ContenderArgs {
+  readonly file: string;
+  readonly batch: number;
+  readonly shuffle: number;
+  readonly seed: number;
+  /** Seconds of pipeline time after which a contender stops and reports a prefix. */
+  readonly budgetS: number;
+  /** Numeric columns to decode, by header name. */
+  readonly columns: Readonly<Record<string, NumericDType>>;
+  /** Where `sluice-cache` keeps its Arrow cache. */
+  readonly cachePath?: string | undefined;
+}
+
+/** What one contender run measured, inside its own process. */
+export interface ContenderResult {
+  /** Rows that reached the end of the pipeline. */
+  readonly rows: number;
+  /** Wall time of the pipeline, from opening the file to the last batch (module loading excluded). */
+  readonly seconds: number;
+  /** False when the time budget stopped it before the end of the file. */
+  readonly complete: boolean;
+  readonly note?: string | undefined;
+}
+

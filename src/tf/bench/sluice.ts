@@ -1,0 +1,62 @@
+// The sluice contenders: csv (either engine, or its Arrow cache) → shuffle → batch → tensors.
+import type { ColumnBatch } from '../../chunk.js';
+import type { ContenderArgs, ContenderResult } from './contender.js';
+import type { Dataset } from '../../dataset.js';
+import { csv } from '../../sources/csv.js';
+import { batchToTensors, useCpu } from './tensors.js';
+
+type Rows = Dataset<Record<string, number>>;
+
+function source(args: ContenderArgs, engine: 'fast' | 'general'): Rows {
+  return csv(args.file, { header: true, columns: args.columns, engine });
+}
+
+/** One timed epoch of `rows → shuffle → batch → tensors`, stopped early by the time budget. */
+async function epoch(rows: Rows, args: ContenderArgs): Promise<ContenderResult> {
+  await useCpu();
+  const started = performance.now();
+  const deadline = started + args.budgetS * 1000;
+  const batches: AsyncIterable<ColumnBatch> = rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
+  let count = 0;
+  let complete = true;
+  for await (const b of batches) {
+    batchToTensors(b);
+    count += b.size;
+    if (performance.now() > deadline) {
+      complete = false;
+      break;
+    }
+  }
+  return { rows: count, seconds: (performance.now() - started) / 1000, complete };
+}
+
+/**
+ * `sluice-fast`: the fast (byte-loop, columnar) CSV engine through the whole pipeline.
+ * @example
+ * await sluiceFast({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export function sluiceFast(args: ContenderArgs): Promise<ContenderResult> {
+  return epoch(source(args, 'fast'), args);
+}
+
+/**
+ * `sluice-general`: the general (fast-csv based, row objects) CSV engine through the whole pipeline.
+ * @example
+ * await sluiceGeneral({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export function sluiceGeneral(args: ContenderArgs): Promise<ContenderResult> {
+  return epoch(source(args, 'general'), args);
+}
+
+/**
+ * `sluice-cache`: an epoch read from the Arrow cache of the file. The cache is built (or
+ * checked) by an untimed first epoch, so only the cached epoch is timed; the process's peak
+ * RSS includes that first epoch.
+ * @example
+ * await sluiceCache({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS, cachePath: '/tmp/c.arrow' });
+ */
+export async function sluiceCache(args: ContenderArgs): Promise<ContenderResult> {
+  const cached = source(args, 'fast').cache(args.cachePath);
+  await cached.count();
+  return epoch(cached, args);
+}

@@ -1,0 +1,181 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NumericArray } from '../chunk.js';
+import { Dataset } from '../dataset.js';
+import { OptionError, SluiceError, describe } from '../errors.js';
+
+/** Model inputs: column names in the model's input order, or input name → column name. */
+export type XsSpec = string | readonly string[] | Readonly<Record<string, string>>;
+/** Model targets: one column name, a list, or output name → column name. */
+export type YsSpec = string | readonly string[] | Readonly<Record<string, string>>;
+
+export interface ToTfDatasetOptions {
+  /** Input columns: `['userId', 'movieId']` or `{ user: 'userId', item: 'movieId' }`. */
+  xs: XsSpec;
+  /** Target column(s), e.g. `'rating'`. */
+  ys: YsSpec;
+  /**
+   * Extra trailing shape per example, e.g. `[1]` for a model whose inputs are `shape: [1]`.
+   * Default `[]`: each column becomes a 1-D tensor of length batch size.
+   */
+  exampleShape?: readonly number[];
+  /**
+   * Tensor dtype per column. Default: int32 for Int32Array columns (ids, as a source with a
+   * schema such as csv gives them), float32 for the rest. Records built by `map` carry no
+   * schema, so their batches are Float64Array: name their id columns here.
+   */
+  dtype?: Readonly<Record<string, 'int32' | 'float32'>>;
+}
+
+/** What `tf.data.generator` yields for `fitDataset`. */
+export type TfElement = {
+  xs: tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>;
+  ys: tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>;
+};
+
+/** A batch as `batch(n)` makes it, or anything with `size` and named typed-array columns. */
+export interface ColumnsLike {
+  readonly size: number;
+  readonly columns: Readonly<Record<string, NumericArray>>;
+}
+
+type Column = Int32Array | Float32Array | Float64Array;
+/** A batch already split into inputs and targets (Keras `Sequence` style). */
+export interface ArrayBatch {
+  readonly xs: Column | readonly Column[] | Readonly<Record<string, Column>>;
+  readonly ys: Column | readonly Column[] | Readonly<Record<string, Column>>;
+}
+
+/** A tf.data.Dataset that also says how many batches one epoch has (when known). */
+export type SizedTfDataset = tf.data.Dataset<TfElement> & { batchesPerEpoch: number | undefined };
+
+/**
+ * A `tf.data.Dataset` of `{ xs, ys }` for `model.fitDataset`, over a sluice dataset of
+ * columnar batches (what `.batch(n)` yields over numeric records). Int32 columns become
+ * int32 tensors (ids for embeddings), others float32, made straight from the batch's
+ * typed arrays. Every epoch of `fitDataset` opens a fresh epoch of `ds` (files reopen,
+ * shuffles reseed). When `ds.size` is known it becomes the tf dataset's `size` (and
+ * `batchesPerEpoch`), so fitDataset knows its steps per epoch. Tensors are handed over to
+ * fitDataset, which disposes them after each step; none are kept here.
+ * @example
+ * import { toTfDataset } from 'sluice/tf';
+ * const train = toTfDataset(csv('ratings.csv', { columns }).shuffle(100_000).batch(1024),
+ *   { xs: ['userId', 'movieId'], ys: 'rating' });
+ * await model.fitDataset(train, { epochs: 3 });
+ */
+export function toTfDataset(ds: Dataset<ColumnsLike>, options: ToTfDatasetOptions): SizedTfDataset;
+/**
+ * The same over batches that are already `{ xs, ys }` of typed arrays (a list or a map of
+ * them for several inputs), as a Keras-style `Sequence` returns them.
+ * @example
+ * const train = toTfDataset(fromSequence(new RatingsGenerator(table, 1024)));
+ */
+export function toTfDataset(ds: Dataset<ArrayBatch>, options?: Pick<ToTfDatasetOptions, 'exampleShape'>): SizedTfDataset;
+export function toTfDataset(ds: Dataset<ColumnsLike> | Dataset<ArrayBatch>, options: Partial<ToTfDatasetOptions> = {}): SizedTfDataset {
+  if (!(ds instanceof Dataset)) throw new OptionError(`toTfDataset: expected a sluice Dataset, got ${describe(ds)}`);
+  const named = options.xs !== undefined || options.ys !== undefined;
+  const xs = named ? checkSpec('xs', options.xs) : '';
+  const ys = named ? checkSpec('ys', options.ys) : '';
+  const exampleShape = options.exampleShape ?? [];
+  if (!Array.isArray(exampleShape) || !exampleShape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new OptionError(`toTfDataset: exampleShape must be an array of positive integers, got ${describe(exampleShape)}`);
+  }
+  const perExample = exampleShape.reduce((a, b) => a * b, 1);
+  const dtypes = options.dtype ?? {};
+
+  let index = 0;
+  const toTensor = (batch: ColumnsLike, column: string): tf.Tensor => {
+    const values = batch.columns[column];
+    if (values === undefined) {
+      throw new SluiceError(`toTfDataset: batch ${index} has no column '${column}' (has ${Object.keys(batch.columns).join(', ')})`);
+    }
+    const rows = values.length / perExample;
+    if (rows !== batch.size) {
+      throw new SluiceError(`toTfDataset: column '${column}' of batch ${index} holds ${values.length} values for ${batch.size} rows of shape [${exampleShape.join(', ')}]`);
+    }
+    const shape = [rows, ...exampleShape];
+    const want = dtypes[column];
+    if (want === 'int32' && !(values instanceof Int32Array)) return tf.tensor(Int32Array.from(values), shape, 'int32');
+    if (values instanceof Int32Array && want !== 'float32') return tf.tensor(values, shape, 'int32');
+    // float32 is what tf trains in; a Float64Array has to be narrowed (one copy).
+    return tf.tensor(values instanceof Float32Array ? values : Float32Array.from(values), shape, 'float32');
+  };
+  const build = (batch: ColumnsLike, spec: Spec): tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor> => {
+    if (typeof spec === 'string') return toTensor(batch, spec);
+    if (Array.isArray(spec)) return spec.map((c: string) => toTensor(batch, c));
+    const out: Record<string, tf.Tensor> = {};
+    for (const [name, column] of Object.entries(spec)) out[name] = toTensor(batch, column);
+    return out;
+  };
+
+  const fromArrays = (value: ArrayBatch['xs'], what: string): TfElement['xs'] => {
+    const one = (a: unknown): tf.Tensor => {
+      if (!(a instanceof Int32Array || a instanceof Float32Array || a instanceof Float64Array)) {
+        throw new SluiceError(`toTfDataset: element ${index} ${what} holds ${describe(a)}, not an Int32Array, Float32Array or Float64Array`);
+      }
+      const shape = [a.length / perExample, ...exampleShape];
+      if (a instanceof Int32Array) return tf.tensor(a, shape, 'int32');
+      return tf.tensor(a instanceof Float32Array ? a : Float32Array.from(a), shape, 'float32');
+    };
+    if (Array.isArray(value)) return value.map(one);
+    if (ArrayBuffer.isView(value)) return one(value);
+    const out: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = one(v);
+    return out;
+  };
+
+  const generator = async function* (): AsyncGenerator<TfElement, void> {
+    index = 0;
+    // for-await calls return() on the sluice iterator when tf stops early, closing files.
+    for await (const element of ds as Dataset<ColumnsLike | ArrayBatch>) {
+      if (!named) {
+        const e = element as ArrayBatch;
+        if (e === null || typeof e !== 'object' || !('xs' in e) || !('ys' in e)) {
+          throw new SluiceError(`toTfDataset: element ${index} is ${describe(e)}, not { xs, ys }; name the columns with toTfDataset(ds, { xs, ys })`);
+        }
+        const x = fromArrays(e.xs, 'xs');
+        let y: TfElement['ys'];
+        try {
+          y = fromArrays(e.ys, 'ys');
+        } catch (err) {
+          tf.dispose(x);
+          throw err;
+        }
+        index++;
+        yield { xs: x, ys: y };
+        continue;
+      }
+      const batch = element as ColumnsLike;
+      if (batch === null || typeof batch !== 'object' || typeof batch.size !== 'number' || typeof batch.columns !== 'object') {
+        throw new SluiceError(`toTfDataset: element ${index} is ${describe(batch)}, not a columnar batch; add .batch(n) before toTfDataset`);
+      }
+      const x = build(batch, xs);
+      let y: TfElement['ys'];
+      try {
+        y = build(batch, ys);
+      } catch (e) {
+        tf.dispose(x);
+        throw e;
+      }
+      index++;
+      yield { xs: x, ys: y };
+    }
+  };
+  const out = tf.data.generator<TfElement>(generator) as SizedTfDataset;
+  const size = ds.size;
+  // generator() leaves size null (tfjs#8529); with it set fitDataset knows its steps.
+  if (size !== undefined) (out as { size: number }).size = size;
+  out.batchesPerEpoch = size;
+  return out;
+}
+
+type Spec = string | readonly string[] | Readonly<Record<string, string>>;
+
+function checkSpec(name: string, spec: unknown): Spec {
+  if (typeof spec === 'string' && spec.length > 0) return spec;
+  if (Array.isArray(spec) && spec.length > 0 && spec.every((s) => typeof s === 'string')) return spec as string[];
+  if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
+    const values = Object.values(spec);
+    if (values.length > 0 && values.every((s) => typeof s === 'string')) return spec as Record<string, string>;
+  }
+  throw new OptionError(`toTfDataset: ${name} must be a column name, a list of column names or a map from input name to column, got ${describe(spec)}`);
+}

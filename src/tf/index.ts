@@ -1,0 +1,21 @@
+// sluice's TensorFlow.js adapter: the only part of sluice that imports @tensorflow/*.
+export { useBackend, type BackendChoice, type BackendName } from './backend.js';
+export {
+  toTfDataset,
+  type ArrayBatch,
+  type ColumnsLike,
+  type SizedTfDataset,
+  type TfElement,
+  type ToTfDatasetOptions,
+  type XsSpec,
+  type YsSpec,
+} from './dataset.js';
+export {
+  embeddingLookup,
+  EmbeddingLookup,
+  type EmbeddingLookupArgs,
+  scatterAdd,
+  SparseEmbedding,
+  type SparseEmbeddingOptions,
+} from './embedding.js';
+export { BiasedMF, type BiasedMfOptions, recommenderModel, type RecommenderModelOptions } from './recommender.js';

@@ -1,0 +1,94 @@
+// Worker entry of background() (run by piscina). The pipeline that the user's module builds
+// lives in this thread; each task pulls the next few chunks of one epoch (or closes it).
+// Between tasks the thread is idle, so piscina unrefs it: an epoch its consumer abandoned
+// never keeps the process alive.
+
+import type { ChunkIterator, ChunkSource } from '../chunk.js';
+import { Piscina } from 'piscina';
+import { importModule } from './load.js';
+import { toWire, type WireChunk } from './wire.js';
+
+export interface BackgroundData {
+  url: string;
+  exportName: string;
+  args: unknown[];
+}
+
+export interface PullTask {
+  data: BackgroundData;
+  /** Names the epoch across tasks (unique in the process). */
+  id: string;
+  /** Set on the first pull: open epoch `epoch`. */
+  open?: { epoch: number };
+  /** Chunks wanted (0 with `close`). */
+  want: number;
+  close?: boolean;
+}
+
+export interface PullResult {
+  chunks: WireChunk[];
+  done: boolean;
+  size: number | undefined;
+  schema: unknown;
+}
+
+/** Pipelines built in this thread, by module, export and arguments: built once, opened per epoch. */
+const built = new Map<string, Promise<ChunkSource<unknown>>>();
+const epochs = new Map<string, ChunkIterator<unknown>>();
+
+async function build(data: BackgroundData): Promise<ChunkSource<unknown>> {
+  const mod = await importModule(data.url);
+  let x = mod[data.exportName];
+  if (typeof x === 'function') x = await (x as (...a: unknown[]) => unknown)(...data.args);
+  const s = (x as { source?: unknown } | undefined)?.source ?? x;
+  if (typeof (s as { open?: unknown } | undefined)?.open !== 'function') {
+    throw new Error(`${data.url}: export '${data.exportName}' is not a Dataset or a function returning one`);
+  }
+  return s as ChunkSource<unknown>;
+}
+
+function pipeline(data: BackgroundData): Promise<ChunkSource<unknown>> {
+  const key = JSON.stringify(data);
+  let p = built.get(key);
+  if (p === undefined) {
+    p = build(data);
+    built.set(key, p);
+    p.catch(() => built.delete(key));
+  }
+  return p;
+}
+
+export default async function pull(task: PullTask): Promise<unknown> {
+  const source = await pipeline(task.data);
+  let it = epochs.get(task.id);
+  if (task.close) {
+    epochs.delete(task.id);
+    await it?.return?.();
+    return { chunks: [], done: true, size: source.size, schema: source.schema } satisfies PullResult;
+  }
+  if (it === undefined) {
+    // A later pull for an epoch this thread never opened: the thread was replaced.
+    if (task.open === undefined) throw new Error('background worker restarted in the middle of an epoch');
+    it = source.open(task.open.epoch);
+    epochs.set(task.id, it);
+  }
+  const transfer: ArrayBuffer[] = [];
+  const chunks: WireChunk[] = [];
+  let done = false;
+  try {
+    while (chunks.length < task.want) {
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      chunks.push(toWire(r.value, transfer));
+    }
+  } catch (error) {
+    epochs.delete(task.id);
+    throw error;
+  }
+  if (done) epochs.delete(task.id);
+  const result: PullResult = { chunks, done, size: source.size, schema: source.schema };
+  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result } as never);
+}

@@ -1,0 +1,36 @@
+// How chunks cross a thread boundary. A ColumnChunk loses its class in structured clone,
+// so it travels as `{ size, columns }`; its typed arrays travel in the transfer list.
+
+import { ColumnChunk, type Chunk, type NumericArray } from '../chunk.js';
+
+/** A chunk as posted to or from a worker. */
+export type WireChunk = { kind: 'rows'; items: readonly unknown[] } | { kind: 'columns'; size: number; columns: Record<string, NumericArray> };
+
+/**
+ * Packs a chunk for postMessage. A typed array that spans its whole ArrayBuffer is
+ * transferred (the sender gives it up); one that views part of a larger buffer is
+ * copied first, because other chunks may share that buffer (shuffle's drain, arrow
+ * record batches) and transferring it would detach them too.
+ */
+export function toWire(chunk: Chunk<unknown>, transfer: ArrayBuffer[]): WireChunk {
+  if (!(chunk instanceof ColumnChunk)) return { kind: 'rows', items: chunk };
+  const columns: Record<string, NumericArray> = {};
+  for (const name in chunk.columns) columns[name] = movable(chunk.columns[name]!, transfer);
+  return { kind: 'columns', size: chunk.size, columns };
+}
+
+export function fromWire<T>(wire: WireChunk): Chunk<T> {
+  return wire.kind === 'rows' ? (wire.items as readonly T[]) : new ColumnChunk<T>(wire.size, wire.columns);
+}
+
+function movable(column: NumericArray, transfer: ArrayBuffer[]): NumericArray {
+  const buffer = column.buffer;
+  if (!(buffer instanceof ArrayBuffer)) return column; // SharedArrayBuffer: shared, not moved
+  if (column.byteOffset === 0 && column.byteLength === buffer.byteLength) {
+    if (!transfer.includes(buffer)) transfer.push(buffer);
+    return column;
+  }
+  const copy = column.slice() as NumericArray;
+  transfer.push(copy.buffer as ArrayBuffer);
+  return copy;
+}

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { writeRatingsFile } from '../../bench/lib/ratings-file.js';
+import { bench } from '../../cli/bench.js';
+import { type BenchReport, countRows } from '../../cli/bench/harness.js';
+import { byteDecode, fastCsvParse } from '../../cli/bench/plain-contenders.js';
+import { DEFAULT_COLUMNS } from '../../cli/bench/protocol.js';
+import { formatMarkdown, formatTable } from '../../cli/bench/report.js';
+import { spread } from '../../cli/bench/stats.js';
+import { OptionError } from '../../src/errors.js';
+
+const ROWS = 20_000;
+let dir: string;
+let file: string;
+
+/** Runs `bench` with its table kept out of the test output. */
+function quiet(argv: string[]): Promise<BenchReport | undefined> {
+  return bench(argv, { write: () => true });
+}
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
+  file = path.join(dir, 'ratings.csv');
+  writeRatingsFile(file, ROWS, 7);
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('spread', () => {
+  it('gives the median and range of any samples', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true, min: -1e9, max: 1e9 }), { minLength: 1, maxLength: 20 }), (xs) => {
+        const s = spread(xs);
+        const sorted = [...xs].sort((a, b) => a - b);
+        assert.equal(s.min, sorted[0]);
+        assert.equal(s.max, sorted[sorted.length - 1]);
+        assert.ok(s.min <= s.median && s.median <= s.max);
+        assert.equal(xs.filter((x) => x < s.median).length <= xs.length / 2, true);
+        assert.equal(xs.filter((x) => x > s.median).length <= xs.length / 2, true);
+      }),
+    );
+    assert.deepEqual(spread([4, 1, 3, 2]), { median: 2.5, min: 1, max: 4 });
+  });
+});
+
+describe('plain contenders', () => {
+  const args = (f: string, budgetS = 30) => ({ file: f, batch: 1024, shuffle: 100, seed: 1, budgetS, columns: DEFAULT_COLUMNS });
+
+  it('count every row, with or without a final newline, LF or CRLF', async () => {
+    const body = ['userId,movieId,rating,timestamp', '1,2,3.5,100', '1,3,4,101', '2,2,0.5,102'];
+    for (const [name, text] of [
+      ['lf.csv', body.join('\n') + '\n'],
+      ['nolf.csv', body.join('\n')],
+      ['crlf.csv', body.join('\r\n') + '\r\n'],
+    ] as const) {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, text);
+      assert.equal(countRows(f), 3, name);
+      assert.equal((await byteDecode(args(f))).rows, 3, name);
+      assert.equal((await fastCsvParse(args(f))).rows, 3, name);
+    }
+    assert.equal(countRows(file), ROWS);
+  });
+
+  it('byte-decode decodes the values it is asked for', async () => {
+    const text = 'a,userId,rating,z\r\n7,1,3.5,x\r\n8,-2,0.25,y\r\n\r\n9,30000,5,q';
+    const f = path.join(dir, 'values.csv');
+    fs.writeFileSync(f, text);
+    const seen: Record<string, number[]> = { userId: [], rating: [] };
+    const r = await byteDecode({ ...args(f), columns: { userId: 'int32', rating: 'float64' } }, (cols, n) => {
+      for (const k of Object.keys(seen)) seen[k]!.push(...cols[k]!.subarray(0, n));
+    });
+    assert.equal(r.rows, 3);
+    assert.deepEqual(seen, { userId: [1, -2, 30000], rating: [3.5, 0.25, 5] });
+
+    // Across 1 MiB blocks and chunks, every value of a generated file.
+    const big = path.join(dir, 'big.csv');
+    writeRatingsFile(big, 100_000, 3);
+    const lines = fs.readFileSync(big, 'utf8').trimEnd().split('\n').slice(1);
+    let i = 0;
+    await byteDecode(args(big), (cols, n) => {
+      for (let k = 0; k < n; k++, i++) {
+        const [u, m, rating, ts] = lines[i]!.split(',').map(Number);
+        assert.deepEqual([cols.userId![k], cols.movieId![k], cols.rating![k], cols.timestamp![k]], [u, m, Math.fround(rating!), ts]);
+      }
+    });
+    assert.equal(i, 100_000);
+  });
+
+  it('stop at the time budget and say so', async () => {
+    const r = await fastCsvParse(args(file, 1e-6));
+    assert.equal(r.complete, false);
+    assert.ok(r.rows < ROWS);
+  });
+
+  it('byte-decode names a column missing from the header', async () => {
+    await assert.rejects(byteDecode({ ...args(file), columns: { nope: 'int32' } }), /column 'nope' is not in the header/);
+  });
+});
+
+describe('sluice-cache contender', () => {
+  it('builds the Arrow cache untimed, then times an epoch read from it', async () => {
+    const { sluiceCache } = await import('../../src/tf/bench/sluice.js');
+    const cachePath = path.join(dir, 'cache.arrow');
+    const r = await sluiceCache({ file, batch: 1024, shuffle: 1000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS, cachePath });
+    assert.deepEqual([r.rows, r.complete], [ROWS, true]);
+    assert.ok(fs.statSync(cachePath).size > 0);
+  });
+});
+
+describe('sluice bench', () => {
+  it('rejects bad options before running anything', async () => {
+    await assert.rejects(quiet([file, '--contenders', 'nope']), OptionError);
+    await assert.rejects(quiet([file, '--compare', '--contenders', 'byte-decode']), OptionError);
+    await assert.rejects(quiet([file, '--runs', '0']), OptionError);
+    await assert.rejects(quiet([file, '--batch', '2.5']), /--batch must be a whole number/);
+    await assert.rejects(quiet([file, '--columns', 'userId:int64']), /--columns/);
+    await assert.rejects(quiet([]), OptionError);
+  });
+
+  it('runs each contender in its own process, alternating, and writes JSON and an SVG chart', async () => {
+    // fast-csv and sluice-cache are run below (in this process), to keep the child count down.
+    const names = ['byte-decode', 'sluice-fast', 'tfjs-data'];
+    const json = path.join(dir, 'out', 'bench.json');
+    const svg = path.join(dir, 'out', 'bench.svg');
+    const returned = await quiet([file, '--contenders', names.join(','), '--runs', '2', '--shuffle', '1000', '--json', json, '--chart', svg]);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchReport;
+    assert.deepEqual(report, JSON.parse(JSON.stringify(returned)));
+
+    assert.equal(report.file, file);
+    assert.match(report.command ?? '', /^sluice bench .* --runs 2 /);
+    assert.equal(report.rows, ROWS);
+    assert.equal(report.bytes, fs.statSync(file).size);
+    const ran = report.results.map((r) => r.name);
+    assert.deepEqual(ran, names);
+
+    // Alternation: round 0 runs every contender once, then round 1 in the same order.
+    assert.deepEqual(report.schedule, [...ran.map((n) => [0, n]), ...ran.map((n) => [1, n])]);
+
+    // Isolation: a fresh child process per run, never the parent.
+    const pids = report.results.flatMap((r) => r.samples.map((s) => s.pid));
+    assert.equal(new Set(pids).size, ran.length * 2);
+    assert.ok(!pids.includes(process.pid));
+
+    const reference = report.results.find((r) => r.name === 'sluice-fast');
+    for (const r of report.results) {
+      assert.equal(r.runs, 2);
+      assert.equal(r.samples.length, 2);
+      for (const key of ['rowsPerSecond', 'mbPerSecond', 'peakRssMb'] as const) {
+        const s = r[key];
+        assert.ok(s.min > 0 && s.min <= s.median && s.median <= s.max, `${r.name} ${key}`);
+        assert.deepEqual(s, spread(r.samples.map((x) => x[key])));
+      }
+      for (const s of r.samples) if (s.complete) assert.equal(s.rows, ROWS);
+      // MB/s is rows/s times the file's mean row width.
+      assert.ok(Math.abs(r.mbPerSecond.median - (r.rowsPerSecond.median * report.bytes) / report.rows / 1e6) < 1e-6 * r.mbPerSecond.median);
+      if (reference === undefined) {
+        assert.equal(r.ratioToSluice, null);
+      } else {
+        // The ratio is taken round by round against sluice-fast's run of the same round.
+        const ratios = r.samples.map((s, i) => s.rowsPerSecond / reference.samples[i]!.rowsPerSecond);
+        assert.equal(r.ratioToSluice, spread(ratios).median);
+      }
+    }
+    if (reference !== undefined) assert.equal(reference.ratioToSluice, 1);
+
+    const chart = fs.readFileSync(svg, 'utf8');
+    assert.match(chart, /^<svg/);
+    for (const n of ran) assert.ok(chart.includes(n), `chart names ${n}`);
+
+    const table = formatTable(report);
+    for (const n of ran) assert.ok(table.includes(n));
+    assert.ok(formatMarkdown(report, 'sluice bench f.csv').includes('| byte-decode |'));
+  });
+
+  it("fails with the child's own error when a contender fails", async () => {
+    await assert.rejects(quiet([file, '--contenders', 'byte-decode', '--runs', '1', '--columns', 'nope:int32']), (e: Error) => {
+      assert.match(e.message, /contender byte-decode failed \(exit code 1\)/);
+      assert.match(e.message, /column 'nope' is not in the header/);
+      return true;
+    });
+  });
+
+  it('reports a run cut by the budget as a prefix', async () => {
+    const report = (await quiet([file, '--contenders', 'fast-csv', '--runs', '1', '--budget', '0.001']))!;
+    const r = report.results[0]!;
+    assert.equal(r.complete, false);
+    assert.match(r.note ?? '', /prefix of .* of 20,000 rows/);
+    assert.match(formatTable(report), /fast-csv \*/);
+  });
+});

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { blockShuffle, type BlockShuffleOptions, csv, range, shuffledCsv } from '../../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-block-'));
+const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;
+
+/** A user-sorted ratings file: `users` users with `per` ratings each; movieId = row number. */
+function sortedFile(users: number, per: number): string {
+  const file = join(dir, `sorted-${users}-${per}.csv`);
+  const rows = ['userId,movieId,rating'];
+  for (let u = 0; u < users; u++) for (let k = 0; k < per; k++) rows.push(`${u},${u * per + k},${1 + ((u + k) % 9) / 2}`);
+  writeFileSync(file, rows.join('\n') + '\n');
+  return file;
+}
+
+const shuffled = (file: string, shuffle: BlockShuffleOptions) => shuffledCsv(file, { columns, shuffle });
+
+test('every row exactly once per epoch, for any block size, open count and buffer', async () => {
+  const file = sortedFile(60, 37);
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 16, max: 5000 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 3000 }), fc.integer(), async (blockBytes, openBlocks, blockLength, buffer, seed) => {
+      const rows = await shuffled(file, { blockBytes, openBlocks, blockLength, buffer, seed }).toArray();
+      const ids = rows.map((r) => r.movieId).sort((a, b) => a - b);
+      assert.deepEqual(ids, Array.from({ length: 60 * 37 }, (_, i) => i));
+      for (const r of rows) assert.equal(r.userId, Math.floor(r.movieId / 37));
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('deterministic per seed and epoch; each epoch a new order', async () => {
+  const file = sortedFile(40, 25);
+  const o = { blockBytes: 700, openBlocks: 4, buffer: 200, seed: 11 };
+  const ids = async (ds: ReturnType<typeof shuffled>, epoch?: number) => {
+    const out: number[] = [];
+    for await (const r of ds.iterator({ epoch })) out.push(r.movieId);
+    return out;
+  };
+  const a = shuffled(file, o);
+  const b = shuffled(file, o);
+  const [a0, a1] = [await ids(a), await ids(a)];
+  assert.deepEqual(await ids(b), a0);
+  assert.notDeepEqual(a0, a1);
+  assert.deepEqual(await ids(b, 1), a1);
+  const fixed = shuffled(file, { ...o, reshuffleEachEpoch: false });
+  assert.deepEqual(await ids(fixed), await ids(fixed));
+});
+
+test('mixes a user-sorted file: batches hold many users, unlike a small buffer alone', async () => {
+  const file = sortedFile(400, 50); // 20k rows, users in runs of 50
+  const distinctPerBatch = (users: number[]) => {
+    let total = 0;
+    let batches = 0;
+    for (let i = 0; i + 256 <= users.length; i += 256, batches++) total += new Set(users.slice(i, i + 256)).size;
+    return total / batches;
+  };
+  const block = (await shuffled(file, { blockBytes: 2048, openBlocks: 64, blockLength: 4, buffer: 4096, seed: 1 }).toArray()).map((r) => r.userId);
+  const bufferOnly = (await csv(file, { columns }).shuffle(1000, { seed: 1 }).toArray()).map((r) => r.userId);
+  const perfect = 400 * (1 - Math.exp(-256 / 400)); // expected distinct users in 256 uniform draws
+  const b = distinctPerBatch(block);
+  const s = distinctPerBatch(bufferOnly);
+  assert.ok(b > 0.75 * perfect && b > 2 * s, `block shuffle ${b.toFixed(1)} distinct users per 256 (perfect ${perfect.toFixed(1)}), buffer-only ${s.toFixed(1)}`);
+});
+
+test('break closes every block file', async () => {
+  const file = sortedFile(100, 30);
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  let n = 0;
+  for await (const _ of shuffled(file, { blockBytes: 500, openBlocks: 8, buffer: 100 })) if (++n === 10) break;
+  assert.equal(fds(), before);
+});
+
+test('blockShuffle over any range reader: exactly once over in-memory "ranges" too', async () => {
+  const ds = blockShuffle(1000, (start, end) => range(start, end), { blockBytes: 64, openBlocks: 3, buffer: 50, seed: 2 });
+  const out = await ds.toArray();
+  assert.deepEqual([...out].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  assert.notDeepEqual(out.slice(0, 50), Array.from({ length: 50 }, (_, i) => i));
+});
+
+test('blocks smaller than a row still give every row exactly once', async () => {
+  const file = sortedFile(6, 5);
+  for (const blockBytes of [1, 2, 3, 5, 7, 11, 16]) {
+    const rows = await shuffled(file, { blockBytes, openBlocks: 3, buffer: 4, seed: blockBytes }).toArray();
+    assert.deepEqual(rows.map((r) => r.movieId).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i), `blockBytes ${blockBytes}`);
+  }
+});

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { ColumnChunk, csv, StageError } from '../../src/index.js';
+import { csvParallel, splitRanges } from '../../src/sources/csv-parallel.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+function writeCsv(text: string): string {
+  const file = path.join(dir, `f${files++}.csv`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function ratingsText(n: number, seed = 1): string {
+  let s = seed;
+  let text = 'userId,movieId,rating\n';
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    text += `${i},${s % 5000},${(s % 10) / 2 + 0.5}\n`;
+  }
+  return text;
+}
+
+const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;
+
+describe('csvParallel', () => {
+  test('splitRanges covers the file with no gap or overlap', () => {
+    assert.deepEqual(splitRanges(10, 4), [[0, 4], [4, 8], [8, 10]]);
+    assert.deepEqual(splitRanges(0, 4), [[0, 0]]);
+  });
+
+  test('the same rows as csv(), in file order, as columnar chunks', async () => {
+    const file = writeCsv(ratingsText(30_000));
+    const ds = csvParallel(file, { workers: 2, rangeBytes: 64 << 10, columns });
+    const expected = await csv(file, { columns }).toArray();
+    assert.deepEqual(await ds.toArray(), expected);
+    assert.equal(ds.size, 30_000);
+    for await (const c of ds.chunks()) assert.ok(c instanceof ColumnChunk && c.columns['rating'] instanceof Float32Array);
+  });
+
+  test('dtypes inferred once in the main thread: every range gets the same schema', async () => {
+    // b has fractions at the start and looks like integers later: per-range inference would disagree.
+    let text = 'a,b\n';
+    for (let i = 0; i < 2000; i++) text += `${i},${i < 1000 ? 3.5 : 4}\n`;
+    const file = writeCsv(text);
+    const ds = csvParallel(file, { rangeBytes: 1000 });
+    const rows = await ds.toArray();
+    assert.deepEqual(rows, await csv(file).toArray());
+    assert.deepEqual(ds.schema, { a: 'int32', b: 'float64' });
+  });
+
+  test('property: any range size, 1 or 2 workers, either order — every row exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 99 })), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.constantFrom(1, 2),
+        fc.constantFrom('file' as const, 'interleave' as const),
+        fc.boolean(),
+        async (rows, rangeBytes, workers, order, crlf) => {
+          const eol = crlf ? '\r\n' : '\n';
+          const file = writeCsv(`x,y${eol}${rows.map(([x, y]) => `${x},${y}`).join(eol)}${rows.length > 0 ? eol : ''}`);
+          const got = await csvParallel<{ x: number; y: number }>(file, { workers, rangeBytes, order, columns: { x: 'int32', y: 'int32' } }).toArray();
+          const want = rows.map(([x, y]) => ({ x, y }));
+          if (order === 'file') assert.deepEqual(got, want);
+          else {
+            const key = (r: { x: number; y: number }): string => `${r.x},${r.y}`;
+            assert.deepEqual(got.map(key).sort(), want.map(key).sort());
+          }
+        },
+      ),
+      { numRuns: 8, seed: 7 },
+    );
+  });
+
+  test('interleave mixes ranges deterministically', async () => {
+    const file = writeCsv(ratingsText(20_000));
+    const ds = csvParallel<{ userId: number }>(file, { workers: 2, rangeBytes: 32 << 10, order: 'interleave', columns, chunkRows: 1000 });
+    const a = (await ds.toArray()).map((r) => r.userId);
+    assert.deepEqual((await ds.toArray()).map((r) => r.userId), a);
+    assert.notDeepEqual(a, [...a].sort((x, y) => x - y));
+    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 20_000 }, (_, i) => i));
+  });
+
+  test('a bad row rejects the consumer with the file, line and raw text; skip counts past it', async () => {
+    const file = writeCsv('a,b\n1,2\n3,x\n5,6\n');
+    const err = await csvParallel(file, { columns: { a: 'int32', b: 'int32' } }).toArray().then(
+      () => assert.fail('expected a rejection'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof StageError);
+    assert.match(err.message, /f\d+\.csv/);
+    assert.match(err.message, /"3,x"/);
+    assert.deepEqual(await csvParallel(file, { columns: { a: 'int32', b: 'int32' }, onBadRow: 'skip' }).toArray(), [
+      { a: 1, b: 2 },
+      { a: 5, b: 6 },
+    ]);
+  });
+
+  test('early break: the consumer is released at once and the process can exit (no worker holds it)', async () => {
+    const file = writeCsv(ratingsText(50_000));
+    const script = [
+      `import { csvParallel } from ${JSON.stringify(new URL('../../src/sources/csv-parallel.ts', import.meta.url).href)};`,
+      `let n = 0;`,
+      `for await (const _ of csvParallel(${JSON.stringify(file)}, { rangeBytes: 16 << 10 })) if (++n === 10) break;`,
+      `console.log('broke', n);`,
+    ].join('\n');
+    const scriptFile = path.join(dir, 'break.mjs');
+    fs.writeFileSync(scriptFile, script);
+    const started = performance.now();
+    const child = spawnSync(process.execPath, ['--import', 'tsx', scriptFile], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /broke 10/);
+    // Idle threads are unref'd: the child exits at once rather than after the pool's idle timeout (30 s).
+    assert.ok(performance.now() - started < 25_000);
+  });
+
+  test('options are checked when the pipeline is built', () => {
+    assert.throws(() => csvParallel('x.csv', { workers: 0 }), /workers must be an integer >= 1/);
+    assert.throws(() => csvParallel('x.csv', { order: 'random' as 'file' }), /order must be 'file' or 'interleave'/);
+    assert.throws(() => csvParallel('x.csv', { onBadRow: (() => undefined) as unknown as 'skip' }), /callback cannot run in a worker/);
+  });
+});

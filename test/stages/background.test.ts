@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { ColumnChunk, range, StageError } from '../../src/index.js';
+import { background } from '../../src/stages/background.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const index = JSON.stringify(fileURLToPathSafe(new URL('../../src/index.ts', import.meta.url)));
+
+function fileURLToPathSafe(u: URL): string {
+  return decodeURIComponent(u.pathname);
+}
+
+// The pipeline module, as a user would write it (TypeScript, in an ESM package).
+fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+const pipelineFile = path.join(dir, 'pipeline.ts');
+fs.writeFileSync(
+  pipelineFile,
+  `import { range, Dataset, ColumnChunk } from ${index};
+export const build = (n: number) => range(n).map((x) => ({ id: x, sq: x * x })).shuffle(100, { seed: 1 });
+export default build;
+export const columns = new Dataset({ size: 3, open: () => (async function* () { yield new ColumnChunk(3, { a: new Int32Array([1, 2, 3]) }); return undefined; })() });
+export const failing = () => range(1000).map((x) => { if (x === 500) throw new RangeError('boom 500'); return x; });
+export const exiting = () => range(1000).map((x) => { if (x === 500) process.exit(7); return x; });
+export const notDataset = 42;
+`,
+);
+const pipeline = pathToFileURL(pipelineFile);
+const local = (n: number) => range(n).map((x) => ({ id: x, sq: x * x })).shuffle(100, { seed: 1 });
+
+describe('background', () => {
+  test('streams the pipeline built in the worker: same elements, same order per epoch', async () => {
+    const ds = background<{ id: number; sq: number }>(pipeline, { args: [5000], exportName: 'build' });
+    const want = local(5000);
+    const e0 = await ds.toArray();
+    const e1 = await ds.toArray();
+    assert.deepEqual(e0, await want.toArray());
+    assert.deepEqual(e1, await want.toArray(), 'epoch 1 reshuffles like the local pipeline’s epoch 1');
+    assert.notDeepEqual(e0, e1);
+    assert.equal(ds.size, 5000);
+  });
+
+  test('explicit epoch numbers pass through to the worker', async () => {
+    const ds = background<{ id: number }>(pipeline, { args: [300] });
+    const a = [];
+    for await (const c of ds.chunks({ epoch: 3 })) a.push(c);
+    const b = [];
+    for await (const c of local(300).chunks({ epoch: 3 })) b.push(c);
+    assert.deepEqual(a, b);
+  });
+
+  test('columnar chunks arrive as ColumnChunks (arrays moved)', async () => {
+    const chunks = [];
+    for await (const c of background(pipeline, { exportName: 'columns' }).chunks()) chunks.push(c);
+    assert.ok(chunks[0] instanceof ColumnChunk);
+    assert.deepEqual([...(chunks[0] as ColumnChunk).columns['a']!], [1, 2, 3]);
+  });
+
+  test('an error in the worker rejects the consumer with the original error', async () => {
+    const err = await background(pipeline, { exportName: 'failing' }).toArray().then(
+      () => assert.fail('expected a rejection'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof StageError);
+    assert.match(err.message, /boom 500/);
+    assert.match(String((err.cause as Error).message), /boom 500/);
+  });
+
+  test('a worker that exits rejects the consumer (no hang)', async () => {
+    await assert.rejects(background(pipeline, { exportName: 'exiting' }).toArray(), /exited with code:? 7/);
+  });
+
+  test('a bad export is reported', async () => {
+    await assert.rejects(background(pipeline, { exportName: 'notDataset' }).toArray(), /not a Dataset or a function returning one/);
+  });
+
+  test('early break closes the epoch; the next epoch reuses the thread; the process can exit, even with an epoch abandoned', () => {
+    const script = path.join(dir, 'break.ts');
+    fs.writeFileSync(
+      script,
+      `import { background } from ${JSON.stringify(fileURLToPathSafe(new URL('../../src/stages/background.ts', import.meta.url)))};
+const ds = background(${JSON.stringify(pipeline.href)}, { args: [100000], depth: 2 });
+let n = 0;
+for await (const _ of ds) if (++n === 10) break;
+const again = await ds.take(5).toArray();
+// An epoch left without return() (as a consumer that stops pulling): the idle thread must not hold the process.
+const abandoned = ds[Symbol.asyncIterator]();
+await abandoned.next();
+console.log('ok', n, again.length);
+`,
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /ok 10 5/);
+  });
+
+  test('options are checked when the pipeline is built', () => {
+    assert.throws(() => background('relative.js'), /absolute path/);
+    assert.throws(() => background(pipeline, { depth: 0 }), /depth must be an integer >= 1/);
+  });
+});

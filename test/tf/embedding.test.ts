@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { embeddingLookup, SparseEmbedding, useBackend } from '../../src/tf/index.js';
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!)), `index ${i}: ${a[i]} vs ${b[i]}`);
+}
+
+const idsArb = (rows: number) => fc.array(fc.integer({ min: 0, max: rows - 1 }), { minLength: 1, maxLength: 40 });
+
+test('embeddingLookup: value and gradient equal tf.gather\'s built-in ones on cpu (repeated ids included)', async () => {
+  await useBackend('cpu');
+  fc.assert(
+    fc.property(idsArb(7), fc.integer({ min: 0, max: 1000 }), (ids, seed) => {
+      tf.tidy(() => {
+        const table = tf.randomNormal([7, 3], 0, 1, 'float32', seed) as tf.Tensor2D;
+        const idx = tf.tensor1d(ids, 'int32');
+        const w = tf.randomNormal([ids.length, 3], 0, 1, 'float32', seed + 1);
+        const loss = (rows: tf.Tensor) => tf.sum(tf.mul(tf.square(rows), w));
+        const ours = tf.grad((t: tf.Tensor) => loss(embeddingLookup(t as tf.Tensor2D, idx)))(table);
+        const builtin = tf.grad((t: tf.Tensor) => loss(tf.gather(t, idx)))(table);
+        close(embeddingLookup(table, idx).dataSync(), tf.gather(table, idx).dataSync());
+        close(ours.dataSync(), builtin.dataSync());
+      });
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('SparseEmbedding: the sparse gradient stands for the built-in dense gradient of gather on cpu', async () => {
+  await useBackend('cpu');
+  fc.assert(
+    fc.property(idsArb(9), fc.integer({ min: 0, max: 1000 }), (ids, seed) => {
+      const emb = new SparseEmbedding(9, 4, { seed });
+      const idArr = Int32Array.from(ids);
+      tf.tidy(() => {
+        const w = tf.randomNormal([ids.length, 4], 0, 1, 'float32', seed);
+        const loss = (rows: tf.Tensor) => tf.sum(tf.mul(tf.sin(rows), w));
+        // Ours: gradient with respect to the looked-up rows, scatter-added.
+        const rowsGrad = tf.grad(loss)(emb.lookup(idArr));
+        const ours = emb.denseGradient(idArr, rowsGrad.dataSync());
+        const table = tf.tensor2d(emb.table, [9, 4]);
+        const builtin = tf.grad((t: tf.Tensor) => loss(tf.gather(t, tf.tensor1d(ids, 'int32'))))(table);
+        close(ours, builtin.dataSync());
+      });
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('SparseEmbedding: lazy Adam equals dense tf Adam on the rows it touches, and leaves the others alone', async () => {
+  await useBackend('cpu');
+  const rows = 6;
+  const dim = 3;
+  const emb = new SparseEmbedding(rows, dim, { seed: 3, learningRate: 0.05, epsilon: 1e-7 });
+  const before = emb.table.slice();
+  const variable = tf.variable(tf.tensor2d(before.slice(0, 3 * dim), [3, dim]));
+  const adam = tf.train.adam(0.05, 0.9, 0.999, 1e-7);
+  // Every step touches rows 0..2 (a repeat included); rows 3..5 are never seen.
+  const ids = Int32Array.from([0, 1, 2, 1]);
+  for (let step = 0; step < 5; step++) {
+    const target = tf.tensor2d(Array.from({ length: 4 * dim }, (_, i) => Math.sin(i + step)), [4, dim]);
+    const lossOf = (rows: tf.Tensor) => tf.sum(tf.square(tf.sub(rows, target)));
+    const g = tf.grad(lossOf)(emb.lookup(ids));
+    emb.applyGradient(ids, g.dataSync());
+    adam.minimize(() => lossOf(tf.gather(variable, tf.tensor1d(ids, 'int32'))) as tf.Scalar);
+  }
+  close(emb.table.subarray(0, 3 * dim), variable.dataSync(), 1e-4);
+  assert.deepEqual(Array.from(emb.table.subarray(3 * dim)), Array.from(before.subarray(3 * dim)));
+});
+
+test('embeddingLookup trains on wasm (where tf.gather has no gradient)', async () => {
+  await useBackend('wasm');
+  const table = tf.variable(tf.ones([5, 2]));
+  const ids = tf.tensor1d([4, 0, 4], 'int32');
+  const g = tf.grad((t: tf.Tensor) => tf.sum(embeddingLookup(t as tf.Tensor2D, ids)))(table);
+  assert.deepEqual(Array.from(g.dataSync()), [1, 1, 0, 0, 0, 0, 0, 0, 2, 2]);
+  assert.throws(() => tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table));
+});
+
+test('SparseEmbedding: a step at MovieLens-25M size does not cost O(table)', async () => {
+  await useBackend('wasm');
+  const big = new SparseEmbedding(209_171, 32, { initScale: 0 });
+  const small = new SparseEmbedding(1_000, 32, { initScale: 0 });
+  const ids = Int32Array.from({ length: 1024 }, (_, i) => (i * 7919) % 1000);
+  const grad = new Float32Array(1024 * 32).fill(0.1);
+  const time = (e: SparseEmbedding) => {
+    for (let i = 0; i < 20; i++) e.applyGradient(ids, grad);
+    const t = performance.now();
+    for (let i = 0; i < 100; i++) e.applyGradient(ids, grad);
+    return performance.now() - t;
+  };
+  const tSmall = time(small);
+  const tBig = time(big);
+  // A dense update of the big table would be ~200× the small one.
+  assert.ok(tBig < tSmall * 5 + 20, `big ${tBig.toFixed(1)} ms vs small ${tSmall.toFixed(1)} ms`);
+});
