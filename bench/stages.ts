@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { range } from '../src/index.js';
+import { range, useBackend } from '../src/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,7 +67,7 @@ async function time(fn: (n: number) => Promise<number>, n: number): Promise<numb
   return n / s;
 }
 
-await tf.setBackend('cpu');
+await useBackend('cpu'); // through sluice: no banner
 const contenders = [
   { name: 'sluice (chunks)', fn: sluiceChain, n: rows },
   { name: 'sluice (for await per batch)', fn: sluiceElementwise, n: rows },

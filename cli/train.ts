@@ -6,6 +6,7 @@ import { progress, type Progress } from './progress.js';
 
 const HELP = `sluice train FILE [--test FILE] [--split 0.1] [--delimiter D] [--no-header] [--epochs N]
              [--batch N] [--dim N] [--lr X] [--l2 X] [--seed S] [--backend auto|node|wasm|cpu] [--json OUT]
+             [--shuffle block|buffer|memory] [--shuffle-buffer ROWS] [--checkpoint DIR] [--checkpoint-every N]
 
 Trains a biased matrix-factorisation recommender (user and item embeddings, their dot
 product, user and item biases, global mean; Adam; mean squared error) on a MovieLens-format
@@ -19,6 +20,17 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
   --lr X        Adam learning rate, default 0.005 (×0.8 per epoch)   --l2 X   default 0.1
   --loader      where the file is decoded, shuffled and batched: worker (a worker thread,
                 overlapping training), main, or auto (worker from 500k rows × epochs; default)
+  --shuffle M   how rows are shuffled each epoch (rating files are sorted by user):
+                block (default): the file read in random 256 KiB blocks, 128 open at a time,
+                  interleaved, through a buffer: near-uniform, bounded memory
+                buffer: the file in order through a shuffle buffer only (batches then hold
+                  few users); memory: a perfect shuffle holding every rating in memory
+                  (12 bytes a row; for comparison)
+  --shuffle-buffer ROWS  the shuffle buffer (buffer: default 250,000; block: 262,144)
+  --checkpoint DIR  save model, optimizer state and position to DIR every
+                --checkpoint-every batches (default 1000) and at each epoch end (atomically);
+                if DIR holds a checkpoint of the same file and options, resume from it
+                (a checkpoint of another run is refused)
   --json OUT    write { backend, rows, epochs, seconds, samplesPerSecond, trainRmse,
                 testRmse, testMae, peakRssMb, loaderWaitFraction } to OUT`;
 
@@ -44,6 +56,10 @@ export const command: Command = {
         json: { type: 'string' },
         progress: { type: 'boolean' },
         loader: { type: 'string' },
+        shuffle: { type: 'string' },
+        'shuffle-buffer': { type: 'string' },
+        checkpoint: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
       },
       HELP,
     );
@@ -54,7 +70,12 @@ export const command: Command = {
     if (loader !== 'auto' && loader !== 'worker' && loader !== 'main') throw new OptionError(`--loader must be auto, worker or main, got '${loader}'`);
     const backend = args.values.backend ?? 'auto';
     if (!['auto', 'node', 'wasm', 'cpu'].includes(backend)) throw new OptionError(`--backend must be auto, node, wasm or cpu, got '${backend}'`);
+    const shuffle = args.values.shuffle ?? 'block';
+    if (shuffle !== 'block' && shuffle !== 'buffer' && shuffle !== 'memory') throw new OptionError(`--shuffle must be block, buffer or memory, got '${shuffle}'`);
     const { trainRecommender, DEFAULTS } = await import('../pipelines/movielens/train.js');
+    // Test hook: SIGKILL this process after that many batches, as a crash would.
+    const killAfter = Number(process.env['SLUICE_TEST_KILL_AFTER_BATCHES'] ?? 0);
+    let batchesRun = 0;
     const { parseDelimiter } = await import('../pipelines/movielens/format.js');
     const epochs = numberOption('epochs', args.values.epochs, DEFAULTS.epochs, 1);
     let bar: Progress | undefined;
@@ -74,7 +95,15 @@ export const command: Command = {
       seed: numberOption('seed', args.values.seed, DEFAULTS.seed),
       backend: backend as 'auto',
       loader,
+      shuffle,
+      shuffleBuffer: args.values['shuffle-buffer'] === undefined ? undefined : numberOption('shuffle-buffer', args.values['shuffle-buffer'], 0, 1),
+      checkpoint: args.values.checkpoint,
+      checkpointEvery: numberOption('checkpoint-every', args.values['checkpoint-every'], DEFAULTS.checkpointEvery, 1),
+      onResume: ({ epoch, batch, batches }) => {
+        process.stdout.write(`resumed from epoch ${epoch}, batch ${batch} (${args.values.checkpoint}; epochs counted from 0, ${batches} batches an epoch)\n`);
+      },
       onBatch: ({ epoch, batch, batches, loss, seconds }) => {
+        if (killAfter > 0 && ++batchesRun === killAfter) process.kill(process.pid, 'SIGKILL');
         if (epoch !== lastEpoch) {
           bar?.stop();
           lastEpoch = epoch;
@@ -92,8 +121,8 @@ export const command: Command = {
         `test RMSE ${r.testRmse.toFixed(4)}, MAE ${r.testMae.toFixed(4)} on ${r.testRows.toLocaleString('en')} rows\n`,
     );
     if (args.values.json !== undefined) {
-      const { backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items } = r;
-      await writeFile(args.values.json, JSON.stringify({ backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items }, null, 2) + '\n');
+      const { backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom, batchesTrained } = r;
+      await writeFile(args.values.json, JSON.stringify({ backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom: resumedFrom ?? null, batchesTrained }, null, 2) + '\n');
     }
     return 0;
   },

@@ -13,7 +13,7 @@ export {
   type Schema,
   CHUNK_SIZE,
 } from './chunk.js';
-export { SluiceError, OptionError, StageError, DataError, type BadRowInfo } from './errors.js';
+export { SluiceError, OptionError, StageError, DataError, FormatError, type BadRowInfo } from './errors.js';
 export type { Batched, BatchOptions } from './stages/batch.js';
 export type { ShuffleOptions } from './stages/shuffle.js';
 export type { InterleaveOptions } from './stages/interleave.js';

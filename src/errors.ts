@@ -23,6 +23,17 @@ export class StageError extends SluiceError {
   }
 }
 
+/** A file that is not readable in its format (Arrow, Parquet, …), or a column that cannot become numbers. */
+export class FormatError extends SluiceError {
+  override name = 'FormatError';
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
 /** Details of one bad input row. */
 export interface BadRowInfo {
   /** File path or URL. */

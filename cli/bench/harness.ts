@@ -5,25 +5,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NumericDType } from '../../src/chunk.js';
 import { SluiceError } from '../../src/errors.js';
 import { CONTENDERS, REFERENCE } from './contenders.js';
-import { type ChildReport, formatColumns, RESULT_MARKER } from './protocol.js';
+import { type ChildReport, type ContenderArgs, formatColumns, RESULT_MARKER } from './protocol.js';
 import { type Spread, spread } from './stats.js';
 
-export interface BenchOptions {
-  readonly file: string;
+/** A bench run: the settings every contender gets (see ContenderArgs), plus who runs and how often. */
+export interface BenchOptions extends ContenderArgs {
   /** Contender names, in the order each round runs them. */
   readonly contenders: readonly string[];
-  readonly batch: number;
-  readonly shuffle: number;
   readonly runs: number;
-  readonly seed: number;
-  /** Seconds of pipeline time a run may take before it stops on a prefix of the file. */
-  readonly budgetS: number;
-  readonly columns: Readonly<Record<string, NumericDType>>;
-  /** Where sluice-cache keeps its Arrow file (default: next to the file's name in the temp dir). */
-  readonly cachePath?: string | undefined;
   /** Called after each child run (progress). */
   readonly onRun?: ((done: number, total: number, report: ChildReport) => void) | undefined;
 }

@@ -1,7 +1,7 @@
 import { type Chunk, ColumnChunk, Dataset } from '../../src/index.js';
 import type { RatingsFormat } from './format.js';
 import { columnsOf, type IdIndex, type RatingsIndex } from './ids.js';
-import { readRatings } from './read.js';
+import { type Rating, readRatings } from './read.js';
 import { isTestRow } from './split.js';
 
 /** A rating with ids already mapped to embedding rows. */
@@ -12,27 +12,37 @@ export type Example = { user: number; item: number; rating: number };
  * known from the index pass, so batch counts and progress ETAs are exact.
  */
 export function trainingSet(file: string, format: RatingsFormat, index: RatingsIndex, split: { fraction: number; seed: number }): Dataset<Example> {
-  return mapped(file, format, index.users, index.items, index.trainRows, (u, m) => !(split.fraction > 0 && isTestRow(u, m, split.fraction, split.seed)));
+  return trainingRowsOf(readRatings(file, format), index, split);
+}
+
+/**
+ * The training rows of any ratings source (e.g. the file read in block-shuffled order),
+ * ids mapped to rows, in the source's order. The epoch number is passed on to the source,
+ * so a shuffled source gives epoch e's order every time epoch e is asked for.
+ * @example
+ * const rows = trainingRowsOf(shuffledCsv(file, { columns: RATING_SCHEMA }), index, split);
+ */
+export function trainingRowsOf(source: Dataset<Rating>, index: RatingsIndex, split: { fraction: number; seed: number }): Dataset<Example> {
+  return mapped(source, index.users, index.items, index.trainRows, (u, m) => !(split.fraction > 0 && isTestRow(u, m, split.fraction, split.seed)));
 }
 
 /** The held-out rows of the hash split. */
 export function testSplit(file: string, format: RatingsFormat, index: RatingsIndex, split: { fraction: number; seed: number }): Dataset<Example> {
-  return mapped(file, format, index.users, index.items, index.testRows, (u, m) => split.fraction > 0 && isTestRow(u, m, split.fraction, split.seed));
+  return mapped(readRatings(file, format), index.users, index.items, index.testRows, (u, m) => split.fraction > 0 && isTestRow(u, m, split.fraction, split.seed));
 }
 
 /** Every row of a (test) file; ids never seen in training map to -1. */
 export function allRows(file: string, format: RatingsFormat, index: RatingsIndex): Dataset<Example> {
-  return mapped(file, format, index.users, index.items, undefined, () => true);
+  return mapped(readRatings(file, format), index.users, index.items, undefined, () => true);
 }
 
 const EXAMPLE_SCHEMA = { user: 'int32', item: 'int32', rating: 'float32' } as const;
 
-function mapped(file: string, format: RatingsFormat, users: IdIndex, items: IdIndex, size: number | undefined, keep: (userId: number, movieId: number) => boolean): Dataset<Example> {
-  const source = readRatings(file, format);
-  return new Dataset<Example>({ size, schema: EXAMPLE_SCHEMA, open: () => run() });
+function mapped(source: Dataset<Rating>, users: IdIndex, items: IdIndex, size: number | undefined, keep: (userId: number, movieId: number) => boolean): Dataset<Example> {
+  return new Dataset<Example>({ size, schema: EXAMPLE_SCHEMA, open: (epoch) => run(epoch) });
 
-  async function* run(): AsyncGenerator<Chunk<Example>, undefined> {
-    for await (const chunk of source.chunks()) {
+  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<Example>, undefined> {
+    for await (const chunk of source.chunks(epoch === undefined ? {} : { epoch })) {
       const { size: n, userId, movieId, rating } = columnsOf(chunk);
       const u = new Int32Array(n);
       const i = new Int32Array(n);

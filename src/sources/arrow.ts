@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { DataType, RecordBatch, Schema as ArrowSchema } from 'apache-arrow';
 import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, type Schema, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
-import { describe as describeValue, OptionError, SluiceError } from '../errors.js';
+import { checkInt, describe as describeValue, FormatError, OptionError, SluiceError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
 import { FileError } from './file.js';
 
@@ -19,14 +19,8 @@ export interface ArrowOptions {
 }
 
 /** A file that is not a readable Arrow IPC file, or a column sluice cannot turn into numbers. */
-export class ArrowFormatError extends SluiceError {
+export class ArrowFormatError extends FormatError {
   override name = 'ArrowFormatError';
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`${path}: ${reason}`);
-  }
 }
 
 /**
@@ -40,8 +34,7 @@ export class ArrowFormatError extends SluiceError {
  */
 export function arrow<T extends object = NumericRecord>(path: string, options: ArrowOptions = {}): Dataset<T> {
   if (typeof path !== 'string' || path === '') throw new OptionError(`arrow: path must be a non-empty string, got ${describeValue(path)}`);
-  const chunkSize = options.chunkSize ?? CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new OptionError(`arrow: chunkSize must be an integer >= 1, got ${describeValue(chunkSize)}`);
+  const chunkSize = checkInt('arrow', 'chunkSize', options.chunkSize ?? CHUNK_SIZE, 1);
   const schema: Schema | undefined = options.columns;
   const source = {
     size: undefined,

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { SluiceError, errorMessage } from '../errors.js';
 
 export interface ReadBytesOptions {
@@ -24,11 +24,14 @@ export class FileError extends SluiceError {
 /**
  * The bytes of a file, a block at a time. The file is opened when iteration starts and
  * closed before `return()` resolves, so an early `break` leaves no descriptor behind.
- * Blocks are fresh buffers: a consumer may keep them.
+ * The next block is read while the consumer works on this one (one block ahead, so the
+ * decoder never waits on the disk when the page cache is warm). Blocks are fresh buffers:
+ * a consumer may keep them.
  */
 export async function* readBytes(path: string, options: ReadBytesOptions = {}): AsyncGenerator<Buffer, undefined> {
   const chunkBytes = options.chunkBytes ?? 1 << 20;
-  let handle;
+  const end = options.end ?? Infinity;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
     const stat = await handle.stat();
@@ -37,24 +40,31 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
     await handle?.close();
     throw new FileError(path, e);
   }
+  const file = handle;
+  const readAt = (position: number): Promise<Buffer> | undefined => {
+    const want = Math.min(chunkBytes, end - position);
+    if (want <= 0) return undefined;
+    const buffer = Buffer.allocUnsafe(want);
+    const read = file.read(buffer, 0, want, position).then(
+      ({ bytesRead }) => (bytesRead === want ? buffer : buffer.subarray(0, bytesRead)),
+      (e: unknown) => Promise.reject(new FileError(path, e)),
+    );
+    read.catch(() => {}); // rethrown when awaited; never unhandled if the consumer stops first
+    return read;
+  };
+  let ahead = readAt(options.start ?? 0);
   try {
     let position = options.start ?? 0;
-    const end = options.end ?? Infinity;
-    while (position < end) {
-      const want = Math.min(chunkBytes, end - position);
-      const buffer = Buffer.allocUnsafe(want);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await handle.read(buffer, 0, want, position));
-      } catch (e) {
-        throw new FileError(path, e);
-      }
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+    while (ahead !== undefined) {
+      const block = await ahead;
+      if (block.length === 0) break;
+      position += block.length;
+      ahead = readAt(position);
+      yield block;
     }
   } finally {
-    await handle.close();
+    await ahead?.catch(() => {}); // a read in flight must finish before its file closes
+    await file.close();
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetRead
 import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
-import { describe as describeValue, OptionError, SluiceError } from '../errors.js';
+import { checkInt, describe as describeValue, FormatError, OptionError, SluiceError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
 import { FileError } from './file.js';
 
@@ -18,14 +18,8 @@ export interface ParquetOptions {
 }
 
 /** A file that is not readable Parquet, or a column sluice cannot turn into numbers. */
-export class ParquetFormatError extends SluiceError {
+export class ParquetFormatError extends FormatError {
   override name = 'ParquetFormatError';
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`${path}: ${reason}`);
-  }
 }
 
 /**
@@ -40,8 +34,7 @@ export class ParquetFormatError extends SluiceError {
  */
 export function parquet<T extends object = NumericRecord>(path: string, options: ParquetOptions = {}): Dataset<T> {
   if (typeof path !== 'string' || path === '') throw new OptionError(`parquet: path must be a non-empty string, got ${describeValue(path)}`);
-  const chunkSize = options.chunkSize ?? CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new OptionError(`parquet: chunkSize must be an integer >= 1, got ${describeValue(chunkSize)}`);
+  const chunkSize = checkInt('parquet', 'chunkSize', options.chunkSize ?? CHUNK_SIZE, 1);
   let footer: FileMetaData | undefined;
   let looked = false;
   const metadata = (): FileMetaData | undefined => {

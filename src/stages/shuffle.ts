@@ -1,17 +1,7 @@
-import {
-  allocColumn,
-  type Chunk,
-  CHUNK_SIZE,
-  type ChunkSource,
-  chunkToArray,
-  ColumnChunk,
-  dtypeOf,
-  epochOf,
-  type NumericArray,
-  sliceChunk,
-} from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, sliceChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
-import { mixSeed, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
+import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
+import { ColumnSlots } from './shuffle-columns.js';
 
 export interface ShuffleOptions {
   /** Seed of the shuffle order. Default 0: runs are reproducible unless you ask otherwise. */
@@ -55,7 +45,7 @@ export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: 
 
 class ShuffleBuffer<T> {
   private rows: T[] | undefined;
-  private columns: Record<string, NumericArray> | undefined;
+  private columns: ColumnSlots | undefined;
   private filled = 0;
 
   constructor(
@@ -66,13 +56,13 @@ class ShuffleBuffer<T> {
   /** Takes a chunk in; returns the elements it displaced (as many as overflowed). */
   push(chunk: Chunk<T>): Chunk<T> | undefined {
     if (this.rows === undefined && this.columns === undefined) {
-      if (chunk instanceof ColumnChunk) this.columns = this.allocLike(chunk);
+      if (chunk instanceof ColumnChunk) this.columns = new ColumnSlots(chunk, this.capacity);
       else this.rows = [];
     }
-    if (this.columns !== undefined && chunk instanceof ColumnChunk && sameColumns(this.columns, chunk)) {
-      return this.pushColumns(chunk);
+    if (this.columns !== undefined && chunk instanceof ColumnChunk && this.columns.matches(chunk)) {
+      return this.pushColumns(chunk, this.columns);
     }
-    if (this.columns !== undefined) this.toRows();
+    if (this.columns !== undefined) this.toRows(this.columns);
     return this.pushRows(chunkToArray(chunk));
   }
 
@@ -80,18 +70,8 @@ class ShuffleBuffer<T> {
     const n = this.filled;
     if (n === 0) return;
     if (this.columns !== undefined) {
-      // A Fisher–Yates permutation applied to every column keeps rows together.
-      const order = new Int32Array(n);
-      for (let i = 0; i < n; i++) order[i] = i;
-      shuffleInPlace(order, this.rand);
-      const out: Record<string, NumericArray> = {};
-      for (const name in this.columns) {
-        const src = this.columns[name]!;
-        const dst = allocColumn(dtypeOf(src), n);
-        for (let i = 0; i < n; i++) dst[i] = src[order[i]!]!;
-        out[name] = dst;
-      }
-      const all = new ColumnChunk<T>(n, out);
+      // One Fisher–Yates permutation for every column keeps rows together.
+      const all = new ColumnChunk<T>(n, this.columns.gather(permutation(n, this.rand)));
       for (let s = 0; s < n; s += CHUNK_SIZE) yield sliceChunk(all, s, s + CHUNK_SIZE);
     } else {
       const rows = this.rows!;
@@ -116,51 +96,24 @@ class ShuffleBuffer<T> {
     return out;
   }
 
-  private pushColumns(chunk: ColumnChunk<T>): ColumnChunk<T> | undefined {
+  private pushColumns(chunk: ColumnChunk<T>, columns: ColumnSlots): ColumnChunk<T> | undefined {
     const cap = this.capacity;
-    const cols = this.columns!;
     const take = Math.min(cap - this.filled, chunk.size);
     if (take > 0) {
-      for (const name in cols) cols[name]!.set(chunk.columns[name]!.subarray(0, take), this.filled);
+      columns.write(chunk, 0, take, this.filled);
       this.filled += take;
     }
     const n = chunk.size - take;
     if (n === 0) return undefined;
-    // Draw every slot first, then run the same swap sequence over each column.
+    // The same draws, in the same order, as the row path: the two agree element for element.
     const slots = new Int32Array(n);
     for (let k = 0; k < n; k++) slots[k] = this.rand(cap);
-    const out: Record<string, NumericArray> = {};
-    for (const name in cols) {
-      const buf = cols[name]!;
-      const src = chunk.columns[name]!;
-      const dst = allocColumn(dtypeOf(buf), n);
-      for (let k = 0; k < n; k++) {
-        const j = slots[k]!;
-        dst[k] = buf[j]!;
-        buf[j] = src[take + k]!;
-      }
-      out[name] = dst;
-    }
-    return new ColumnChunk<T>(n, out);
+    return new ColumnChunk<T>(n, columns.swap(chunk, take, slots));
   }
 
-  private allocLike(chunk: ColumnChunk<T>): Record<string, NumericArray> {
-    const cols: Record<string, NumericArray> = {};
-    for (const name in chunk.columns) cols[name] = allocColumn(dtypeOf(chunk.columns[name]!), this.capacity);
-    return cols;
-  }
-
-  private toRows(): void {
-    const cols = this.columns!;
+  private toRows(columns: ColumnSlots): void {
     this.columns = undefined;
-    const view = new ColumnChunk<T>(this.filled, cols);
-    this.rows = [...chunkToArray(view)];
+    const identity = Int32Array.from({ length: this.filled }, (_, i) => i);
+    this.rows = [...chunkToArray(new ColumnChunk<T>(this.filled, columns.gather(identity)))];
   }
-}
-
-function sameColumns(a: Record<string, NumericArray>, chunk: ColumnChunk<unknown>): boolean {
-  const names = Object.keys(chunk.columns);
-  if (names.length !== Object.keys(a).length) return false;
-  for (const n of names) if (a[n] === undefined || dtypeOf(a[n]) !== dtypeOf(chunk.columns[n]!)) return false;
-  return true;
 }

@@ -96,6 +96,14 @@ export class EmbeddingLookup extends tf.layers.Layer {
 tf.serialization.registerClass(EmbeddingLookup);
 
 /** Options of a {@link SparseEmbedding}. */
+/** A {@link SparseEmbedding}'s values and lazy-Adam state. */
+export interface SparseEmbeddingState {
+  table: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  step: number;
+}
+
 export interface SparseEmbeddingOptions {
   /** Initial values: uniform in [-initScale, initScale] (0 gives zeros). Default 0.05. */
   initScale?: number;
@@ -210,6 +218,23 @@ export class SparseEmbedding {
         table[p]! -= (lr * mj) / (Math.sqrt(vj) + eps);
       }
     }
+  }
+
+  /**
+   * The table and the optimizer's state (Adam moments, step counter), for a checkpoint.
+   * The arrays are the live ones: copy or write them out before the next step.
+   */
+  state(): SparseEmbeddingState {
+    return { table: this.table, m: this.m, v: this.v, step: this.step };
+  }
+
+  /** Restores `state()` (same rows × dim): training then goes on exactly as it would have. */
+  load(state: SparseEmbeddingState): void {
+    for (const key of ['table', 'm', 'v'] as const) {
+      if (state[key].length !== this.table.length) throw new OptionError(`SparseEmbedding: state.${key} has ${state[key].length} values, expected ${this.table.length}`);
+      this[key].set(state[key]);
+    }
+    this.step = state.step;
   }
 
   /**

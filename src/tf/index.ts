@@ -17,5 +17,6 @@ export {
   scatterAdd,
   SparseEmbedding,
   type SparseEmbeddingOptions,
+  type SparseEmbeddingState,
 } from './embedding.js';
-export { BiasedMF, type BiasedMfOptions, recommenderModel, type RecommenderModelOptions } from './recommender.js';
+export { BIASED_MF_TABLES, BiasedMF, type BiasedMfOptions, type BiasedMfState, recommenderModel, type RecommenderModelOptions } from './recommender.js';

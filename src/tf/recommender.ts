@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError, describe } from '../errors.js';
-import { EmbeddingLookup, SparseEmbedding } from './embedding.js';
+import { EmbeddingLookup, SparseEmbedding, type SparseEmbeddingState } from './embedding.js';
 
 export interface BiasedMfOptions {
   users: number;
@@ -16,6 +16,16 @@ export interface BiasedMfOptions {
   /** Uniform init scale of the factors. Default 0.05. */
   initScale?: number;
   seed?: number;
+}
+
+/** The four tables of {@link BiasedMF}, in checkpoint order. */
+export const BIASED_MF_TABLES = ['userFactors', 'itemFactors', 'userBias', 'itemBias'] as const;
+
+/** A {@link BiasedMF}'s trained state (see `state()`). */
+export interface BiasedMfState {
+  globalMean: number;
+  learningRate: number;
+  tables: Record<(typeof BIASED_MF_TABLES)[number], SparseEmbeddingState>;
 }
 
 /**
@@ -71,6 +81,29 @@ export class BiasedMF {
 
   set learningRate(lr: number) {
     for (const t of [this.userFactors, this.itemFactors, this.userBias, this.itemBias]) t.learningRate = lr;
+  }
+
+  /**
+   * Everything training changes (tables, Adam moments and step counters, global mean,
+   * learning rate), for a checkpoint: `load(state())` into a model built with the same
+   * options makes the next steps identical to the original's. Arrays are the live ones.
+   * @example
+   * const saved = model.state(); // write saved.tables.userFactors.table … to disk
+   * other.load(saved);
+   */
+  state(): BiasedMfState {
+    return {
+      globalMean: this.globalMean,
+      learningRate: this.learningRate,
+      tables: { userFactors: this.userFactors.state(), itemFactors: this.itemFactors.state(), userBias: this.userBias.state(), itemBias: this.itemBias.state() },
+    };
+  }
+
+  /** Restores `state()` of a model with the same users, items and dim. */
+  load(state: BiasedMfState): void {
+    for (const name of BIASED_MF_TABLES) this[name].load(state.tables[name]);
+    this.globalMean = state.globalMean;
+    this.learningRate = state.learningRate;
   }
 
   /**

@@ -1,0 +1,148 @@
+// Training checkpoints: one file, written whole to a temporary name and renamed over the
+// old one, so a crash at any instant leaves either the previous checkpoint or the new one.
+// Layout: "SLUICECK" (8 bytes), the JSON header's byte length (uint32 LE), the JSON header,
+// zero padding to a multiple of 4, then every Float32Array named in header.arrays, in order.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, mkdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { type EpochState, OptionError, SluiceError } from '../../src/index.js';
+import { BIASED_MF_TABLES, type BiasedMF, type BiasedMfState } from '../../src/index.js';
+
+const MAGIC = 'SLUICECK';
+const VERSION = 1;
+/** The file inside the checkpoint directory. */
+export const CHECKPOINT_FILE = 'train.checkpoint';
+
+/** What identifies a run: resuming is refused when any of it differs. */
+export interface RunFingerprint {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  /** The options that change what is trained (not backend, loader or progress). */
+  options: Record<string, unknown>;
+}
+
+/** The plain part of a checkpoint (the tables travel as binary arrays). */
+export interface CheckpointHeader {
+  version: number;
+  fingerprint: RunFingerprint;
+  /** Where training stands: epoch and batches of it already trained. */
+  cursor: EpochState;
+  /** Sizes found by the indexing pass: checked again when the index is rebuilt on resume. */
+  index: { users: number; items: number; trainRows: number; mean: number };
+  model: { globalMean: number; learningRate: number; steps: Record<string, number> };
+  arrays: { name: string; length: number }[];
+  writtenAt: string;
+}
+
+export interface Checkpoint {
+  header: CheckpointHeader;
+  model: BiasedMfState;
+}
+
+/** The fingerprint of `file` trained with `options` (path resolved, size, mtime). */
+export function fingerprint(file: string, options: Record<string, unknown>): RunFingerprint {
+  const st = statSync(file);
+  return { file: path.resolve(file), size: st.size, mtimeMs: st.mtimeMs, options };
+}
+
+/**
+ * Writes the model's state and the cursor to `dir` atomically (temp file, fsync, rename).
+ * @example
+ * writeCheckpoint('ckpt', { fingerprint: fp, cursor: { epoch: 1, position: 200 }, index }, model);
+ */
+export function writeCheckpoint(dir: string, meta: Pick<CheckpointHeader, 'fingerprint' | 'cursor' | 'index'>, model: BiasedMF): void {
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  const state = model.state();
+  const arrays: { name: string; data: Float32Array }[] = [];
+  const steps: Record<string, number> = {};
+  for (const t of BIASED_MF_TABLES) {
+    const s = state.tables[t];
+    arrays.push({ name: `${t}.table`, data: s.table }, { name: `${t}.m`, data: s.m }, { name: `${t}.v`, data: s.v });
+    steps[t] = s.step;
+  }
+  const header: CheckpointHeader = {
+    version: VERSION,
+    ...meta,
+    model: { globalMean: state.globalMean, learningRate: state.learningRate, steps },
+    arrays: arrays.map((a) => ({ name: a.name, length: a.data.length })),
+    writtenAt: new Date().toISOString(),
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const pad = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4;
+  const head = Buffer.alloc(MAGIC.length + 4 + json.length + pad);
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(json.length, MAGIC.length);
+  json.copy(head, MAGIC.length + 4);
+  const target = path.join(dir, CHECKPOINT_FILE);
+  const temp = `${target}.tmp-${process.pid}`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeAll(fd, head);
+    // Native byte order is little-endian on every platform Node supports in practice.
+    for (const a of arrays) writeAll(fd, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, target);
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/** The checkpoint in `dir`, or undefined when there is none. A damaged file is an error. */
+export function readCheckpoint(dir: string): Checkpoint | undefined {
+  const target = path.join(dir, CHECKPOINT_FILE);
+  if (!existsSync(target)) return undefined;
+  const buf = readFileSync(target);
+  const bad = (why: string) => new SluiceError(`${target}: not a sluice training checkpoint (${why})`);
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw bad('bad magic');
+  const n = buf.readUInt32LE(MAGIC.length);
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + n)) as CheckpointHeader;
+  } catch {
+    throw bad('bad header');
+  }
+  if (header.version !== VERSION) throw bad(`version ${header.version}, expected ${VERSION}`);
+  let at = MAGIC.length + 4 + n;
+  at += (4 - (at % 4)) % 4;
+  const byName = new Map<string, Float32Array>();
+  for (const a of header.arrays) {
+    const bytes = a.length * 4;
+    if (at + bytes > buf.length) throw bad('truncated');
+    // Copied into a fresh, aligned buffer (the file buffer may not be 4-byte aligned).
+    byName.set(a.name, new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + bytes)));
+    at += bytes;
+  }
+  const get = (name: string) => {
+    const a = byName.get(name);
+    if (a === undefined) throw bad(`no array ${name}`);
+    return a;
+  };
+  const tables = {} as BiasedMfState['tables'];
+  for (const t of BIASED_MF_TABLES) tables[t] = { table: get(`${t}.table`), m: get(`${t}.m`), v: get(`${t}.v`), step: header.model.steps[t] ?? 0 };
+  return { header, model: { globalMean: header.model.globalMean, learningRate: header.model.learningRate, tables } };
+}
+
+/**
+ * Throws a clear OptionError when the checkpoint was written for another file (path, size,
+ * modification time) or other options, naming what differs.
+ */
+export function checkFingerprint(dir: string, saved: RunFingerprint, now: RunFingerprint): void {
+  const diffs: string[] = [];
+  if (saved.file !== now.file) diffs.push(`file ${saved.file} → ${now.file}`);
+  if (saved.size !== now.size) diffs.push(`file size ${saved.size} → ${now.size}`);
+  if (saved.mtimeMs !== now.mtimeMs) diffs.push(`file modified (mtime ${new Date(saved.mtimeMs).toISOString()} → ${new Date(now.mtimeMs).toISOString()})`);
+  const keys = new Set([...Object.keys(saved.options), ...Object.keys(now.options)]);
+  for (const k of keys) {
+    const a = JSON.stringify(saved.options[k] ?? null);
+    const b = JSON.stringify(now.options[k] ?? null);
+    if (a !== b) diffs.push(`${k} ${a} → ${b}`);
+  }
+  if (diffs.length > 0) {
+    throw new OptionError(`--checkpoint ${dir} holds a checkpoint of a different run (${diffs.join('; ')}): use another directory, or delete it to start over`);
+  }
+}
