@@ -21,12 +21,12 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
   --loader      where the file is decoded, shuffled and batched: worker (a worker thread,
                 overlapping training), main, or auto (worker from 500k rows × epochs; default)
   --shuffle M   how rows are shuffled each epoch (rating files are sorted by user):
-                block (default): the file read in random 256 KiB blocks, 128 open at a time,
-                  interleaved, through a buffer: near-uniform, bounded memory
+                block (default): the file read in random 256 KiB blocks, 256 at a time,
+                  each such window permuted: near-uniform, memory about one window (64 MiB)
                 buffer: the file in order through a shuffle buffer only (batches then hold
                   few users); memory: a perfect shuffle holding every rating in memory
                   (12 bytes a row; for comparison)
-  --shuffle-buffer ROWS  the shuffle buffer (buffer: default 250,000; block: 262,144)
+  --shuffle-buffer ROWS  the shuffle buffer of --shuffle buffer (default 250,000)
   --checkpoint DIR  save model, optimizer state and position to DIR every
                 --checkpoint-every batches (default 1000) and at each epoch end (atomically);
                 if DIR holds a checkpoint of the same file and options, resume from it

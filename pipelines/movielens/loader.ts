@@ -12,8 +12,8 @@ import { RATING_SCHEMA, type Rating } from './read.js';
  * epoch, the same order for the same seed and epoch):
  * - 'buffer': the file in its order through a shuffle buffer of `shuffleBuffer` rows. On a
  *   user-sorted file a batch then holds only the few users the buffer spans.
- * - 'block': `shuffledCsv`, the file read in random byte blocks, interleaved, through a
- *   buffer: near-uniform with memory of about 128 blocks × 256 KiB + the buffer.
+ * - 'block': `shuffledCsv`, the file read in random 256 KiB blocks, 256 at a time, each
+ *   such window permuted: near-uniform with memory of about one window (64 MiB of file).
  * - 'memory': a perfect shuffle of all training rows held in memory (12 bytes a row): the
  *   reference for benchmarks, not for files larger than memory.
  */
@@ -30,10 +30,10 @@ export interface LoaderArgs {
   split: { fraction: number; seed: number };
   /** Default 'buffer' (what callers that predate the option expect). */
   shuffle?: ShuffleMode;
-  /** Rows in the shuffle buffer ('buffer'; 'block': its final buffer, its default when undefined). */
+  /** Rows in the shuffle buffer ('buffer' mode only). */
   shuffleBuffer?: number | undefined;
   /** Block sizes etc. of 'block' mode (its defaults otherwise; the seed is `seed`). */
-  blockShuffle?: Omit<BlockShuffleOptions, 'seed' | 'buffer'> | undefined;
+  blockShuffle?: Omit<BlockShuffleOptions, 'seed'> | undefined;
   batch: number;
   seed: number;
   /** Epochs in the stream: it ends after epoch `epochs - 1`. */
@@ -100,7 +100,7 @@ export function epochBatches(args: LoaderArgs): Dataset<ColumnBatch<Example>> {
       delimiter: args.format.delimiter,
       header: args.format.header ? true : ['userId', 'movieId', 'rating', 'timestamp'],
       columns: RATING_SCHEMA,
-      shuffle: { ...args.blockShuffle, seed: args.seed, ...(args.shuffleBuffer === undefined ? {} : { buffer: args.shuffleBuffer }) },
+      shuffle: { ...args.blockShuffle, seed: args.seed },
     }) as unknown as Dataset<Rating>;
     rows = trainingRowsOf(source, index, args.split);
   } else {

@@ -33,15 +33,15 @@ export interface TrainOptions {
   backend?: BackendChoice;
   /**
    * How rows are shuffled each epoch. 'block' (default): the file read in random byte
-   * blocks, interleaved, through a buffer (shuffledCsv): near-uniform even on a file
+   * blocks, a window of them permuted at a time (shuffledCsv): near-uniform even on a file
    * sorted by user, memory bounded. 'buffer': the file in order through a shuffle buffer
    * only; on a user-sorted file each batch spans few users. 'memory': a perfect shuffle
    * that holds every training row in memory (12 bytes a row): for comparison only.
    */
   shuffle?: ShuffleMode;
   /**
-   * Rows in the shuffle buffer: 'buffer' mode's only shuffle (default 250,000: on a
-   * user-sorted file it spans ~2000 users), 'block' mode's final buffer (default 262,144).
+   * Rows in the shuffle buffer of 'buffer' mode (default 250,000: on a user-sorted file it
+   * spans ~2000 users). 'block' mode has no buffer: it permutes whole windows of blocks.
    */
   shuffleBuffer?: number | undefined;
   /**

@@ -23,8 +23,8 @@ const shuffled = (file: string, shuffle: BlockShuffleOptions) => shuffledCsv(fil
 test('every row exactly once per epoch, for any block size, open count and buffer', async () => {
   const file = sortedFile(60, 37);
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 16, max: 5000 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 3000 }), fc.integer(), async (blockBytes, openBlocks, blockLength, buffer, seed) => {
-      const rows = await shuffled(file, { blockBytes, openBlocks, blockLength, buffer, seed }).toArray();
+    fc.asyncProperty(fc.integer({ min: 16, max: 5000 }), fc.integer({ min: 1, max: 40 }), fc.integer(), async (blockBytes, openBlocks, seed) => {
+      const rows = await shuffled(file, { blockBytes, openBlocks, seed }).toArray();
       const ids = rows.map((r) => r.movieId).sort((a, b) => a - b);
       assert.deepEqual(ids, Array.from({ length: 60 * 37 }, (_, i) => i));
       for (const r of rows) assert.equal(r.userId, Math.floor(r.movieId / 37));
@@ -35,7 +35,7 @@ test('every row exactly once per epoch, for any block size, open count and buffe
 
 test('deterministic per seed and epoch; each epoch a new order', async () => {
   const file = sortedFile(40, 25);
-  const o = { blockBytes: 700, openBlocks: 4, buffer: 200, seed: 11 };
+  const o = { blockBytes: 700, openBlocks: 4, seed: 11 };
   const ids = async (ds: ReturnType<typeof shuffled>, epoch?: number) => {
     const out: number[] = [];
     for await (const r of ds.iterator({ epoch })) out.push(r.movieId);
@@ -59,7 +59,7 @@ test('mixes a user-sorted file: batches hold many users, unlike a small buffer a
     for (let i = 0; i + 256 <= users.length; i += 256, batches++) total += new Set(users.slice(i, i + 256)).size;
     return total / batches;
   };
-  const block = (await shuffled(file, { blockBytes: 2048, openBlocks: 64, blockLength: 4, buffer: 4096, seed: 1 }).toArray()).map((r) => r.userId);
+  const block = (await shuffled(file, { blockBytes: 2048, openBlocks: 64, seed: 1 }).toArray()).map((r) => r.userId);
   const bufferOnly = (await csv(file, { columns }).shuffle(1000, { seed: 1 }).toArray()).map((r) => r.userId);
   const perfect = 400 * (1 - Math.exp(-256 / 400)); // expected distinct users in 256 uniform draws
   const b = distinctPerBatch(block);
@@ -72,12 +72,12 @@ test('break closes every block file', async () => {
   const fds = () => readdirSync('/proc/self/fd').length;
   const before = fds();
   let n = 0;
-  for await (const _ of shuffled(file, { blockBytes: 500, openBlocks: 8, buffer: 100 })) if (++n === 10) break;
+  for await (const _ of shuffled(file, { blockBytes: 500, openBlocks: 8 })) if (++n === 10) break;
   assert.equal(fds(), before);
 });
 
 test('blockShuffle over any range reader: exactly once over in-memory "ranges" too', async () => {
-  const ds = blockShuffle(1000, (start, end) => range(start, end), { blockBytes: 64, openBlocks: 3, buffer: 50, seed: 2 });
+  const ds = blockShuffle(1000, (start, end) => range(start, end), { blockBytes: 64, openBlocks: 3, seed: 2 });
   const out = await ds.toArray();
   assert.deepEqual([...out].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
   assert.notDeepEqual(out.slice(0, 50), Array.from({ length: 50 }, (_, i) => i));
@@ -86,7 +86,11 @@ test('blockShuffle over any range reader: exactly once over in-memory "ranges" t
 test('blocks smaller than a row still give every row exactly once', async () => {
   const file = sortedFile(6, 5);
   for (const blockBytes of [1, 2, 3, 5, 7, 11, 16]) {
-    const rows = await shuffled(file, { blockBytes, openBlocks: 3, buffer: 4, seed: blockBytes }).toArray();
+    const rows = await shuffled(file, { blockBytes, openBlocks: 3, seed: blockBytes }).toArray();
     assert.deepEqual(rows.map((r) => r.movieId).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i), `blockBytes ${blockBytes}`);
   }
+});
+
+test('options that no longer exist are refused by name', () => {
+  assert.throws(() => blockShuffle(10, (s, e) => range(s, e), { buffer: 5 } as never), /'buffer' is not an option/);
 });
