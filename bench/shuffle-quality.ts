@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { csv, type Dataset, type NumericArray, permutation, randomInt, shuffledCsv } from '../src/index.js';
+import { csv, type Dataset, type NumericArray, permutation, randomInt, shuffledCsv } from '../src/core.js';
 
 const { values } = parseArgs({
   options: {

@@ -12,8 +12,8 @@ import { RATING_SCHEMA, type Rating } from './read.js';
  * epoch, the same order for the same seed and epoch):
  * - 'buffer': the file in its order through a shuffle buffer of `shuffleBuffer` rows. On a
  *   user-sorted file a batch then holds only the few users the buffer spans.
- * - 'block': `shuffledCsv`, the file read in random 256 KiB blocks, 256 at a time, each
- *   such window permuted: near-uniform with memory of about one window (64 MiB of file).
+ * - 'block': `shuffledCsv`,  the file read in random 256 KiB blocks, 128 at a time, each
+ *   such window permuted: near-uniform with memory of about one window (32 MiB of file).
  * - 'memory': a perfect shuffle of all training rows held in memory (12 bytes a row): the
  *   reference for benchmarks, not for files larger than memory.
  */

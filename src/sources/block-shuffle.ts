@@ -7,7 +7,7 @@ import { ColumnSlots } from '../stages/shuffle-columns.js';
 export interface BlockShuffleOptions {
   /** Bytes per block. Default 256 KiB (about 10k MovieLens rows). */
   blockBytes?: number;
-  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 256 (64 MiB). */
+  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 128 (32 MiB). */
   openBlocks?: number;
   /** Seed of the block order and of each window's permutation. Default 0. */
   seed?: number;
@@ -39,7 +39,7 @@ export function blockShuffle<T>(
 ): Dataset<T> {
   checkFunction('blockShuffle', 'readRange', readRange);
   const blockBytes = checkInt('blockShuffle', 'blockBytes', options.blockBytes ?? 256 << 10, 1);
-  const openBlocks = checkInt('blockShuffle', 'openBlocks', options.openBlocks ?? 256, 1);
+  const openBlocks = checkInt('blockShuffle', 'openBlocks', options.openBlocks ?? 128, 1);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new OptionError(`blockShuffle: seed must be an integer, got ${describe(seed)}`);
   for (const gone of ['blockLength', 'buffer'] as const) {
@@ -98,19 +98,42 @@ export function blockShuffle<T>(
 /** Block reads kept in flight ahead of the decoder. */
 const READS_IN_FLIGHT = 4;
 
-/** The rows of one window, drained in a random permutation. */
+/**
+ * The rows of one window, drained in a random permutation. Blocks are written straight into
+ * the packed rows kept from the last window when they fit, so a window is held once.
+ */
 class Window<T> {
   private parts: Chunk<T>[] = [];
   private slots: ColumnSlots | undefined;
   private capacity = 0;
+  private filled = 0;
 
   add(chunk: Chunk<T>): void {
-    this.parts.push(chunk);
+    const slots = this.slots;
+    if (this.parts.length === 0 && slots !== undefined && chunk instanceof ColumnChunk && this.filled + chunk.size <= this.capacity && slots.matches(chunk)) {
+      slots.write(chunk, 0, chunk.size, this.filled);
+      this.filled += chunk.size;
+    } else {
+      this.parts.push(chunk);
+    }
   }
 
   *drain(rand: RandomInt): Generator<Chunk<T>, void> {
     const parts = this.parts;
     this.parts = [];
+    if (parts.length === 0 && this.slots !== undefined) {
+      // Every block went straight into the packed rows.
+      const rows = this.filled;
+      this.filled = 0;
+      const order = permutation(rows, rand);
+      for (let s = 0; s < rows; s += CHUNK_SIZE) yield new ColumnChunk<T>(Math.min(CHUNK_SIZE, rows - s), this.slots.gather(order.subarray(s, s + CHUNK_SIZE)));
+      return;
+    }
+    if (this.filled > 0) {
+      // Some blocks did not fit: the rows written so far join the rest as one chunk.
+      parts.unshift(new ColumnChunk<T>(this.filled, this.slots!.gather(Int32Array.from({ length: this.filled }, (_, i) => i))));
+      this.filled = 0;
+    }
     const rows = parts.reduce((n, c) => n + (c instanceof ColumnChunk ? c.size : c.length), 0);
     if (rows === 0) return;
     const order = permutation(rows, rand);
