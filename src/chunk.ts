@@ -61,10 +61,6 @@ export function chunkLength<T>(chunk: Chunk<T>): number {
   return chunk instanceof ColumnChunk ? chunk.size : chunk.length;
 }
 
-export function isColumnChunk<T>(chunk: Chunk<T>): chunk is ColumnChunk<T> {
-  return chunk instanceof ColumnChunk;
-}
-
 /** Elements [start, end) of a chunk; columnar chunks are sliced without copying. */
 export function sliceChunk<T>(chunk: Chunk<T>, start: number, end: number): Chunk<T> {
   if (chunk instanceof ColumnChunk) {
@@ -124,21 +120,6 @@ export function gatherChunk<T>(chunk: ColumnChunk<T>, indices: ArrayLike<number>
     columns[name] = dst;
   }
   return new ColumnChunk<T>(count, columns);
-}
-
-/** A ChunkIterator over a fixed list of chunks (tests, in-memory sources). */
-export function iterateChunks<T>(chunks: Iterable<Chunk<T>>): ChunkIterator<T> {
-  const it = chunks[Symbol.iterator]();
-  return {
-    next: async () => {
-      const r = it.next();
-      return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
-    },
-    return: async () => {
-      it.return?.();
-      return { done: true, value: undefined };
-    },
-  };
 }
 
 /** One epoch of a source, as something `for await` can walk (return() reaches the source). */

@@ -1,4 +1,4 @@
-import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, concatChunks, epochOf, gatherChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkFunction, checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, permutation, type RandomInt, randomInt } from '../random.js';
@@ -125,8 +125,7 @@ class Window<T> {
       // Every block went straight into the packed rows.
       const rows = this.filled;
       this.filled = 0;
-      const order = permutation(rows, rand);
-      for (let s = 0; s < rows; s += CHUNK_SIZE) yield new ColumnChunk<T>(Math.min(CHUNK_SIZE, rows - s), this.slots.gather(order.subarray(s, s + CHUNK_SIZE)));
+      yield* permuted(this.slots, permutation(rows, rand));
       return;
     }
     if (this.filled > 0) {
@@ -147,15 +146,11 @@ class Window<T> {
           slots.write(p, 0, p.size, at);
           at += p.size;
         }
-        for (let s = 0; s < rows; s += CHUNK_SIZE) yield new ColumnChunk<T>(Math.min(CHUNK_SIZE, rows - s), slots.gather(order.subarray(s, s + CHUNK_SIZE)));
-        return;
-      }
-      const all = concatChunks(parts);
-      if (all instanceof ColumnChunk) {
-        for (let s = 0; s < rows; s += CHUNK_SIZE) yield gatherChunk(all, order.subarray(s, s + CHUNK_SIZE));
+        yield* permuted<T>(slots, order);
         return;
       }
     }
+    // Columns that change layout within a window: rows, as concatChunks would give them.
     const items = parts.flatMap((p) => chunkToArray(p));
     for (let s = 0; s < rows; s += CHUNK_SIZE) yield Array.from(order.subarray(s, s + CHUNK_SIZE), (i) => items[i]!);
   }
@@ -166,5 +161,12 @@ class Window<T> {
       this.slots = new ColumnSlots(like, this.capacity);
     }
     return this.slots;
+  }
+}
+
+/** The packed rows in `order`, a chunk at a time. */
+function* permuted<T>(slots: ColumnSlots, order: Int32Array): Generator<ColumnChunk<T>, void> {
+  for (let s = 0; s < order.length; s += CHUNK_SIZE) {
+    yield new ColumnChunk<T>(Math.min(CHUNK_SIZE, order.length - s), slots.gather(order.subarray(s, s + CHUNK_SIZE)));
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { blockShuffle, type BlockShuffleOptions, csv, range, shuffledCsv } from '../../src/index.js';
+import { blockShuffle, type BlockShuffleOptions, ColumnChunk, csv, Dataset, range, shuffledCsv } from '../../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-block-'));
 const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;
@@ -93,4 +93,37 @@ test('blocks smaller than a row still give every row exactly once', async () => 
 
 test('options that no longer exist are refused by name', () => {
   assert.throws(() => blockShuffle(10, (s, e) => range(s, e), { buffer: 5 } as never), /'buffer' is not an option/);
+});
+
+test('windows that outgrow the last one, change layout, or mix layouts still give every row once', async () => {
+  // Block b holds 1 + (b * 37) % 90 rows; odd blocks carry a float64 column, even ones int32.
+  const blocks = 40;
+  const rowsOf = (b: number) => 1 + ((b * 37) % 90);
+  const first = (b: number) => Array.from({ length: b }, (_, k) => rowsOf(k)).reduce((x, y) => x + y, 0);
+  const read = (start: number) => {
+    const b = start / 10;
+    const n = rowsOf(b);
+    const id = Int32Array.from({ length: n }, (_, i) => first(b) + i);
+    const v = b % 2 === 0 ? new Int32Array(n) : new Float64Array(n);
+    return new Dataset<{ id: number; v: number }>({ size: n, open: async function* () { yield new ColumnChunk(n, { id, v }); return undefined; } });
+  };
+  const total = first(blocks);
+  for (const openBlocks of [1, 2, 3]) {
+    const ids = (await blockShuffle(blocks * 10, read, { blockBytes: 10, openBlocks, seed: openBlocks }).toArray()).map((r) => r.id);
+    assert.deepEqual(ids.sort((a, b) => a - b), Array.from({ length: total }, (_, i) => i), `openBlocks ${openBlocks}`);
+  }
+});
+
+test('shuffledCsv: header-less files, a BOM, quoted header names and CRLF', async () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${i % 7},${i},${(i % 9) / 2 + 0.5}`);
+  const plain = join(dir, 'noheader.csv');
+  writeFileSync(plain, rows.join('\n') + '\n');
+  const named = await shuffledCsv(plain, { header: ['userId', 'movieId', 'rating'], columns, shuffle: { blockBytes: 100, openBlocks: 4 } }).toArray();
+  assert.deepEqual(named.map((r) => r.movieId).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+  const quoted = join(dir, 'bom.csv');
+  writeFileSync(quoted, '\ufeff"userId","movieId","rating"\r\n' + rows.join('\r\n') + '\r\n');
+  const out = await shuffledCsv(quoted, { columns, shuffle: { blockBytes: 64, openBlocks: 3 } }).toArray();
+  assert.deepEqual(out.map((r) => r.movieId).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+  for (const r of out) assert.equal(r.userId, r.movieId % 7);
+  assert.throws(() => shuffledCsv(plain, { byteRange: [0, 1] } as never), /byteRange is chosen per block/);
 });
