@@ -7,16 +7,9 @@ import { get as httpsGet } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { OptionError } from '../errors.js';
-import { FileError, readBytes } from './file.js';
+import { FileError, readBytes, type ReadBytesOptions } from './file.js';
 
-export interface OpenBytesOptions {
-  /** First byte to read (plain files only). Default 0. */
-  start?: number;
-  /** Byte to stop before (plain files only). Default: the end. */
-  end?: number;
-  /** Bytes per read for plain files. Default 1 MiB. */
-  chunkBytes?: number;
-}
+export type OpenBytesOptions = ReadBytesOptions;
 
 /** True for `http://` and `https://` addresses. */
 export function isUrl(pathOrUrl: string): boolean {

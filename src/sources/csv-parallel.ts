@@ -4,7 +4,7 @@ import { type Chunk, type ChunkIterator, type NumericRecord, type Schema } from 
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError, StageError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
-import type { CsvTask } from '../workers/csv-worker.js';
+import type { CsvTask, WindowTask } from '../workers/csv-worker.js';
 import { fromWire, type WireChunk } from '../workers/wire.js';
 import { csv, type CsvColumns, type CsvOptions } from './csv.js';
 import { FileError } from './file.js';
@@ -83,6 +83,11 @@ export function csvParallel<R extends object = NumericRecord>(path: string, opti
     fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv' }),
   };
   return new Dataset<R>(source);
+}
+
+/** Runs one task of the csv worker (a range or a shuffle window) on the shared threads. */
+export function runCsvTask<R>(task: CsvTask | WindowTask, workers: number, signal?: AbortSignal, transferList?: ArrayBuffer[]): Promise<R> {
+  return sharedPool(workers).run(task, { ...(signal === undefined ? {} : { signal }), ...(transferList === undefined ? {} : { transferList }) }) as Promise<R>;
 }
 
 /** The byte ranges [start, end) that cover a file of `size` bytes. */
@@ -186,8 +191,9 @@ class RangeIterator<R> implements ChunkIterator<R> {
     while (!this.closed && this.nextRange < ranges.length && this.inFlight.length < this.workers + 1) {
       const [start, end] = ranges[this.nextRange++]!;
       const header = start > 0 && this.names !== undefined ? { header: this.names } : {};
-      const task: CsvTask = { path: this.path, options: { ...this.options, columns: this.columns, ...header } as CsvOptions, start, end };
-      const promise = (sharedPool(this.workers).run(task, { signal: this.abort.signal }) as Promise<WireChunk[]>).then(
+      const options = { ...this.options, columns: this.columns, ...header } as CsvOptions;
+      const task: CsvTask = { path: this.path, options, start, end };
+      const promise = runCsvTask<WireChunk[]>(task, this.workers, this.abort.signal).then(
         (wire) => ({ ok: true as const, chunks: wire.map((w) => fromWire<unknown>(w)) }),
         (error: unknown) => ({ ok: false as const, error: rangeError(this.path, start, end, error) }),
       );

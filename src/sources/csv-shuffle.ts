@@ -1,10 +1,25 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Dataset } from '../dataset.js';
-import { OptionError } from '../errors.js';
-import { blockShuffle, type BlockShuffleOptions } from './block-shuffle.js';
-import { csv, type CsvColumns, type CsvOptions, type CsvRecord, type CsvRow } from './csv.js';
+import { checkInt, OptionError } from '../errors.js';
+import { type BlockWire, fromBlockWire, type WindowTask } from '../workers/csv-worker.js';
+import { type BlockShuffleOptions, checkOptions, claimReader, type PartReader, windowShuffle } from './block-shuffle.js';
+import { runCsvTask } from './csv-parallel.js';
+import { CsvRanges } from './csv-ranges.js';
+import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './csv.js';
 
-export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & { shuffle?: BlockShuffleOptions };
+export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & {
+  shuffle?: BlockShuffleOptions;
+  /**
+   * Worker threads that read blocks (decode them and deal their rows into the window's
+   * buckets) while this thread hands out rows; this thread reads blocks too when it is
+   * idle. 'auto' (default): 1 when `columns` are given, no onBadRow callback is set and
+   * there is more than one CPU, else 0. The rows come out in the same order whatever the
+   * count. Workers need `columns` and no onBadRow callback (neither a schema guess nor a
+   * function can cross threads).
+   */
+  workers?: number | 'auto';
+};
 
 /**
  * A CSV file read in a near-uniform random order with bounded memory: `blockShuffle` over
@@ -16,16 +31,45 @@ export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & { shu
 export function shuffledCsv<const C extends CsvColumns>(path: string, options: ShuffledCsvOptions & { columns: C }): Dataset<CsvRow<C>>;
 export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R>;
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
-  const { shuffle, ...csvOptions } = options;
+  const { shuffle, workers: w, ...csvOptions } = options;
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
+  const workers =
+    (w ?? 'auto') === 'auto'
+      ? csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' && availableParallelism() > 1
+        ? 1
+        : 0
+      : checkInt('shuffledCsv', 'workers', w, 0);
   let layout = { start: 0, header: csvOptions.header };
-  return blockShuffle(
-    () => {
-      layout = headerLayout(path, csvOptions);
-      return statSync(path).size - layout.start;
-    },
-    (start, end) => csv(path, { ...csvOptions, header: layout.header, byteRange: [layout.start + start, layout.start + end] }),
-    shuffle,
+  const bytesNow = (): number => {
+    layout = headerLayout(path, csvOptions);
+    return statSync(path).size - layout.start;
+  };
+  if (workers > 0 && csvOptions.columns === undefined) throw new OptionError('shuffledCsv: workers need `columns` (every block must decode to the same dtypes)');
+  if (workers > 0 && typeof csvOptions.onBadRow === 'function') throw new OptionError("shuffledCsv: workers take onBadRow 'error' or 'skip', not a callback");
+  const blockOptions = (): CsvOptions => ({ ...csvOptions, header: layout.header });
+  // Workers read (and deal) the next window while this thread hands out the current one;
+  // then this thread claims blocks too. Every draw is seeded by block or window, so the
+  // rows come out in the same order with any number of workers.
+  const inWorker: PartReader<CsvRecord> = (window, spares) => {
+    const transfer: ArrayBuffer[] = [];
+    const task: WindowTask = {
+      path,
+      options: blockOptions(),
+      window: { ...window, ranges: window.ranges.map(([s, e]): [number, number] => [layout.start + s, layout.start + e]) },
+      spares: spares.map((g) => g.toWire(transfer)),
+    };
+    return runCsvTask<BlockWire[]>(task, workers, undefined, transfer).then((wire) => wire.map((b) => fromBlockWire<CsvRecord>(b)));
+  };
+  return windowShuffle<CsvRecord>(
+    bytesNow,
+    () => ({
+      here: claimReader(() => {
+        const ranges = new CsvRanges(path, blockOptions());
+        return { read: (start, end) => ranges.read(layout.start + start, layout.start + end), close: () => ranges.close() };
+      }),
+      workers: Array.from({ length: workers }, () => inWorker),
+    }),
+    checkOptions(shuffle ?? {}),
   );
 }
 

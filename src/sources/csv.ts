@@ -70,6 +70,8 @@ export class CsvDataset<T> extends Dataset<T> {
 /** Rows and bytes held to infer dtypes (and count fields without a header). */
 const SAMPLE_ROWS = 1000;
 const SAMPLE_BYTES = 64 << 10;
+/** Bytes a byte range reads past its end in its first read, for the line that crosses it. */
+const RANGE_SLACK = 16 << 10;
 const LF = 0x0a;
 const QUOTE = 0x22;
 
@@ -107,7 +109,10 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
     Object.assign(stats, emptyStats());
     const [rangeStart, rangeEnd] = o.byteRange ?? [0, undefined];
     const readFrom = rangeStart > 0 ? rangeStart - 1 : 0;
-    const blocks = lineBlocks(openBytes(pathOrUrl, { start: readFrom, chunkBytes: o.chunkBytes }), {
+    // A range reads what it holds plus a little for the line that crosses its end, not a
+    // whole chunkBytes block (a block shuffle reads many small ranges).
+    const byteOptions = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
+    const blocks = lineBlocks(openBytes(pathOrUrl, { start: readFrom, ...byteOptions }), {
       offset: readFrom,
       alignStart: rangeStart > 0,
       end: rangeEnd,
@@ -245,7 +250,7 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
 
 const EMPTY = Buffer.alloc(0);
 
-interface CheckedOptions {
+export interface CheckedOptions {
   header: boolean | readonly string[];
   delimiter: string;
   columns: CsvColumns | undefined;
@@ -258,7 +263,8 @@ interface CheckedOptions {
 
 const DTYPES = ['int32', 'float32', 'float64', 'string'];
 
-function checkOptions(path: string, options: CsvOptions): CheckedOptions {
+/** @internal Validates csv() options (shared with the range reader). */
+export function checkOptions(path: string, options: CsvOptions): CheckedOptions {
   if (typeof path !== 'string' || path === '') throw new OptionError(`csv: path must be a non-empty string, got ${describe(path)}`);
   if (options === null || typeof options !== 'object') throw new OptionError(`csv: options must be an object, got ${describe(options)}`);
   const delimiter = options.delimiter ?? ',';
@@ -304,7 +310,8 @@ function checkOptions(path: string, options: CsvOptions): CheckedOptions {
   return { header, delimiter, columns: columns === undefined ? undefined : { ...columns }, onBadRow, engine, byteRange: range, chunkBytes, chunkRows };
 }
 
-function makeLayout(file: string, o: CheckedOptions, names: string[], sample: string[][]): CsvLayout {
+/** @internal Which fields are read, and as what (shared with the range reader). */
+export function makeLayout(file: string, o: CheckedOptions, names: string[], sample: string[][]): CsvLayout {
   let selected: [string, DType][];
   if (o.columns !== undefined) {
     selected = Object.entries(o.columns);

@@ -8,6 +8,12 @@ export interface ReadBytesOptions {
   end?: number;
   /** Bytes per read. Default 1 MiB. */
   chunkBytes?: number;
+  /**
+   * Read ahead only while the next block starts before this byte (default: always). A
+   * reader of a byte range wants just the line that crosses its end past it, so a block
+   * read ahead there would be read for nothing.
+   */
+  aheadUntil?: number;
 }
 
 /** A file could not be opened or read; names the path. */
@@ -52,6 +58,7 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
     read.catch(() => {}); // rethrown when awaited; never unhandled if the consumer stops first
     return read;
   };
+  const aheadUntil = options.aheadUntil ?? Infinity;
   let ahead = readAt(options.start ?? 0);
   try {
     let position = options.start ?? 0;
@@ -59,8 +66,9 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
       const block = await ahead;
       if (block.length === 0) break;
       position += block.length;
-      ahead = readAt(position);
+      ahead = position < aheadUntil ? readAt(position) : undefined;
       yield block;
+      ahead ??= readAt(position);
     }
   } finally {
     await ahead?.catch(() => {}); // a read in flight must finish before its file closes

@@ -1,9 +1,17 @@
-// The shuffle buffer's columnar storage. When every column is 4 bytes wide (int32,
-// float32: the MovieLens case) rows are stored interleaved in one Int32Array, so the one
-// random access a row costs touches one cache line, not one per column; values move as
-// raw bits (a shuffle never computes with them), which keeps every loop monomorphic.
-// Other layouts keep one array per column.
-import { allocColumn, type ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
+// Columnar storage of the shuffle buffer and of the block shuffle's blocks. When every
+// column is 4 bytes wide (int32, float32: the MovieLens case) rows are stored interleaved in
+// one Int32Array, so the one random access a row costs touches one cache line, not one per
+// column; values move as raw bits (a shuffle never computes with them), which keeps every
+// loop monomorphic. Other layouts keep one array per column.
+import { allocColumn, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
+import { nextBelow } from '../random.js';
+
+/** ColumnSlots as they cross a thread boundary. */
+export interface SlotsWire {
+  names: readonly string[];
+  dtypes: readonly NumericDType[];
+  storage: Int32Array | NumericArray[];
+}
 
 export class ColumnSlots {
   readonly names: readonly string[];
@@ -14,12 +22,85 @@ export class ColumnSlots {
   /** One array per column otherwise. */
   private readonly separate: NumericArray[] | undefined;
 
-  constructor(like: ColumnChunk<unknown>, capacity: number) {
-    this.names = Object.keys(like.columns);
-    this.dtypes = this.names.map((n) => dtypeOf(like.columns[n]!));
+  /** Slots for `capacity` rows with the columns of `like` (a chunk, or names and dtypes with their storage from toWire). */
+  constructor(like: ColumnChunk<unknown> | SlotsWire, capacity: number) {
+    if ('columns' in like) {
+      this.names = Object.keys(like.columns);
+      this.dtypes = this.names.map((n) => dtypeOf(like.columns[n]!));
+    } else {
+      this.names = like.names;
+      this.dtypes = like.dtypes;
+    }
     this.width = this.names.length;
-    if (this.dtypes.every((d) => d !== 'float64')) this.packed = new Int32Array(capacity * this.width);
+    if ('storage' in like) {
+      if (like.storage instanceof Int32Array) this.packed = like.storage;
+      else this.separate = like.storage;
+    } else if (this.dtypes.every((d) => d !== 'float64')) this.packed = new Int32Array(capacity * this.width);
     else this.separate = this.dtypes.map((d) => allocColumn(d, capacity));
+  }
+
+  /** Rows the slots hold. */
+  get capacity(): number {
+    if (this.width === 0) return Number.MAX_SAFE_INTEGER;
+    return this.packed !== undefined ? this.packed.length / this.width : this.separate![0]!.length;
+  }
+
+  /** Whether `other` has the same columns and dtypes. */
+  sameLayout(other: ColumnSlots): boolean {
+    return other.width === this.width && this.names.every((n, c) => other.names[c] === n && other.dtypes[c] === this.dtypes[c]);
+  }
+
+  /** Slots [0, rows) as a chunk of fresh columns. */
+  chunk<T>(rows: number): ColumnChunk<T> {
+    return new ColumnChunk<T>(rows, this.gather(Int32Array.from({ length: rows }, (_, i) => i)));
+  }
+
+  /** Fresh output columns for `count` rows, for shuffleInto and named. */
+  outputs(count: number): NumericArray[] {
+    // One allocation for every column (views of it): a chunk costs one buffer, not one a
+    // column. 8-byte columns come first, so that every view is aligned.
+    const wide = this.dtypes.filter((d) => d === 'float64').length;
+    const buffer = new ArrayBuffer(count * (8 * wide + 4 * (this.width - wide)));
+    let [at8, at4] = [0, 8 * wide * count];
+    return this.dtypes.map((d) => {
+      if (d === 'float64') return new Float64Array(buffer, (at8 += 8 * count) - 8 * count, count);
+      const column = d === 'float32' ? new Float32Array(buffer, at4, count) : new Int32Array(buffer, at4, count);
+      at4 += 4 * count;
+      return column;
+    });
+  }
+
+  /**
+   * Continues an inside-out Fisher–Yates shuffle into `out` (from outputs): slots
+   * [from, from + count) become output rows `at`, `at` + 1, …, each swapped with a random
+   * earlier output row. Called for several ranges in turn with rising `at`, it gives their
+   * rows in a uniform random order. It reads the slots in sequence and writes only within
+   * the output, so an output that fits in cache costs no miss a row.
+   */
+  shuffleInto(out: NumericArray[], at: number, from: number, count: number, random: Int32Array): void {
+    const w = this.width;
+    const packed = this.packed;
+    if (packed !== undefined && w === 4) {
+      shuffle4(packed, from, count, at, random, out.map(bits32));
+      return;
+    }
+    const dsts = packed !== undefined ? out.map(bits32) : out;
+    for (let k = 0; k < count; k++) {
+      const i = at + k;
+      const j = nextBelow(random, i + 1);
+      for (let c = 0; c < w; c++) {
+        const dst = dsts[c]!;
+        dst[i] = dst[j]!;
+        dst[j] = packed !== undefined ? packed[(from + k) * w + c]! : this.separate![c]![from + k]!;
+      }
+    }
+  }
+
+  /** The slots as posted to another thread (their buffers go in `transfer`: this object gives them up). */
+  toWire(transfer: ArrayBuffer[]): SlotsWire {
+    const storage = this.packed ?? this.separate!;
+    for (const a of storage instanceof Int32Array ? [storage] : storage) transfer.push(a.buffer as ArrayBuffer);
+    return { names: this.names, dtypes: this.dtypes, storage };
   }
 
   /** Whether `chunk` has exactly these columns and dtypes. */
@@ -31,6 +112,10 @@ export class ColumnSlots {
   /** Copies rows [from, from + count) of `chunk` into slots [at, at + count). */
   write(chunk: ColumnChunk<unknown>, from: number, count: number, at: number): void {
     const w = this.width;
+    if (this.packed !== undefined && w === 4) {
+      write4(this.names.map((n) => bits32(chunk.columns[n]!)), from, count, this.packed, at);
+      return;
+    }
     for (let c = 0; c < w; c++) {
       const col = chunk.columns[this.names[c]!]!;
       if (this.packed !== undefined) {
@@ -39,6 +124,31 @@ export class ColumnSlots {
         for (let i = 0; i < count; i++) buf[(at + i) * w + c] = src[from + i]!;
       } else {
         this.separate![c]!.set(col.subarray(from, from + count), at);
+      }
+    }
+  }
+
+  /**
+   * Writes the rows of `chunk` (same columns) by bucket: row i goes to bucket keys[at + i],
+   * at slot next[bucket] (which then moves on).
+   */
+  writeByKey(chunk: ColumnChunk<unknown>, keys: Uint16Array, at: number, next: Int32Array): void {
+    const w = this.width;
+    const n = chunk.size;
+    if (this.packed !== undefined && w === 4) {
+      writeByKey4(this.names.map((name) => bits32(chunk.columns[name]!)), n, keys, at, next, this.packed);
+      return;
+    }
+    const slot = new Int32Array(n);
+    for (let i = 0; i < n; i++) slot[i] = next[keys[at + i]!]!++;
+    for (let c = 0; c < w; c++) {
+      const src = chunk.columns[this.names[c]!]!;
+      if (this.packed !== undefined) {
+        const bits = bits32(src);
+        for (let i = 0; i < n; i++) this.packed[slot[i]! * w + c] = bits[i]!;
+      } else {
+        const dst = this.separate![c]!;
+        for (let i = 0; i < n; i++) dst[slot[i]!] = src[i]!;
       }
     }
   }
@@ -101,7 +211,8 @@ export class ColumnSlots {
     return this.named(out);
   }
 
-  private named(arrays: NumericArray[]): Record<string, NumericArray> {
+  /** Output columns by name. */
+  named(arrays: NumericArray[]): Record<string, NumericArray> {
     const out: Record<string, NumericArray> = {};
     this.names.forEach((name, c) => (out[name] = arrays[c]!));
     return out;
@@ -124,6 +235,55 @@ function swap4(buf: Int32Array, slots: Int32Array, from: number, dsts: Int32Arra
     buf[b + 2] = s2[r]!;
     buf[b + 3] = s3[r]!;
   }
+}
+
+/** `write` for width 4 in one pass: each row written whole, in sequence. */
+function write4(srcs: Int32Array[], from: number, count: number, buf: Int32Array, at: number): void {
+  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let i = 0; i < count; i++) {
+    const r = (at + i) << 2;
+    buf[r] = s0[from + i]!;
+    buf[r + 1] = s1[from + i]!;
+    buf[r + 2] = s2[from + i]!;
+    buf[r + 3] = s3[from + i]!;
+  }
+}
+
+/** `writeByKey` for width 4: each row read from its four columns and written whole. */
+function writeByKey4(srcs: Int32Array[], n: number, keys: Uint16Array, at: number, next: Int32Array, buf: Int32Array): void {
+  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let i = 0; i < n; i++) {
+    const r = next[keys[at + i]!]!++ << 2;
+    buf[r] = s0[i]!;
+    buf[r + 1] = s1[i]!;
+    buf[r + 2] = s2[i]!;
+    buf[r + 3] = s3[i]!;
+  }
+}
+
+/** `shuffleInto` for width 4, every array and the generator's state in locals (see randomState). */
+function shuffle4(buf: Int32Array, from: number, count: number, at: number, random: Int32Array, dsts: Int32Array[]): void {
+  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
+  let [a, b, c, d] = random as unknown as [number, number, number, number];
+  for (let k = 0; k < count; k++) {
+    const i = at + k;
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + t) | 0;
+    const j = Math.floor(((t >>> 0) / 4294967296) * (i + 1));
+    const r = (from + k) << 2;
+    d0[i] = d0[j]!;
+    d1[i] = d1[j]!;
+    d2[i] = d2[j]!;
+    d3[i] = d3[j]!;
+    d0[j] = buf[r]!;
+    d1[j] = buf[r + 1]!;
+    d2[j] = buf[r + 2]!;
+    d3[j] = buf[r + 3]!;
+  }
+  random.set([a, b, c, d]);
 }
 
 /** `gather` for width 4 in one pass: one random read of a 16-byte row per output row. */
