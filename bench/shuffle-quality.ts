@@ -1,13 +1,17 @@
 // Shuffle quality on a user-sorted ratings file, as real MovieLens files are sorted.
 // For each mode: |Spearman ρ| between input and output row positions, mean distinct users
 // per batch of 1024 (against the perfect shuffle's), rows/s and peak RSS. Each mode runs in
-// its own child process so its peak RSS is its own.
-//   node --import tsx bench/shuffle-quality.ts [--rows 10000000] [--json OUT]
+// its own child process so its peak RSS is its own, and runs --epochs epochs (default 3):
+// rows/s is the median of the epochs after the first (worker threads start, code warms up
+// in the first, reported apart as 'first epoch s'), quality is the first epoch's. Runs
+// alternate modes --runs times (default 1) and the medians are reported.
+//   node --import tsx bench/shuffle-quality.ts [--rows 10000000] [--epochs 3] [--runs 1]
+//        [--shuffle '{"blockBytes":1048576,"openBlocks":32}'] [--workers auto] [--json OUT]
 // The file's timestamp column holds the row's input position, so no side table is needed.
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BlockShuffleOptions, csv, type Dataset, type NumericArray, permutation, randomInt, shuffledCsv } from '../src/core.js';
@@ -18,13 +22,17 @@ const { values } = parseArgs({
     mode: { type: 'string' },
     file: { type: 'string' },
     json: { type: 'string' },
+    epochs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '1' },
     // Block shuffle options as JSON, e.g. '{"blockBytes":1048576,"openBlocks":32}'.
     shuffle: { type: 'string', default: '{}' },
-    workers: { type: 'string', default: '2' },
+    // shuffledCsv's workers for the 'block shuffle' mode.
+    workers: { type: 'string', default: 'auto' },
   },
 });
 const blockOptions = { seed: 1, ...(JSON.parse(values.shuffle!) as BlockShuffleOptions) };
-const workers = Number(values.workers);
+const workers = values.workers === 'auto' ? 'auto' : Number(values.workers);
+const epochs = Math.max(2, Number(values.epochs));
 const rows = Number(values.rows);
 const columns = { userId: 'int32', movieId: 'int32', rating: 'float32', timestamp: 'int32' } as const;
 type Row = { userId: number; movieId: number; rating: number; timestamp: number };
@@ -55,95 +63,134 @@ async function writeSortedFile(path: string, n: number): Promise<void> {
 const modes: Record<string, (file: string) => Dataset<Row>> = {
   'no shuffle': (file) => csv(file, { columns }),
   'buffer 10k': (file) => csv(file, { columns }).shuffle(10_000, { seed: 1 }),
-  'block shuffle': (file) => shuffledCsv(file, { columns, shuffle: blockOptions }),
-  'block, workers': (file) => shuffledCsv(file, { columns, workers, shuffle: blockOptions }),
+  'block, no worker': (file) => shuffledCsv(file, { columns, workers: 0, shuffle: blockOptions }),
+  'block shuffle': (file) => shuffledCsv(file, { columns, workers, shuffle: blockOptions }),
 };
 
-/** One mode, in this process: stream the epoch, measure, print one JSON line. */
-async function measure(mode: string, file: string): Promise<void> {
-  const t0 = performance.now();
-  let position = 0;
-  let sumD2 = 0;
-  let distinct = 0;
-  let batches = 0;
+/** Quality of one epoch's order: rank correlation with the input and users per batch. */
+class Quality {
+  private position = 0;
+  private sumD2 = 0;
+  private distinct = 0;
+  private batches = 0;
   // Distinct users per batch by stamping each user with the last batch it was seen in: a
   // few ns a row whatever the mix, so the accounting costs every mode alike (a Map costs
   // more the more users a batch holds, which would charge the shuffles for their quality).
-  let lastSeen = new Int32Array(1 << 17).fill(-1);
-  const account = (user: NumericArray, input: NumericArray, size: number) => {
-    for (let i = 0; i < size; i++, position++) {
-      const d = input[i]! - position;
-      sumD2 += d * d;
+  private lastSeen = new Int32Array(1 << 17).fill(-1);
+
+  add(user: NumericArray, input: NumericArray, size: number): void {
+    for (let i = 0; i < size; i++, this.position++) {
+      const d = input[i]! - this.position;
+      this.sumD2 += d * d;
     }
-    if (size === BATCH) {
-      for (let i = 0; i < size; i++) {
-        const u = user[i]!;
-        if (u >= lastSeen.length) {
-          const grown = new Int32Array(2 * u).fill(-1);
-          grown.set(lastSeen);
-          lastSeen = grown;
-        }
-        if (lastSeen[u] !== batches) {
-          lastSeen[u] = batches;
-          distinct++;
-        }
+    if (size !== BATCH) return;
+    for (let i = 0; i < size; i++) {
+      const u = user[i]!;
+      if (u >= this.lastSeen.length) {
+        const grown = new Int32Array(2 * u).fill(-1);
+        grown.set(this.lastSeen);
+        this.lastSeen = grown;
       }
-      batches++;
+      if (this.lastSeen[u] !== this.batches) {
+        this.lastSeen[u] = this.batches;
+        this.distinct++;
+      }
     }
-  };
-  if (mode === 'in-memory shuffle') {
-    // The perfect shuffle: every row in memory, one Fisher–Yates permutation.
-    const user = new Int32Array(rows);
-    const ts = new Int32Array(rows);
-    let n = 0;
-    for await (const b of csv(file, { columns }).batch(65536)) {
-      user.set(b.columns.userId, n);
-      ts.set(b.columns.timestamp, n);
-      n += b.size;
+    this.batches++;
+  }
+
+  result(mode: string): { spearman: number; distinctUsersPerBatch: number } {
+    const n = this.position;
+    if (n !== rows) throw new Error(`${mode}: ${n} rows, expected ${rows}`);
+    return { spearman: 1 - (6 * this.sumD2) / (n * (n * n - 1)), distinctUsersPerBatch: this.distinct / this.batches };
+  }
+}
+
+/** The perfect shuffle: every row in memory (read once), one Fisher–Yates permutation an epoch. */
+function inMemory(file: string): () => AsyncIterable<{ size: number; columns: { userId: NumericArray; timestamp: NumericArray } }> {
+  let data: { user: Int32Array; ts: Int32Array; n: number } | undefined;
+  let epoch = 0;
+  return async function* () {
+    if (data === undefined) {
+      const user = new Int32Array(rows);
+      const ts = new Int32Array(rows);
+      let n = 0;
+      for await (const b of csv(file, { columns }).batch(65536)) {
+        user.set(b.columns.userId, n);
+        ts.set(b.columns.timestamp, n);
+        n += b.size;
+      }
+      data = { user, ts, n };
     }
-    const p = permutation(n, randomInt(1));
-    const bu = new Int32Array(BATCH);
-    const bt = new Int32Array(BATCH);
+    const { user, ts, n } = data;
+    const p = permutation(n, randomInt(1 + epoch++));
     for (let s = 0; s < n; s += BATCH) {
       const size = Math.min(BATCH, n - s);
+      const bu = new Int32Array(size);
+      const bt = new Int32Array(size);
       for (let i = 0; i < size; i++) {
         bu[i] = user[p[s + i]!]!;
         bt[i] = ts[p[s + i]!]!;
       }
-      account(bu, bt, size);
+      yield { size, columns: { userId: bu, timestamp: bt } };
     }
-  } else {
+  };
+}
+
+/** One mode, in this process: stream `epochs` epochs, measure, print one JSON line. */
+async function measure(mode: string, file: string): Promise<void> {
+  let batches: () => AsyncIterable<{ size: number; columns: { userId: NumericArray; timestamp: NumericArray } }>;
+  if (mode === 'in-memory shuffle') batches = inMemory(file);
+  else {
     const make = modes[mode];
     if (!make) throw new Error(`unknown mode ${mode}`);
-    for await (const b of make(file).batch(BATCH)) account(b.columns.userId, b.columns.timestamp, b.size);
+    const ds = make(file).batch(BATCH);
+    batches = () => ds;
   }
-  const seconds = (performance.now() - t0) / 1000;
-  if (position !== rows) throw new Error(`${mode}: ${position} rows, expected ${rows}`);
-  const n = position;
-  const spearman = 1 - (6 * sumD2) / (n * (n * n - 1));
-  process.stdout.write(
-    JSON.stringify({ mode, rows: n, seconds, rowsPerSecond: n / seconds, spearman, distinctUsersPerBatch: distinct / batches, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
-  );
+  const seconds: number[] = [];
+  let quality: ReturnType<Quality['result']> | undefined;
+  for (let e = 0; e < epochs; e++) {
+    const q = new Quality();
+    const t0 = performance.now();
+    for await (const b of batches()) q.add(b.columns.userId, b.columns.timestamp, b.size);
+    seconds.push((performance.now() - t0) / 1000);
+    quality ??= q.result(mode);
+  }
+  const warm = median(seconds.slice(1));
+  process.stdout.write(JSON.stringify({ mode, rows, epochs, seconds, firstEpochSeconds: seconds[0], rowsPerSecond: rows / warm, ...quality, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
 }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 if (values.mode !== undefined) {
   await measure(values.mode, values.file!);
 } else {
   const file = join(tmpdir(), `sluice-user-sorted-${rows}.csv`);
   if (!existsSync(file)) await writeSortedFile(file, rows);
-  const results = [];
-  for (const mode of [...Object.keys(modes), 'in-memory shuffle']) {
-    const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, '--mode', mode, '--file', file, '--rows', String(rows), '--shuffle', values.shuffle!, '--workers', values.workers!], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    results.push(JSON.parse(out.trim().split('\n').at(-1)!));
+  const names = [...Object.keys(modes), 'in-memory shuffle'];
+  const runs = new Map<string, { rowsPerSecond: number; firstEpochSeconds: number; peakRssMb: number; spearman: number; distinctUsersPerBatch: number }[]>(names.map((m) => [m, []]));
+  // Rounds alternate the modes, so that drift on a shared machine hits all alike.
+  for (let r = 0; r < Number(values.runs); r++) {
+    for (const mode of names) {
+      const args = [...process.execArgv, import.meta.filename, '--mode', mode, '--file', file, '--rows', String(rows), '--epochs', String(epochs), '--shuffle', values.shuffle!, '--workers', values.workers!];
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+      runs.get(mode)!.push(JSON.parse(out.trim().split('\n').at(-1)!));
+    }
   }
-  const perfect = results.find((r) => r.mode === 'in-memory shuffle')!.distinctUsersPerBatch as number;
-  const sequential = results.find((r) => r.mode === 'no shuffle')!.rowsPerSecond as number;
-  console.log(`user-sorted file, ${rows.toLocaleString('en')} rows, batch ${BATCH} (${new Date().toISOString().slice(0, 10)}, Node ${process.version})`);
-  console.log('mode                 |Spearman|  users/batch  vs perfect   rows/s      vs sequential  peak RSS');
+  const results = names.map((mode) => {
+    const rs = runs.get(mode)!;
+    const pick = (k: 'rowsPerSecond' | 'firstEpochSeconds' | 'peakRssMb') => median(rs.map((x) => x[k]));
+    return { mode, rowsPerSecond: pick('rowsPerSecond'), firstEpochSeconds: pick('firstEpochSeconds'), peakRssMb: pick('peakRssMb'), spearman: rs[0]!.spearman, distinctUsersPerBatch: rs[0]!.distinctUsersPerBatch, runs: rs };
+  });
+  const perfect = results.find((r) => r.mode === 'in-memory shuffle')!.distinctUsersPerBatch;
+  const sequential = results.find((r) => r.mode === 'no shuffle')!.rowsPerSecond;
+  console.log(`user-sorted file, ${rows.toLocaleString('en')} rows, batch ${BATCH}, ${epochs} epochs a run, median of ${values.runs} run(s) (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${availableParallelism()} CPUs)`);
+  console.log('| mode | \\|Spearman\\| | users / batch | vs perfect | rows/s (warm) | vs sequential | first epoch s | peak RSS |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(
-      `${r.mode.padEnd(20)} ${Math.abs(r.spearman).toFixed(4).padStart(9)}  ${r.distinctUsersPerBatch.toFixed(1).padStart(11)}  ${((100 * r.distinctUsersPerBatch) / perfect).toFixed(1).padStart(8)}%  ${(r.rowsPerSecond / 1e6).toFixed(2).padStart(6)}M  ${((100 * r.rowsPerSecond) / sequential).toFixed(0).padStart(10)}%  ${r.peakRssMb.toFixed(0).padStart(6)} MB`,
+      `| ${r.mode} | ${Math.abs(r.spearman).toFixed(4)} | ${r.distinctUsersPerBatch.toFixed(1)} | ${((100 * r.distinctUsersPerBatch) / perfect).toFixed(1)}% | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${((100 * r.rowsPerSecond) / sequential).toFixed(0)}% | ${r.firstEpochSeconds.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`,
     );
   }
-  if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), rows, batch: BATCH, results }, null, 2));
+  if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), rows, batch: BATCH, epochs, results }, null, 2));
 }

@@ -189,7 +189,7 @@ export function windowShuffle<T>(
  * uniform random order, where one Fisher–Yates gather over a window larger than the CPU
  * caches would miss the cache on every row.
  */
-function* handOut<T>(blocks: BlockRows<T>[], buckets: number, random: Int32Array): Generator<Chunk<T>, void> {
+export function* handOut<T>(blocks: BlockRows<T>[], buckets: number, random: Int32Array): Generator<Chunk<T>, void> {
   const like = blocks.find((b) => b.slots !== undefined && b.starts[buckets]! > 0)?.slots;
   const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? b.slots.sameLayout(like) : b.rows.length === 0));
   for (let bucket = 0; bucket < buckets; bucket++) {

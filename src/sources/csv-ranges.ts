@@ -9,6 +9,7 @@ import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } f
 import { FastDecoder, Stop } from './csv-fast.js';
 import { BadRows, emptyStats, NUMERIC } from './csv-fields.js';
 import type { CsvLayout, CsvRecord } from './csv-general.js';
+import { StageError } from '../errors.js';
 import { FileError } from './file.js';
 
 const LF = 0x0a;
@@ -46,12 +47,17 @@ export class CsvRanges {
   }
 
   async read(start: number, end: number): Promise<Chunk<CsvRecord>[]> {
-    if (this.layout === undefined) return this.viaCsv(start, end);
-    const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
     try {
-      return await this.decode(this.layout, buffer, start, end);
-    } finally {
-      this.buffers.push(buffer);
+      if (this.layout === undefined) return await this.viaCsv(start, end);
+      const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
+      try {
+        return await this.decode(this.layout, buffer, start, end);
+      } finally {
+        this.buffers.push(buffer);
+      }
+    } catch (error) {
+      // Line numbers in a range count from its first row: name the range too.
+      throw new StageError(`csv '${this.path}' bytes [${start}, ${end})`, undefined, error);
     }
   }
 

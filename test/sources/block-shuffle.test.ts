@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { blockShuffle, type BlockShuffleOptions, ColumnChunk, csv, Dataset, range, shuffledCsv } from '../../src/index.js';
+import { blockShuffle, type BlockShuffleOptions, ColumnChunk, csv, Dataset, mixSeed, randomInt, range, shuffledCsv } from '../../src/index.js';
+import { randomState } from '../../src/random.js';
+import { BlockDealer, handOut, stratifiedWindows } from '../../src/sources/block-shuffle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-block-'));
 const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;
@@ -126,4 +128,82 @@ test('shuffledCsv: header-less files, a BOM, quoted header names and CRLF', asyn
   assert.deepEqual(out.map((r) => r.movieId).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
   for (const r of out) assert.equal(r.userId, r.movieId % 7);
   assert.throws(() => shuffledCsv(plain, { byteRange: [0, 1] } as never), /byteRange is chosen per block/);
+});
+
+test('the same rows in the same order with 0, 1 or 2 workers: every draw is seeded by block or window', async () => {
+  const file = sortedFile(300, 70); // 21k rows, ~200 KB
+  const shuffle = { blockBytes: 4096, openBlocks: 8, seed: 5 };
+  const runs = await Promise.all([0, 1, 2].map((workers) => shuffledCsv(file, { columns, workers, shuffle }).toArray()));
+  assert.deepEqual(runs[0]!.map((r) => r.movieId).sort((a, b) => a - b), Array.from({ length: 300 * 70 }, (_, i) => i));
+  assert.deepEqual(runs[1], runs[0]);
+  assert.deepEqual(runs[2], runs[0]);
+  // Another epoch, another order; the same with workers.
+  const ds = shuffledCsv(file, { columns, workers: 1, shuffle });
+  const [e0, e1] = [await ds.toArray(), await ds.toArray()];
+  assert.deepEqual(e0, runs[0]);
+  assert.notDeepEqual(e1, e0);
+});
+
+test('a bad row met by a worker or by this thread rejects the epoch with the file, its byte range and line', async () => {
+  const rows = Array.from({ length: 3000 }, (_, i) => (i === 1700 ? `1,oops,3` : `${i % 9},${i},${(i % 9) / 2 + 0.5}`));
+  const file = join(dir, 'bad.csv');
+  writeFileSync(file, 'userId,movieId,rating\n' + rows.join('\n') + '\n');
+  for (const workers of [0, 1]) {
+    await assert.rejects(shuffledCsv(file, { columns, workers, shuffle: { blockBytes: 2048, openBlocks: 4 } }).toArray(), /bad\.csv' bytes \[\d+, \d+\).*bad\.csv:\d+, column 'movieId'/, `workers ${workers}`);
+  }
+  const skipped = await shuffledCsv(file, { columns, workers: 1, onBadRow: 'skip', shuffle: { blockBytes: 2048, openBlocks: 4 } }).toArray();
+  assert.equal(skipped.length, 2999);
+});
+
+test('break with a worker reading: the epoch ends at once and leaves no descriptor open', async () => {
+  const file = sortedFile(400, 60);
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const ds = shuffledCsv(file, { columns, workers: 1, shuffle: { blockBytes: 1024, openBlocks: 4 } });
+  await ds.take(10).toArray(); // the worker thread is up
+  const before = fds();
+  for (let k = 0; k < 3; k++) {
+    let n = 0;
+    for await (const _ of ds) if (++n === 50) break;
+  }
+  assert.equal(fds(), before);
+});
+
+test('workers: options are checked; without columns "auto" reads on this thread', async () => {
+  const file = sortedFile(10, 10);
+  assert.throws(() => shuffledCsv(file, { columns, workers: -1 }), /workers/);
+  assert.throws(() => shuffledCsv(file, { workers: 1 }), /workers need `columns`/);
+  assert.throws(() => shuffledCsv(file, { columns, workers: 1, onBadRow: () => {} }), /not a callback/);
+  assert.equal((await shuffledCsv(file).toArray()).length, 100);
+});
+
+test('stratified windows: every block once, at most one block of each run of neighbours in a window', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (blocks, openBlocks, seed) => {
+      const windows = stratifiedWindows(blocks, openBlocks, randomInt(seed));
+      assert.deepEqual(windows.flat().sort((a, b) => a - b), Array.from({ length: blocks }, (_, i) => i));
+      const runLength = windows.length;
+      for (const w of windows) {
+        assert.ok(w.length <= openBlocks);
+        assert.equal(new Set(w.map((b) => Math.floor(b / runLength))).size, w.length);
+      }
+    }),
+  );
+});
+
+test('dealing blocks into buckets, then shuffling each bucket, is a uniform permutation (chi-square over all 720 orders of 6 rows)', () => {
+  const trials = 36_000;
+  const counts = new Map<string, number>();
+  const dealer = new BlockDealer<{ id: number }>();
+  const block = (ids: number[]) => [new ColumnChunk<{ id: number }>(ids.length, { id: Int32Array.from(ids) })];
+  for (let t = 0; t < trials; t++) {
+    const blocks = [dealer.deal(0, block([0, 1, 2]), mixSeed(t, 1), 3), dealer.deal(1, block([3, 4, 5]), mixSeed(t, 2), 3)];
+    const order = [...handOut(blocks, 3, randomState(mixSeed(t, 3)))].flatMap((c) => Array.from((c as ColumnChunk<{ id: number }>).columns.id!));
+    const key = order.join('');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assert.equal(counts.size, 720);
+  const expected = trials / 720;
+  const chi2 = [...counts.values()].reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
+  // 719 degrees of freedom: mean 719, sd 37.9; a biased shuffle lands far above.
+  assert.ok(chi2 < 719 + 5 * 37.9, `chi-square ${chi2.toFixed(0)}`);
 });
