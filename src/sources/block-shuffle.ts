@@ -1,4 +1,4 @@
-import { type Chunk, type ChunkSource, chunkToArray, ColumnChunk, dtypeOf, epochOf } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, dtypeOf, epochOf, type NumericArray } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkFunction, checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, nextBelow, permutation, type RandomInt, randomInt, randomState } from '../random.js';
@@ -43,7 +43,7 @@ export function blockShuffle<T>(
   return windowShuffle<T>(
     bytesNow,
     (epoch, signal) => ({
-      here: claimReader(() => ({
+      here: claimReader({
         read: async (start, end) => {
           const block = readRange(start, end, signal);
           const chunks: Chunk<T>[] = [];
@@ -51,7 +51,7 @@ export function blockShuffle<T>(
           return chunks;
         },
         close: async () => {},
-      })),
+      }),
       workers: [],
     }),
     checkOptions(options),
@@ -182,64 +182,85 @@ export function windowShuffle<T>(
 
 /**
  * The second pass of the window's permutation: each bucket, its rows from every block in
- * block order, becomes one chunk, shuffled as it is copied out (an inside-out Fisher–Yates
- * that reads each block's run of the bucket in sequence and writes within a chunk that fits
- * in cache). With the first pass (dealBlock), given the bucket sizes, each bucket holds a
- * uniform random subset of the window in a uniform random order: the window comes out in a
- * uniform random order, where one Fisher–Yates gather over a window larger than the CPU
- * caches would miss the cache on every row.
+ * block order, is shuffled as it is copied out (an inside-out Fisher–Yates that reads each
+ * block's run of the bucket in sequence and writes within a scratch that fits in cache), and
+ * the buckets follow one another in chunks of CHUNK_SIZE rows (so that a downstream batch of
+ * a size dividing it takes views, not copies). With the first pass (BlockDealer), given the
+ * bucket sizes, each bucket holds a uniform random subset of the window in a uniform random
+ * order: the window comes out in a uniform random order, where one Fisher–Yates gather over
+ * a window larger than the CPU caches would miss the cache on every row.
  */
 export function* handOut<T>(blocks: BlockRows<T>[], buckets: number, random: Int32Array): Generator<Chunk<T>, void> {
   const like = blocks.find((b) => b.slots !== undefined && b.starts[buckets]! > 0)?.slots;
   const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? b.slots.sameLayout(like) : b.rows.length === 0));
+  if (!packed) {
+    yield* handOutRows(blocks, buckets, random);
+    return;
+  }
+  let scratch: NumericArray[] = [];
+  let out = like.outputs(CHUNK_SIZE);
+  let filled = 0;
   for (let bucket = 0; bucket < buckets; bucket++) {
     let size = 0;
     for (const b of blocks) size += b.starts[bucket + 1]! - b.starts[bucket]!;
     if (size === 0) continue;
-    if (packed) {
-      const out = like.outputs(size);
-      for (let k = 0, at = 0; k < blocks.length; k++) {
-        const { slots, starts } = blocks[k]!;
-        const n = starts[bucket + 1]! - starts[bucket]!;
-        if (n > 0) slots!.shuffleInto(out, at, starts[bucket]!, n, random);
-        at += n;
-      }
-      yield new ColumnChunk<T>(size, like.named(out));
-      continue;
+    if ((scratch[0]?.length ?? 0) < size) scratch = like.outputs(Math.ceil(size * 1.25));
+    for (let k = 0, at = 0; k < blocks.length; k++) {
+      const { slots, starts } = blocks[k]!;
+      const n = starts[bucket + 1]! - starts[bucket]!;
+      if (n > 0) slots!.shuffleInto(scratch, at, starts[bucket]!, n, random);
+      at += n;
     }
-    const items = new Array<T>(size);
-    let at = 0;
-    for (const b of blocks) {
-      const rows = b.rows ?? chunkToArray(b.slots!.chunk<T>(b.starts[buckets]!));
-      for (let r = b.starts[bucket]!; r < b.starts[bucket + 1]!; r++, at++) {
-        const j = nextBelow(random, at + 1);
-        items[at] = items[j]!;
-        items[j] = rows[r]!;
+    for (let from = 0; from < size; ) {
+      const n = Math.min(size - from, CHUNK_SIZE - filled);
+      out.forEach((column, c) => column.set(scratch[c]!.subarray(from, from + n), filled));
+      [from, filled] = [from + n, filled + n];
+      if (filled === CHUNK_SIZE) {
+        yield new ColumnChunk<T>(CHUNK_SIZE, like.named(out));
+        [out, filled] = [like.outputs(CHUNK_SIZE), 0];
       }
     }
-    yield items;
+  }
+  if (filled > 0) yield new ColumnChunk<T>(filled, like.named(out.map((column) => column.subarray(0, filled))));
+}
+
+/** handOut for blocks kept as rows (layouts that do not pack): the same two passes over objects. */
+function* handOutRows<T>(blocks: BlockRows<T>[], buckets: number, random: Int32Array): Generator<Chunk<T>, void> {
+  const rowsOf = blocks.map((b) => b.rows ?? chunkToArray(b.slots!.chunk<T>(b.starts[buckets]!)));
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const items: T[] = [];
+    blocks.forEach((b, k) => {
+      for (let r = b.starts[bucket]!; r < b.starts[bucket + 1]!; r++) {
+        const j = nextBelow(random, items.length + 1);
+        items.push(items[j]!);
+        items[j] = rowsOf[k]![r]!;
+      }
+    });
+    if (items.length > 0) yield items;
   }
 }
 
 /** Blocks a reader has claimed and is reading: one decoding while the next ones' files open. */
 const READ_AHEAD = 3;
 
-/** Reads byte ranges of a source for one window part (opened for the part, then closed). */
+/** Reads byte ranges of a source. */
 export interface RangeReader<T> {
   /** The rows that start in [start, end). */
   read(start: number, end: number): Promise<Chunk<T>[]>;
+  /** Takes back chunks the caller is done with, to decode into again (optional). */
+  recycle?(chunks: Chunk<T>[]): void;
+  /** Closes its files once a window part is read; a later read reopens them. */
   close(): Promise<void>;
 }
 
 /**
  * A reader of claimed blocks: claims the next block of the window until none is left,
- * reading each with a RangeReader and dealing it into buckets (dealBlock).
+ * reading each with `ranges` and dealing it into buckets (BlockDealer).
  */
-export function claimReader<T>(openRanges: () => RangeReader<T>): PartReader<T> {
+export function claimReader<T>(ranges: RangeReader<T>): PartReader<T> {
   const dealer = new BlockDealer<T>();
   return async (window, spares) => {
     dealer.use(spares);
-    const ranges = openRanges();
     try {
       return await readClaimed(window, ranges, dealer);
     } finally {
@@ -264,7 +285,9 @@ export async function readClaimed<T>(window: WindowClaims, ranges: RangeReader<T
   try {
     for (claim(); inFlight.length > 0; claim()) {
       const { block, chunks } = inFlight.shift()!;
-      out.push(dealer.deal(block, await chunks, window.seeds[block]!, window.buckets));
+      const read = await chunks;
+      out.push(dealer.deal(block, read, window.seeds[block]!, window.buckets));
+      ranges.recycle?.(read); // dealt: the rows are copied into the block's storage
     }
     return out;
   } catch (error) {

@@ -29,7 +29,8 @@ export class FastDecoder {
   /** 1-based line where the next row starts. */
   line: number;
   stop: Stop = Stop.End;
-  private cols: NumericArray[];
+  /** Columns of the chunk being filled; made when a row needs them, not at take() (a last take would waste them). */
+  private cols: NumericArray[] | undefined;
   private filled = 0;
   private readonly slots: Int32Array;
   private readonly kinds: Uint8Array;
@@ -45,6 +46,8 @@ export class FastDecoder {
     private readonly capacity: number,
     /** Quotes are bad rows (engine 'fast') rather than a hand-over (engine 'auto'). */
     private readonly quotesAreBad: boolean,
+    /** Makes a chunk's columns (a reader that recycles them passes its own). */
+    private readonly allocate: (dtype: NumericDType, length: number) => NumericArray = allocColumn,
   ) {
     this.line = line;
     this.nFields = layout.fieldNames.length;
@@ -53,7 +56,6 @@ export class FastDecoder {
     this.kinds = Uint8Array.from(this.dtypes, (d) => (d === 'int32' ? INT32 : 1));
     layout.outputs.forEach((o, k) => (this.slots[o.field] = k));
     this.delim = Buffer.from(layout.delimiter, 'utf8');
-    this.cols = this.alloc();
   }
 
   get size(): number {
@@ -64,8 +66,9 @@ export class FastDecoder {
   take(): ColumnChunk {
     const columns: Record<string, NumericArray> = {};
     const n = this.filled;
-    this.layout.outputs.forEach((o, k) => (columns[o.name] = n === this.capacity ? this.cols[k]! : this.cols[k]!.subarray(0, n)));
-    this.cols = this.alloc();
+    const cols = this.cols ?? this.dtypes.map((d) => allocColumn(d, 0));
+    this.layout.outputs.forEach((o, k) => (columns[o.name] = n === cols[k]!.length ? cols[k]! : cols[k]!.subarray(0, n)));
+    this.cols = undefined;
     this.filled = 0;
     return new ColumnChunk(n, columns);
   }
@@ -78,7 +81,11 @@ export class FastDecoder {
     const end = buf.length;
     const slots = this.slots;
     const kinds = this.kinds;
-    const cols = this.cols;
+    if (pos >= end) {
+      this.stop = Stop.End;
+      return pos;
+    }
+    const cols = (this.cols ??= this.alloc());
     const nFields = this.nFields;
     const d0 = this.delim[0]!;
     const multi = this.delim.length > 1;
@@ -225,6 +232,6 @@ export class FastDecoder {
   }
 
   private alloc(): NumericArray[] {
-    return this.dtypes.map((d) => allocColumn(d, this.capacity));
+    return this.dtypes.map((d) => this.allocate(d, this.capacity));
   }
 }

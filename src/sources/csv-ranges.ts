@@ -4,7 +4,7 @@
 // opens the file, checks its options and builds its stream anew each time: about half a
 // millisecond a range, which a shuffle that reads hundreds of 1 MiB blocks an epoch feels.
 import { type FileHandle, open } from 'node:fs/promises';
-import type { Chunk } from '../chunk.js';
+import { allocColumn, type Chunk, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } from './csv.js';
 import { FastDecoder, Stop } from './csv-fast.js';
 import { BadRows, emptyStats, NUMERIC } from './csv-fields.js';
@@ -34,6 +34,8 @@ export class CsvRanges {
   private buffers: { bytes: Buffer }[] = [];
   /** Rows per byte seen so far, to size each range's columns. */
   private density = 0;
+  /** Columns given back by recycle(), by dtype, for the next ranges to decode into. */
+  private columns = new Map<NumericDType, NumericArray[]>();
 
   constructor(
     private readonly path: string,
@@ -61,19 +63,49 @@ export class CsvRanges {
     }
   }
 
-  /** Closes the file; call it once no read is in flight. */
+  /**
+   * Takes back the columns of chunks that read() returned and the caller is done with (it
+   * copied the rows elsewhere): later ranges decode into them instead of fresh memory.
+   */
+  recycle(chunks: Chunk<CsvRecord>[]): void {
+    for (const chunk of chunks) {
+      if (!(chunk instanceof ColumnChunk)) continue;
+      for (const name in chunk.columns) {
+        const column = chunk.columns[name]!;
+        const dtype = dtypeOf(column);
+        const whole = dtype === 'int32' ? new Int32Array(column.buffer) : dtype === 'float32' ? new Float32Array(column.buffer) : new Float64Array(column.buffer);
+        const pool = this.columns.get(dtype) ?? [];
+        if (pool.length < 8) pool.push(whole);
+        this.columns.set(dtype, pool);
+      }
+    }
+  }
+
+  /**
+   * Closes the file; call it once no read is in flight. The reader can read again (it
+   * reopens the file) and keeps its buffers, so one reader serves many windows.
+   */
   async close(): Promise<void> {
     const file = this.file;
     this.file = undefined;
-    this.buffers = [];
     await (await file?.catch(() => undefined))?.close();
   }
+
+  /** A column of at least `length` values: a recycled one when one is large enough. */
+  private allocate = (dtype: NumericDType, length: number): NumericArray => {
+    const pool = this.columns.get(dtype);
+    while (pool !== undefined && pool.length > 0) {
+      const column = pool.pop()!;
+      if (column.length >= length) return column.subarray(0, length);
+    }
+    return allocColumn(dtype, Math.ceil(length / 4096) * 4096); // rounded up, so that it serves later ranges too
+  };
 
   private async decode(layout: CsvLayout, buffer: { bytes: Buffer }, start: number, end: number): Promise<Chunk<CsvRecord>[]> {
     const data = await this.bytes(buffer, start, end);
     if (data === undefined) return [];
     const estimate = this.density > 0 ? Math.ceil(data.length * this.density * 1.05) + 16 : 4096;
-    const fast = new FastDecoder(layout, new BadRows(this.o.onBadRow, emptyStats()), 1, estimate, this.o.engine === 'fast');
+    const fast = new FastDecoder(layout, new BadRows(this.o.onBadRow, emptyStats()), 1, estimate, this.o.engine === 'fast', this.allocate);
     const chunks: Chunk<CsvRecord>[] = [];
     let rows = 0;
     for (let pos = 0; ; ) {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
 import { type BlockWire, fromBlockWire, type WindowTask } from '../workers/csv-worker.js';
-import { type BlockShuffleOptions, checkOptions, claimReader, type PartReader, windowShuffle } from './block-shuffle.js';
+import { type BlockShuffleOptions, checkOptions, claimReader, type PartReader, type RangeReader, windowShuffle } from './block-shuffle.js';
 import { runCsvTask } from './csv-parallel.js';
 import { CsvRanges } from './csv-ranges.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './csv.js';
@@ -63,14 +63,16 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
   return windowShuffle<CsvRecord>(
     bytesNow,
     () => ({
-      here: claimReader(() => {
-        const ranges = new CsvRanges(path, blockOptions());
-        return { read: (start, end) => ranges.read(layout.start + start, layout.start + end), close: () => ranges.close() };
-      }),
+      here: claimReader(offsetRanges(new CsvRanges(path, blockOptions()), layout.start)),
       workers: Array.from({ length: workers }, () => inWorker),
     }),
     checkOptions(shuffle ?? {}),
   );
+}
+
+/** `ranges` read at offsets counted from `start` (the first byte after the header). */
+function offsetRanges(ranges: CsvRanges, start: number): RangeReader<CsvRecord> {
+  return { read: (s, e) => ranges.read(start + s, start + e), recycle: (chunks) => ranges.recycle(chunks), close: () => ranges.close() };
 }
 
 /** Where the rows start, and the column names every block needs (read once per epoch). */

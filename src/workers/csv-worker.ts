@@ -44,15 +44,23 @@ async function decodeRange(task: CsvTask): Promise<unknown> {
 
 /** One dealer per thread: tasks run one at a time here. */
 const dealer = new BlockDealer<unknown>();
+/** The reader of the file last shuffled here, kept for its buffers. */
+let lastRanges: { key: string; ranges: CsvRanges } | undefined;
+
+function rangesFor(path: string, options: CsvOptions): CsvRanges {
+  const key = JSON.stringify([path, options]);
+  if (lastRanges?.key !== key) lastRanges = { key, ranges: new CsvRanges(path, options) };
+  return lastRanges.ranges;
+}
 
 async function decodeWindow(task: WindowTask): Promise<unknown> {
   dealer.use(task.spares.map((w) => new ColumnSlots(w, 0)));
-  const ranges = new CsvRanges(task.path, task.options);
+  const ranges = rangesFor(task.path, task.options);
   let blocks: BlockRows<unknown>[];
   try {
     blocks = await readClaimed(task.window, ranges, dealer);
   } finally {
-    await ranges.close();
+    await ranges.close(); // the file; its buffers stay for the next window
   }
   const transfer: ArrayBuffer[] = [];
   const wire = blocks.map((b): BlockWire => {
