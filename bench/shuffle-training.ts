@@ -2,7 +2,7 @@
 // real MovieLens files are sorted), the same recommender (same seed, model, lr, epochs) is
 // trained with each shuffle mode, and test RMSE is compared with the perfect shuffle's:
 //   (a) buffer: the file in order through a 10k-row shuffle buffer only,
-//   (b) block:  shuffledCsv with its defaults (random 256 KiB blocks, 128 open, a buffer),
+//   (b) block:  shuffledCsv with its defaults (1 MiB blocks, 32 to a stratified window),
 //   (c) memory: a perfect in-memory shuffle of all training rows (the reference).
 // The true model's test RMSE (the generator knows it) is the floor.
 //   node --import tsx bench/shuffle-training.ts [--rows 2000000] [--epochs 4] [--dim 32]

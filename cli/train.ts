@@ -21,8 +21,9 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
   --loader      where the file is decoded, shuffled and batched: worker (a worker thread,
                 overlapping training), main, or auto (worker from 500k rows × epochs; default)
   --shuffle M   how rows are shuffled each epoch (rating files are sorted by user):
-                block (default): the file read in random 256 KiB blocks, 128 at a time,
-                  each such window permuted: near-uniform, memory about one window (32 MiB)
+                block (default): the file read in 1 MiB blocks, 32 to a window (one from
+                  each 32nd of the file), each window permuted: near-uniform, memory about
+                  two windows (32 MiB of file each)
                 buffer: the file in order through a shuffle buffer only (batches then hold
                   few users); memory: a perfect shuffle holding every rating in memory
                   (12 bytes a row; for comparison)

@@ -12,8 +12,9 @@ import { RATING_SCHEMA, type Rating } from './read.js';
  * epoch, the same order for the same seed and epoch):
  * - 'buffer': the file in its order through a shuffle buffer of `shuffleBuffer` rows. On a
  *   user-sorted file a batch then holds only the few users the buffer spans.
- * - 'block': `shuffledCsv`,  the file read in random 256 KiB blocks, 128 at a time, each
- *   such window permuted: near-uniform with memory of about one window (32 MiB of file).
+ * - 'block': `shuffledCsv`, the file read in 1 MiB blocks, 32 to a window (one block from
+ *   each 32nd of the file), each window permuted: near-uniform with memory of about two
+ *   windows (32 MiB of file each).
  * - 'memory': a perfect shuffle of all training rows held in memory (12 bytes a row): the
  *   reference for benchmarks, not for files larger than memory.
  */
@@ -34,6 +35,8 @@ export interface LoaderArgs {
   shuffleBuffer?: number | undefined;
   /** Block sizes etc. of 'block' mode (its defaults otherwise; the seed is `seed`). */
   blockShuffle?: Omit<BlockShuffleOptions, 'seed'> | undefined;
+  /** shuffledCsv's `workers` in 'block' mode. Default 'auto'. */
+  blockWorkers?: number | 'auto';
   batch: number;
   seed: number;
   /** Epochs in the stream: it ends after epoch `epochs - 1`. */
@@ -100,6 +103,7 @@ export function epochBatches(args: LoaderArgs): Dataset<ColumnBatch<Example>> {
       delimiter: args.format.delimiter,
       header: args.format.header ? true : ['userId', 'movieId', 'rating', 'timestamp'],
       columns: RATING_SCHEMA,
+      workers: args.blockWorkers ?? 'auto',
       shuffle: { ...args.blockShuffle, seed: args.seed },
     }) as unknown as Dataset<Rating>;
     rows = trainingRowsOf(source, index, args.split);

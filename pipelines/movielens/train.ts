@@ -278,6 +278,10 @@ export function trainingBatches(
     seed: options.seed,
     epochs: options.epochs,
     from: options.from ?? { epoch: 0, position: 0 },
+    // On a loader thread of its own, the block shuffle reads its blocks there too (this
+    // thread trains; a third thread would only share the loader's core); loading here,
+    // it reads them on a worker ('auto').
+    blockWorkers: options.loader === 'main' ? 'auto' : 0,
   };
   const local = loaderPipeline(args);
   if (options.loader === 'main') return local.prefetch(2);

@@ -5,9 +5,9 @@ import { mixSeed, nextBelow, permutation, type RandomInt, randomInt, randomState
 import { ColumnSlots } from '../stages/shuffle-columns.js';
 
 export interface BlockShuffleOptions {
-  /** Bytes per block. Default 256 KiB (about 10k MovieLens rows). */
+  /** Bytes per block. Default 1 MiB (about 45k MovieLens rows). */
   blockBytes?: number;
-  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 128 (32 MiB). */
+  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 32 (32 MiB). */
   openBlocks?: number;
   /** Seed of the block order and of each window's permutation. Default 0. */
   seed?: number;
