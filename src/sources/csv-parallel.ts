@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { Piscina } from 'piscina';
-import { type Chunk, type ChunkIterator, type NumericRecord, type Schema } from '../chunk.js';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { type Chunk, CHUNK_SIZE, type ChunkIterator, type NumericRecord, type Schema, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError, StageError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
-import type { CsvTask, WindowTask } from '../workers/csv-worker.js';
+import type { StreamTask, WindowTask } from '../workers/csv-worker.js';
 import { fromWire, type WireChunk } from '../workers/wire.js';
 import { csv, type CsvColumns, type CsvOptions } from './csv.js';
 import { FileError } from './file.js';
@@ -86,7 +87,7 @@ export function csvParallel<R extends object = NumericRecord>(path: string, opti
 }
 
 /** Runs one task of the csv worker (a range or a shuffle window) on the shared threads. */
-export function runCsvTask<R>(task: CsvTask | WindowTask, workers: number, signal?: AbortSignal, transferList?: ArrayBuffer[]): Promise<R> {
+export function runCsvTask<R>(task: WindowTask | StreamTask, workers: number, signal?: AbortSignal, transferList?: ArrayBuffer[]): Promise<R> {
   return sharedPool(workers).run(task, { ...(signal === undefined ? {} : { signal }), ...(transferList === undefined ? {} : { transferList }) }) as Promise<R>;
 }
 
@@ -98,20 +99,34 @@ export function splitRanges(size: number, rangeBytes: number): [number, number][
   return out;
 }
 
-interface Pending {
-  promise: Promise<{ ok: true; chunks: Chunk<unknown>[] } | { ok: false; error: unknown }>;
-}
+/** One range's chunks (its index in the file's ranges), or the error that stopped its reader. */
+type Arrival = { range: number; chunks: WireChunk[] } | { range: number; error: string };
 
+/**
+ * One epoch of csvParallel. Each worker runs one task for the whole epoch (csv-worker's
+ * streamRanges): it claims the next range from a counter in shared memory, reads the one
+ * after while it decodes, and posts each range's chunks on a port of its own, never waiting
+ * on this thread to be handed more work. A task per range costs a round trip through this
+ * thread between ranges and leaves each range's first read unhidden: a quarter of a
+ * worker's time here. Workers stay at most 2 × workers + 1 ranges ahead of the consumer
+ * (a second counter, `delivered`), so memory stays bounded.
+ */
 class RangeIterator<R> implements ChunkIterator<R> {
-  private readonly abort = new AbortController();
   private ranges: [number, number][] | undefined;
-  private nextRange = 0;
-  private readonly inFlight: Pending[] = [];
-  /** Chunks ready to hand out: one list (file order) or one per range (interleave). */
-  private ready: Chunk<R>[][] = [];
-  private turn = 0;
   private columns: CsvColumns | undefined;
   private names: string[] | undefined;
+  private claims = new Int32Array(new SharedArrayBuffer(4));
+  private delivered = new Int32Array(new SharedArrayBuffer(4));
+  private ports: MessagePort[] = [];
+  private tasks: Promise<unknown>[] = [];
+  /** Ranges arrived, not yet handed out. */
+  private arrived = new Map<number, Chunk<R>[]>();
+  /** Ranges being handed out: one (file order) or up to `workers` taken in turn (interleave). */
+  private ready: Chunk<R>[][] = [];
+  private turn = 0;
+  private handed = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
   private rows = 0;
   private closed = false;
 
@@ -129,24 +144,26 @@ class RangeIterator<R> implements ChunkIterator<R> {
     if (this.closed) return { done: true, value: undefined };
     try {
       if (this.ranges === undefined) await this.start();
-      while (true) {
+      for (;;) {
         const chunk = this.take();
         if (chunk !== undefined) {
           this.rows += chunk instanceof Array ? chunk.length : chunk.size;
           return { done: false, value: chunk };
         }
-        this.fill();
-        const head = this.inFlight.shift();
-        if (head === undefined) {
+        if (this.failure !== undefined) throw this.failure;
+        if (this.handed === this.ranges!.length && this.ready.length === 0) {
+          await Promise.all(this.tasks); // every reader has closed its file
           this.onSize(this.rows);
           await this.close();
           return { done: true, value: undefined };
         }
-        const r = await head.promise;
-        if (!r.ok) throw r.error;
-        this.fill();
-        if (r.chunks.length > 0) this.ready.push(r.chunks as Chunk<R>[]);
-        if (this.order === 'interleave') await this.gather();
+        if (!this.bringIn()) await new Promise<void>((resolve) => (this.wake = resolve));
+        else if (this.order === 'interleave' && this.ready.length < this.workers && this.handed < this.ranges!.length) {
+          // A group of `workers` ranges alternates: wait for the whole group (the same mix every time).
+          while (this.ready.length < this.workers && this.handed < this.ranges!.length && this.failure === undefined) {
+            if (!this.bringIn()) await new Promise<void>((resolve) => (this.wake = resolve));
+          }
+        }
       }
     } catch (error) {
       await this.close();
@@ -159,7 +176,7 @@ class RangeIterator<R> implements ChunkIterator<R> {
     return { done: true, value: undefined };
   }
 
-  /** Settles the schema in this thread, so every range decodes to the same dtypes. */
+  /** Settles the schema in this thread, so every range decodes to the same dtypes; starts the readers. */
   private async start(): Promise<void> {
     let size: number;
     try {
@@ -182,59 +199,100 @@ class RangeIterator<R> implements ChunkIterator<R> {
     // Only the range at byte 0 holds the header line: the others get its names, so that
     // each task does not read the file's start again to find them.
     if ((this.options.header ?? true) === true && size > 0) this.names = await headerNames(this.path, this.options);
-    this.ranges = splitRanges(size, this.rangeBytes);
-  }
-
-  /** Keeps `workers + 1` ranges in flight: one decoding ahead while the consumer drains one. */
-  private fill(): void {
-    const ranges = this.ranges!;
-    while (!this.closed && this.nextRange < ranges.length && this.inFlight.length < this.workers + 1) {
-      const [start, end] = ranges[this.nextRange++]!;
-      const header = start > 0 && this.names !== undefined ? { header: this.names } : {};
-      const options = { ...this.options, columns: this.columns, ...header } as CsvOptions;
-      const task: CsvTask = { path: this.path, options, start, end };
-      const promise = runCsvTask<WireChunk[]>(task, this.workers, this.abort.signal).then(
-        (wire) => ({ ok: true as const, chunks: wire.map((w) => fromWire<unknown>(w)) }),
-        (error: unknown) => ({ ok: false as const, error: rangeError(this.path, start, end, error) }),
-      );
-      this.inFlight.push({ promise });
+    const ranges = splitRanges(size, this.rangeBytes);
+    this.ranges = ranges;
+    const options = { ...this.options, columns: this.columns } as CsvOptions;
+    const readers = Math.min(this.workers, ranges.length);
+    for (let w = 0; w < readers; w++) {
+      const { port1, port2 } = new MessageChannel();
+      port1.on('message', (m: Arrival) => this.arrive(m));
+      port1.unref(); // the task's promise holds the process while it runs, not the port
+      this.ports.push(port1);
+      const names = this.names ?? (Array.isArray(this.options.header) ? [...this.options.header] : undefined);
+      const task: StreamTask = { path: this.path, options, names, ranges, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2 };
+      const done = runCsvTask(task, this.workers, undefined, [port2 as unknown as ArrayBuffer]).catch((error: unknown) => {
+        this.fail(new StageError(`csvParallel '${this.path}'`, undefined, error));
+      });
+      this.tasks.push(done);
     }
   }
 
-  /** Interleave: bring in every range already decoded, so their chunks alternate. */
-  private async gather(): Promise<void> {
-    while (this.ready.length < this.workers && this.inFlight.length > 0) {
-      const r = await this.inFlight.shift()!.promise;
-      if (!r.ok) throw r.error;
-      this.fill();
-      if (r.chunks.length > 0) this.ready.push(r.chunks as Chunk<R>[]);
+  private arrive(m: Arrival): void {
+    const [start, end] = this.ranges![m.range]!;
+    if ('error' in m) {
+      this.fail(rangeError(this.path, start, end, new Error(m.error)));
+      return;
     }
+    const chunkRows = this.options.chunkRows ?? CHUNK_SIZE;
+    const chunks = m.chunks.flatMap((w) => split(fromWire<R>(w), chunkRows));
+    this.arrived.set(m.range, chunks);
+    this.wake?.();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wake?.();
+  }
+
+  /**
+   * Moves arrived ranges, in file order whatever order they came in, to `ready`: one at a
+   * time (file order) or up to `workers` whose chunks alternate (interleave). False if the
+   * next range has not come yet.
+   */
+  private bringIn(): boolean {
+    let moved = false;
+    const want = this.order === 'file' ? 1 : this.workers;
+    while (this.ready.length < want && this.handed < this.ranges!.length) {
+      const chunks = this.arrived.get(this.handed);
+      if (chunks === undefined) break;
+      this.arrived.delete(this.handed++);
+      moved = true;
+      if (chunks.length > 0) this.ready.push(chunks);
+      else this.deliver(); // an empty range is handed out at once
+    }
+    return moved;
+  }
+
+  /** A range is handed out whole: the readers may go one range further. */
+  private deliver(): void {
+    Atomics.add(this.delivered, 0, 1);
+    Atomics.notify(this.delivered, 0);
   }
 
   private take(): Chunk<R> | undefined {
     if (this.ready.length === 0) return undefined;
-    if (this.order === 'file') {
-      const list = this.ready[0]!;
-      const chunk = list.shift();
-      if (list.length === 0) this.ready.shift();
-      return chunk;
-    }
-    this.turn %= this.ready.length;
+    this.turn = this.order === 'file' ? 0 : this.turn % this.ready.length;
     const list = this.ready[this.turn]!;
     const chunk = list.shift();
-    if (list.length === 0) this.ready.splice(this.turn, 1);
-    else this.turn++;
+    if (list.length === 0) {
+      this.ready.splice(this.turn, 1);
+      this.deliver();
+    } else if (this.order === 'interleave') this.turn++;
     return chunk;
   }
 
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Tasks still queued are dropped; running ones end with their thread.
-    if (this.inFlight.length > 0) this.abort.abort();
-    this.inFlight.length = 0;
+    // No reader claims another range, and none waits for room: they finish the ranges in
+    // hand (and close their files) and end.
+    if (this.ranges !== undefined) Atomics.store(this.claims, 0, this.ranges.length);
+    Atomics.store(this.delivered, 0, 1 << 30);
+    Atomics.notify(this.delivered, 0);
+    await Promise.all(this.tasks);
+    for (const port of this.ports) port.close();
+    this.arrived.clear();
     this.ready = [];
   }
+}
+
+/** A chunk cut into views of at most `rows` rows. */
+function split<T>(chunk: Chunk<T>, rows: number): Chunk<T>[] {
+  const n = chunk instanceof Array ? chunk.length : chunk.size;
+  if (n <= rows) return [chunk];
+  const out: Chunk<T>[] = [];
+  for (let s = 0; s < n; s += rows) out.push(sliceChunk(chunk, s, Math.min(n, s + rows)));
+  return out;
 }
 
 /** The header line's fields, parsed by csv() itself (quotes, BOM, delimiter) as the one row starting at byte 0. */

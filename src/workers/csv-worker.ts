@@ -1,21 +1,32 @@
-// Worker entry of csvParallel and shuffledCsv (run by piscina). A range task decodes the
-// rows that start in one byte range of a CSV file and sends them back as chunks; a window
+// Worker entry of csvParallel and shuffledCsv (run by piscina). A stream task reads byte
+// ranges of a CSV file for a whole epoch and posts each one's chunks as it goes; a window
 // task reads blocks of a block shuffle's window, claimed one by one, and deals each into
-// the window's buckets. Typed arrays are
-// moved, not copied.
+// the window's buckets. Typed arrays are moved, not copied.
 
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import type { Chunk } from '../chunk.js';
+import { errorMessage } from '../errors.js';
 import { BlockDealer, type BlockRows, readClaimed, type WindowClaims } from '../sources/block-shuffle.js';
 import { csv, type CsvOptions } from '../sources/csv.js';
 import { CsvRanges } from '../sources/csv-ranges.js';
 import { ColumnSlots, type SlotsWire } from '../stages/shuffle-columns.js';
 import { toWire, type WireChunk } from './wire.js';
 
-export interface CsvTask {
+export interface StreamTask {
   path: string;
+  /** With `columns` settled; `header` as the caller gave it (for the range at byte 0). */
   options: CsvOptions;
-  start: number;
-  end: number;
+  /** The header's names, for the ranges after the first (undefined: no header line). */
+  names: string[] | undefined;
+  ranges: [number, number][];
+  /** The next range to claim, shared by every reader of the epoch. */
+  claims: Int32Array;
+  /** Ranges the consumer has been handed: a reader starts range r once r < delivered + ahead. */
+  delivered: Int32Array;
+  ahead: number;
+  /** Where each range's chunks go, as { range, chunks } (or { range, error }). */
+  port: MessagePort;
 }
 
 export interface WindowTask {
@@ -30,16 +41,64 @@ export interface WindowTask {
 
 export type BlockWire = { id: number; starts: Int32Array } & ({ slots: SlotsWire } | { rows: unknown[] });
 
-export default async function run(task: CsvTask | WindowTask): Promise<unknown> {
-  return 'window' in task ? decodeWindow(task) : decodeRange(task);
+export default async function run(task: StreamTask | WindowTask): Promise<unknown> {
+  return 'window' in task ? decodeWindow(task) : streamRanges(task);
 }
 
-async function decodeRange(task: CsvTask): Promise<unknown> {
-  const transfer: ArrayBuffer[] = [];
-  const chunks: WireChunk[] = [];
-  const ds = csv(task.path, { ...task.options, byteRange: [task.start, task.end] });
-  for await (const chunk of ds.chunks()) chunks.push(toWire(chunk, transfer));
-  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: chunks } as never);
+/** Atomics.waitAsync (Node 16+; typed in TypeScript's es2024 lib, newer than this project's). */
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync;
+
+/**
+ * csvParallel's reader for one epoch: claims ranges until none is left, reading the next
+ * while it decodes one, and posts each range's chunks (typed arrays moved) on `task.port`.
+ * It waits for room only while it holds no decoded range (else the range the consumer
+ * needs next could be the one it holds).
+ */
+async function streamRanges(task: StreamTask): Promise<void> {
+  const { ranges, claims, delivered, ahead, port } = task;
+  const later = task.names === undefined ? undefined : new CsvRanges(task.path, { ...task.options, header: task.names });
+  const read = async (range: number): Promise<Chunk<unknown>[]> => {
+    const [start, end] = ranges[range]!;
+    if (start > 0 && later !== undefined) return later.read(start, end);
+    const chunks: Chunk<unknown>[] = [];
+    for await (const chunk of csv(task.path, { ...task.options, ...(start > 0 ? { header: task.names ?? false } : {}), byteRange: [start, end] }).chunks()) chunks.push(chunk);
+    return chunks;
+  };
+  const room = (range: number): boolean => range < Atomics.load(delivered, 0) + ahead;
+  const pending: { range: number; chunks: Promise<Chunk<unknown>[]> }[] = [];
+  const take = (range: number): void => {
+    const chunks = read(range);
+    chunks.catch(() => {}); // reported when awaited
+    pending.push({ range, chunks });
+  };
+  try {
+    for (;;) {
+      if (pending.length === 0) {
+        const range = Atomics.add(claims, 0, 1);
+        if (range >= ranges.length) break;
+        while (!room(range)) await waitAsync(delivered, 0, Atomics.load(delivered, 0)).value;
+        take(range);
+      }
+      // Read one more ahead, if there is room for it now.
+      const peek = Atomics.load(claims, 0);
+      if (pending.length < 2 && peek < ranges.length && room(peek) && Atomics.compareExchange(claims, 0, peek, peek + 1) === peek) take(peek);
+      const { range, chunks } = pending.shift()!;
+      let wire: WireChunk[];
+      const transfer: ArrayBuffer[] = [];
+      try {
+        wire = (await chunks).map((c) => toWire(c, transfer));
+      } catch (error) {
+        port.postMessage({ range, error: errorMessage(error) });
+        Atomics.store(claims, 0, ranges.length); // the epoch ends with this error: no reader goes on
+        break;
+      }
+      port.postMessage({ range, chunks: wire }, transfer);
+    }
+  } finally {
+    await Promise.allSettled(pending.map((p) => p.chunks));
+    await later?.close();
+    port.close();
+  }
 }
 
 /** One dealer per thread: tasks run one at a time here. */
