@@ -157,11 +157,11 @@ class RangeIterator<R> implements ChunkIterator<R> {
           await this.close();
           return { done: true, value: undefined };
         }
-        if (!this.bringIn()) await new Promise<void>((resolve) => (this.wake = resolve));
+        if (!this.bringIn()) await this.arrival();
         else if (this.order === 'interleave' && this.ready.length < this.workers && this.handed < this.ranges!.length) {
           // A group of `workers` ranges alternates: wait for the whole group (the same mix every time).
           while (this.ready.length < this.workers && this.handed < this.ranges!.length && this.failure === undefined) {
-            if (!this.bringIn()) await new Promise<void>((resolve) => (this.wake = resolve));
+            if (!this.bringIn()) await this.arrival();
           }
         }
       }
@@ -206,7 +206,7 @@ class RangeIterator<R> implements ChunkIterator<R> {
     for (let w = 0; w < readers; w++) {
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (m: Arrival) => this.arrive(m));
-      port1.unref(); // the task's promise holds the process while it runs, not the port
+      port1.unref(); // held (ref) only while the consumer waits on it: see arrival()
       this.ports.push(port1);
       const names = this.names ?? (Array.isArray(this.options.header) ? [...this.options.header] : undefined);
       const task: StreamTask = { path: this.path, options, names, ranges, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2 };
@@ -227,6 +227,19 @@ class RangeIterator<R> implements ChunkIterator<R> {
     const chunks = m.chunks.flatMap((w) => split(fromWire<R>(w), chunkRows));
     this.arrived.set(m.range, chunks);
     this.wake?.();
+  }
+
+  /**
+   * Waits for the next range (or a failure). The ports hold the process open only while
+   * the consumer waits here: an epoch its consumer left (without return()) never does.
+   */
+  private async arrival(): Promise<void> {
+    for (const port of this.ports) port.ref();
+    try {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    } finally {
+      for (const port of this.ports) port.unref();
+    }
   }
 
   private fail(error: Error): void {

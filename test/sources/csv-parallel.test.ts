@@ -122,6 +122,23 @@ describe('csvParallel', () => {
     assert.ok(performance.now() - started < 25_000);
   });
 
+  test('a consumer waiting on the last ranges holds the process open (many short epochs in a child)', () => {
+    // The readers post each range on a port; a port held only while the consumer waits keeps
+    // the process up for the message in flight, where an unheld one let it exit mid-epoch.
+    const file = writeCsv('a,b\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${i % 7}`).join('\n') + '\n');
+    const script = [
+      `import { csvParallel } from ${JSON.stringify(new URL('../../src/sources/csv-parallel.ts', import.meta.url).href)};`,
+      `let total = 0;`,
+      `for (let e = 0; e < 100; e++) for await (const c of csvParallel(${JSON.stringify(file)}, { columns: { a: 'int32', b: 'int32' }, workers: 2, rangeBytes: 8 << 10 }).chunks()) total += c.size;`,
+      `console.log('read', total);`,
+    ].join('\n');
+    const scriptFile = path.join(dir, 'epochs.mjs');
+    fs.writeFileSync(scriptFile, script);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', scriptFile], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /read 2000000/);
+  });
+
   test('options are checked when the pipeline is built', () => {
     assert.throws(() => csvParallel('x.csv', { workers: 0 }), /workers must be an integer >= 1/);
     assert.throws(() => csvParallel('x.csv', { order: 'random' as 'file' }), /order must be 'file' or 'interleave'/);
