@@ -91,13 +91,21 @@ export function runCsvTask<R>(task: WindowTask | StreamTask, workers: number, si
   return sharedPool(workers).run(task, { ...(signal === undefined ? {} : { signal }), ...(transferList === undefined ? {} : { transferList }) }) as Promise<R>;
 }
 
-/** The byte ranges [start, end) that cover a file of `size` bytes. */
+/**
+ * The byte ranges [start, end) that cover a file of `size` bytes: `rangeBytes` each, but the
+ * first ones smaller (from FIRST_RANGE, doubling), so that the first rows reach the consumer
+ * after a small range is decoded, not a whole one (a range is handed on once decoded).
+ */
 export function splitRanges(size: number, rangeBytes: number): [number, number][] {
   const out: [number, number][] = [];
-  for (let s = 0; s < size; s += rangeBytes) out.push([s, Math.min(size, s + rangeBytes)]);
+  for (let s = 0, length = Math.min(FIRST_RANGE, rangeBytes); s < size; s += length, length = Math.min(2 * length, rangeBytes)) {
+    out.push([s, Math.min(size, s + length)]);
+  }
   if (out.length === 0) out.push([0, 0]);
   return out;
 }
+
+const FIRST_RANGE = 512 << 10;
 
 /** One range's chunks (its index in the file's ranges), or the error that stopped its reader. */
 type Arrival = { range: number; chunks: WireChunk[] } | { range: number; error: string };

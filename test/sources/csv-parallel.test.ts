@@ -34,6 +34,9 @@ describe('csvParallel', () => {
   test('splitRanges covers the file with no gap or overlap', () => {
     assert.deepEqual(splitRanges(10, 4), [[0, 4], [4, 8], [8, 10]]);
     assert.deepEqual(splitRanges(0, 4), [[0, 0]]);
+    // The first ranges ramp up to rangeBytes, so that the first rows come early.
+    const mib = 1 << 20;
+    assert.deepEqual(splitRanges(20 * mib, 8 * mib).map(([s, e]) => (e - s) / mib), [0.5, 1, 2, 4, 8, 4.5]);
   });
 
   test('the same rows as csv(), in file order, as columnar chunks', async () => {
