@@ -150,8 +150,14 @@ class BackgroundIterator<T> implements ChunkIterator<T> {
   }
 
   /** Starts a pull when none is in flight, the epoch goes on, and there is room. */
+  /**
+   * Asks the worker for more once half the depth is used up, for enough to fill it. Not
+   * sooner: a consumer that trains between chunks turns the event loop only when it runs
+   * out, so a pull asked for after every chunk (one chunk at a time) would be taken in only
+   * then, and the next pull, for a whole depth, would start only then too: a stall a depth.
+   */
   private request(): void {
-    if (this.pending !== undefined || this.ended || this.closed || this.failure !== undefined || this.ready.length >= this.depth) return;
+    if (this.pending !== undefined || this.ended || this.closed || this.failure !== undefined || this.ready.length > this.depth / 2) return;
     const p = this.pull(this.depth - this.ready.length, this.first, false);
     this.first = false;
     this.pending = p;
