@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { background, type ColumnBatch, csv, csvParallel, type Dataset } from '../src/index.js';
+import { background, type ColumnBatch, csv, csvParallel, type Dataset } from '../src/core.js';
 import { benchFlags, intFlag } from './lib/args.js';
 import { ratingsFile } from './lib/ratings-file.js';
 
