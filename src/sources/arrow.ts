@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { DataType, RecordBatch, Schema as ArrowSchema } from 'apache-arrow';
 import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, type Schema, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
-import { checkInt, describe as describeValue, FormatError, OptionError, SluiceError } from '../errors.js';
+import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
 import { FileError } from './file.js';
 

@@ -1,5 +1,5 @@
 import { Dataset } from '../dataset.js';
-import { type Chunk, CHUNK_SIZE, type ChunkSource } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE } from '../chunk.js';
 import { OptionError, SluiceError, describe } from '../errors.js';
 
 export type AnyIterable<T> = Iterable<T> | AsyncIterable<T>;

@@ -3,7 +3,7 @@ import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetRead
 import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
-import { checkInt, describe as describeValue, FormatError, OptionError, SluiceError } from '../errors.js';
+import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
 import { FileError } from './file.js';
 

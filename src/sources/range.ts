@@ -1,5 +1,5 @@
 import { Dataset } from '../dataset.js';
-import { type Chunk, CHUNK_SIZE, type ChunkSource } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE } from '../chunk.js';
 import { OptionError, describe } from '../errors.js';
 
 /** The numbers start, start+step, … below end (above it for a negative step). */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Dataset } from '../dataset.js';
-import { type Chunk, CHUNK_SIZE, type ChunkSource } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE } from '../chunk.js';
 import { checkFunction, SluiceError, describe } from '../errors.js';
 
 /**

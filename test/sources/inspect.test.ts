@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { detectDelimiter, detectHeader, inspect } from '../../src/sources/inspect.js';
 import { movieLensRows, writeMovieLensFile } from '../helpers/movielens-file.js';
