@@ -17,18 +17,19 @@ export interface BlockShuffleOptions {
 
 /**
  * A near-uniform shuffle of a file far larger than memory. The file is cut into byte-range
- * blocks; each epoch takes the blocks in a seeded random order, `openBlocks` at a time (a
- * window), and hands out each window's rows in a seeded random permutation. A user-sorted
- * ratings file comes out with rows of thousands of users in every batch (every row of a
- * window can land next to any other), while memory holds one window. Each row is emitted
- * exactly once per epoch, provided `readRange(start, end)` yields the rows that start in
- * [start, end) (as `csv(path, { byteRange })` does); its `signal` aborts when the epoch ends
- * early, for reads still queued.
+ * blocks; each epoch groups them, in a seeded random draw, into windows of `openBlocks`
+ * blocks (one from each run of neighbouring blocks: see stratifiedWindows), and hands out
+ * each window's rows in a uniform random permutation. A user-sorted ratings file comes out
+ * with rows of thousands of users in every batch (every row of a window can land next to
+ * any other), while memory holds about two windows. Each row is emitted exactly once per
+ * epoch, provided `readRange(start, end)` yields the rows that start in [start, end) (as
+ * `csv(path, { byteRange })` does); its `signal` aborts when the epoch ends early.
+ * shuffledCsv does the same for a CSV file, with its blocks read on a worker thread too.
  *
  * Why windows, not a shuffle buffer over interleaved blocks: a buffer large enough to mix
  * thousands of users costs a cache miss per row on every swap, and interleaving blocks a
  * few rows at a time allocates per few rows; a window is permuted once, in two passes that
- * stay in cache (see dealBlock and handOut), and never swapped.
+ * stay in cache (see BlockDealer and handOut), and never swapped.
  * @example
  * const ds = blockShuffle(() => statSync('ratings.csv').size,
  *   (start, end) => csv('ratings.csv', { columns, byteRange: [start, end] }), { seed: 1 });
@@ -163,7 +164,8 @@ export function windowShuffle<T>(
         next = w + 1 < windowBlocks.length ? start(w + 1) : undefined;
         const blocks = new Array<BlockRows<T>>(claims.ranges.length);
         for (const part of parts) for (const block of part) blocks[block.id] = block;
-        if (blocks.some((b) => b === undefined) || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
+        // findIndex visits holes (some() would skip them): every block read, none twice.
+        if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
         yield* handOut(blocks, claims.buckets, randomState(mixSeed(windowSeeds, w)));
         parts.forEach((part, r) => {
           for (const block of part) if (block.slots !== undefined) spares[r]!.push(block.slots);
