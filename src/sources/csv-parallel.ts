@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Piscina } from 'piscina';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type Chunk, CHUNK_SIZE, type ChunkIterator, type NumericRecord, type Schema, sliceChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkIterator, ColumnChunk, type NumericArray, type NumericRecord, type Schema, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError, StageError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
@@ -108,7 +108,7 @@ export function splitRanges(size: number, rangeBytes: number): [number, number][
 const FIRST_RANGE = 512 << 10;
 
 /** One range's chunks (its index in the file's ranges), or the error that stopped its reader. */
-type Arrival = { range: number; chunks: WireChunk[] } | { range: number; error: string };
+type Arrival = { range: number; arena: number; chunks: WireChunk[] } | { range: number; error: string };
 
 /**
  * One epoch of csvParallel. Each worker runs one task for the whole epoch (csv-worker's
@@ -125,6 +125,9 @@ class RangeIterator<R> implements ChunkIterator<R> {
   private names: string[] | undefined;
   private claims = new Int32Array(new SharedArrayBuffer(4));
   private delivered = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared memory the workers decode ranges into, copied out here on arrival (ColumnArena). */
+  private arenas: SharedArrayBuffer[] = [];
+  private arenaUse: Int32Array = new Int32Array(0);
   private ports: MessagePort[] = [];
   private tasks: Promise<unknown>[] = [];
   /** Ranges arrived, not yet handed out. */
@@ -211,13 +214,14 @@ class RangeIterator<R> implements ChunkIterator<R> {
     this.ranges = ranges;
     const options = { ...this.options, columns: this.columns } as CsvOptions;
     const readers = Math.min(this.workers, ranges.length);
+    await this.makeArenas(size, readers);
     for (let w = 0; w < readers; w++) {
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (m: Arrival) => this.arrive(m));
       port1.unref(); // held (ref) only while the consumer waits on it: see arrival()
       this.ports.push(port1);
       const names = this.names ?? (Array.isArray(this.options.header) ? [...this.options.header] : undefined);
-      const task: StreamTask = { path: this.path, options, names, ranges, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2 };
+      const task: StreamTask = { path: this.path, options, names, ranges, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2, arenas: this.arenas, arenaUse: this.arenaUse };
       const done = runCsvTask(task, this.workers, undefined, [port2 as unknown as ArrayBuffer]).catch((error: unknown) => {
         this.fail(new StageError(`csvParallel '${this.path}'`, undefined, error));
       });
@@ -232,7 +236,13 @@ class RangeIterator<R> implements ChunkIterator<R> {
       return;
     }
     const chunkRows = this.options.chunkRows ?? CHUNK_SIZE;
-    const chunks = m.chunks.flatMap((w) => split(fromWire<R>(w), chunkRows));
+    let chunks = m.chunks.map((w) => fromWire<R>(w));
+    if (m.arena >= 0) {
+      // Copied out at once (the consumer owns what it gets), and the arena is free again.
+      chunks = chunks.map(ownColumns);
+      Atomics.store(this.arenaUse, m.arena, 0);
+    }
+    chunks = chunks.flatMap((c) => split(c, chunkRows));
     this.arrived.set(m.range, chunks);
     this.wake?.();
   }
@@ -248,6 +258,33 @@ class RangeIterator<R> implements ChunkIterator<R> {
     } finally {
       for (const port of this.ports) port.unref();
     }
+  }
+
+  /**
+   * One arena for each range that may be in flight (a decoding and a read-ahead range per
+   * reader, and those waiting to be handed out), sized from the rows per byte of the
+   * file's first 256 KiB; none when a column is not numeric or there is no header name to
+   * give the workers (those ranges go through csv(), which allocates its own).
+   */
+  private async makeArenas(size: number, readers: number): Promise<void> {
+    const columns = this.columns;
+    const names = this.names ?? (Array.isArray(this.options.header) ? this.options.header : undefined);
+    if (columns === undefined || names === undefined || this.options.engine === 'general' || Object.values(columns).includes('string')) return;
+    const sample = Buffer.alloc(Math.min(size, 256 << 10));
+    const file = await open(this.path, 'r').catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
+    let lines = 0;
+    try {
+      const { bytesRead } = await file.read(sample, 0, sample.length, 0);
+      for (let i = sample.indexOf(10); i >= 0 && i < bytesRead; i = sample.indexOf(10, i + 1)) lines++;
+    } finally {
+      await file.close();
+    }
+    const rowBytes = Object.values(columns).reduce((n, d) => n + (d === 'float64' ? 8 : 4), 0);
+    const largest = Math.min(size, this.rangeBytes);
+    const bytes = Math.ceil(((largest * Math.max(lines, 1)) / sample.length) * rowBytes * 1.25) + (64 << 10);
+    const count = 3 * readers + 1;
+    this.arenas = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
+    this.arenaUse = new Int32Array(new SharedArrayBuffer(4 * count));
   }
 
   private fail(error: Error): void {
@@ -327,4 +364,15 @@ async function headerNames(path: string, options: CsvOptions): Promise<string[] 
 /** A worker's error, named after the range; a DataError keeps its message (file, line, raw row). */
 function rangeError(path: string, start: number, end: number, error: unknown): Error {
   return new StageError(`csvParallel '${path}' bytes [${start}, ${end})`, undefined, error);
+}
+
+/** The chunk with its columns in memory of its own (they were views of an arena). */
+function ownColumns<T>(chunk: Chunk<T>): Chunk<T> {
+  if (!(chunk instanceof ColumnChunk)) return chunk;
+  const columns: Record<string, NumericArray> = {};
+  for (const name in chunk.columns) {
+    const column = chunk.columns[name]!;
+    columns[name] = column.buffer instanceof SharedArrayBuffer ? (column.slice() as NumericArray) : column; // past the arena's end: its own already
+  }
+  return new ColumnChunk<T>(chunk.size, columns);
 }

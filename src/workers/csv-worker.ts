@@ -9,7 +9,7 @@ import type { Chunk } from '../chunk.js';
 import { errorMessage } from '../errors.js';
 import { BlockDealer, type BlockRows, readClaimed, type WindowClaims } from '../sources/block-shuffle.js';
 import { csv, type CsvOptions } from '../sources/csv.js';
-import { CsvRanges } from '../sources/csv-ranges.js';
+import { ColumnArena, CsvRanges } from '../sources/csv-ranges.js';
 import { ColumnSlots, type SlotsWire } from '../stages/shuffle-columns.js';
 import { toWire, type WireChunk } from './wire.js';
 
@@ -25,8 +25,11 @@ export interface StreamTask {
   /** Ranges the consumer has been handed: a reader starts range r once r < delivered + ahead. */
   delivered: Int32Array;
   ahead: number;
-  /** Where each range's chunks go, as { range, chunks } (or { range, error }). */
+  /** Where each range's chunks go, as { range, arena, chunks } (or { range, error }). */
   port: MessagePort;
+  /** Shared memory to decode ranges into (ColumnArena), and which of it is in use (1) or free (0). */
+  arenas: SharedArrayBuffer[];
+  arenaUse: Int32Array;
 }
 
 export interface WindowTask {
@@ -55,21 +58,27 @@ const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v
  * needs next could be the one it holds).
  */
 async function streamRanges(task: StreamTask): Promise<void> {
-  const { ranges, claims, delivered, ahead, port } = task;
+  const { ranges, claims, delivered, ahead, port, arenas, arenaUse } = task;
   const later = task.names === undefined ? undefined : new CsvRanges(task.path, { ...task.options, header: task.names });
-  const read = async (range: number): Promise<Chunk<unknown>[]> => {
+  /** A free arena, taken; -1 if none is (the range then decodes into memory of its own). */
+  const arena = (): number => {
+    for (let k = 0; k < arenas.length; k++) if (Atomics.compareExchange(arenaUse, k, 0, 1) === 0) return k;
+    return -1;
+  };
+  const read = async (range: number, into: number): Promise<Chunk<unknown>[]> => {
     const [start, end] = ranges[range]!;
-    if (start > 0 && later !== undefined) return later.read(start, end);
+    if (start > 0 && later !== undefined) return later.read(start, end, into < 0 ? undefined : new ColumnArena(arenas[into]!));
     const chunks: Chunk<unknown>[] = [];
     for await (const chunk of csv(task.path, { ...task.options, ...(start > 0 ? { header: task.names ?? false } : {}), byteRange: [start, end] }).chunks()) chunks.push(chunk);
     return chunks;
   };
   const room = (range: number): boolean => range < Atomics.load(delivered, 0) + ahead;
-  const pending: { range: number; chunks: Promise<Chunk<unknown>[]> }[] = [];
+  const pending: { range: number; arena: number; chunks: Promise<Chunk<unknown>[]> }[] = [];
   const take = (range: number): void => {
-    const chunks = read(range);
+    const into = ranges[range]![0] > 0 && later !== undefined ? arena() : -1;
+    const chunks = read(range, into);
     chunks.catch(() => {}); // reported when awaited
-    pending.push({ range, chunks });
+    pending.push({ range, arena: into, chunks });
   };
   try {
     for (;;) {
@@ -82,20 +91,22 @@ async function streamRanges(task: StreamTask): Promise<void> {
       // Read one more ahead, if there is room for it now.
       const peek = Atomics.load(claims, 0);
       if (pending.length < 2 && peek < ranges.length && room(peek) && Atomics.compareExchange(claims, 0, peek, peek + 1) === peek) take(peek);
-      const { range, chunks } = pending.shift()!;
+      const { range, arena: into, chunks } = pending.shift()!;
       let wire: WireChunk[];
       const transfer: ArrayBuffer[] = [];
       try {
-        wire = (await chunks).map((c) => toWire(c, transfer));
+        wire = (await chunks).map((c) => toWire(c, transfer)); // arena columns are shared, not moved
       } catch (error) {
+        if (into >= 0) Atomics.store(arenaUse, into, 0);
         port.postMessage({ range, error: errorMessage(error) });
         Atomics.store(claims, 0, ranges.length); // the epoch ends with this error: no reader goes on
         break;
       }
-      port.postMessage({ range, chunks: wire }, transfer);
+      port.postMessage({ range, arena: into, chunks: wire }, transfer);
     }
   } finally {
     await Promise.allSettled(pending.map((p) => p.chunks));
+    for (const p of pending) if (p.arena >= 0) Atomics.store(arenaUse, p.arena, 0);
     await later?.close();
     port.close();
   }

@@ -142,6 +142,18 @@ describe('csvParallel', () => {
     assert.match(child.stdout, /read 2000000/);
   });
 
+  test('ranges denser than the file\'s start overflow their arena into memory of their own, rows intact', async () => {
+    // Arenas are sized from the first 256 KiB: long rows there, then short ones (~10× denser).
+    const long = Array.from({ length: 6000 }, (_, i) => `${i},${i % 97}.${'0'.repeat(40)}`);
+    const short = Array.from({ length: 150_000 }, (_, i) => `${6000 + i},${i % 97}`);
+    const file = writeCsv('x,y\n' + [...long, ...short].join('\n') + '\n');
+    const want = await csv<{ x: number; y: number }>(file, { columns: { x: 'int32', y: 'float64' } }).toArray();
+    for (const workers of [1, 2]) {
+      const got = await csvParallel<{ x: number; y: number }>(file, { workers, rangeBytes: 1 << 20, columns: { x: 'int32', y: 'float64' } }).toArray();
+      assert.deepEqual(got, want, `workers ${workers}`);
+    }
+  });
+
   test('options are checked when the pipeline is built', () => {
     assert.throws(() => csvParallel('x.csv', { workers: 0 }), /workers must be an integer >= 1/);
     assert.throws(() => csvParallel('x.csv', { order: 'random' as 'file' }), /order must be 'file' or 'interleave'/);
