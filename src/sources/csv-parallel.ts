@@ -113,11 +113,12 @@ type Arrival = { range: number; arena: number; chunks: WireChunk[] } | { range: 
 /**
  * One epoch of csvParallel. Each worker runs one task for the whole epoch (csv-worker's
  * streamRanges): it claims the next range from a counter in shared memory, reads the one
- * after while it decodes, and posts each range's chunks on a port of its own, never waiting
- * on this thread to be handed more work. A task per range costs a round trip through this
- * thread between ranges and leaves each range's first read unhidden: a quarter of a
- * worker's time here. Workers stay at most 2 × workers + 1 ranges ahead of the consumer
- * (a second counter, `delivered`), so memory stays bounded.
+ * after while it decodes, decodes into an arena of this thread's (copied out on arrival),
+ * and posts each range on a port of its own, never waiting on this thread to be handed more
+ * work. A task per range costs a round trip through this thread between ranges and leaves
+ * each range's first read unhidden: a quarter of a worker's time here. Workers stay at most
+ * 2 × workers + 1 ranges ahead of the consumer (a second counter, `delivered`), so memory
+ * stays bounded.
  */
 class RangeIterator<R> implements ChunkIterator<R> {
   private ranges: [number, number][] | undefined;
