@@ -28,6 +28,8 @@ export const columns = new Dataset({ size: 3, open: () => (async function* () { 
 export const failing = () => range(1000).map((x) => { if (x === 500) throw new RangeError('boom 500'); return x; });
 export const exiting = () => range(1000).map((x) => { if (x === 500) process.exit(7); return x; });
 export const notDataset = 42;
+// Counts the chunks it has made in shared memory, for the bound test.
+export const counted = (made: Int32Array) => new Dataset({ size: undefined, open: () => (async function* () { for (let i = 0; i < 200; i++) { Atomics.add(made, 0, 1); yield [i]; } return undefined; })() });
 `,
 );
 const pipeline = pathToFileURL(pipelineFile);
@@ -97,6 +99,26 @@ console.log('ok', n, again.length);
     const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stdout, /ok 10 5/);
+  });
+
+  test('bounded: the worker is never more than `depth` chunks ahead of a slow consumer, and not held back by one', async () => {
+    const made = new Int32Array(new SharedArrayBuffer(4));
+    const depth = 8;
+    const ds = background<number>(pipeline, { exportName: 'counted', args: [made], depth });
+    let taken = 0;
+    let most = 0;
+    for await (const chunk of ds.chunks()) {
+      taken++;
+      // A consumer that trains between chunks: it turns the event loop only now and then.
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      if (taken % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      most = Math.max(most, Atomics.load(made, 0) - taken);
+      void chunk;
+    }
+    assert.equal(taken, 200);
+    assert.ok(most <= depth, `the worker ran ${most} chunks ahead (depth ${depth})`);
+    assert.ok(most >= depth / 2, `the worker kept only ${most} chunks ahead`);
   });
 
   test('options are checked when the pipeline is built', () => {
