@@ -71,6 +71,15 @@ export function sliceChunk<T>(chunk: Chunk<T>, start: number, end: number): Chun
   return chunk.slice(start, end);
 }
 
+/** A chunk cut into views (columnar) or slices of at most `rows` elements; none if it is empty. */
+export function splitChunk<T>(chunk: Chunk<T>, rows: number): Chunk<T>[] {
+  const n = chunkLength(chunk);
+  if (n <= rows) return n === 0 ? [] : [chunk];
+  const out: Chunk<T>[] = [];
+  for (let s = 0; s < n; s += rows) out.push(sliceChunk(chunk, s, s + rows));
+  return out;
+}
+
 /** Row `i` of a columnar chunk as a plain object. */
 export function rowAt<T>(chunk: ColumnChunk<T>, i: number): T {
   const row: Record<string, number> = {};

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 // Types only at load: apache-arrow itself is imported when a file is first read.
 import type { DataType, RecordBatch, Schema as ArrowSchema } from 'apache-arrow';
-import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, type Schema, sliceChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, type Schema, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
@@ -78,11 +78,7 @@ export async function* readArrowFile<T>(
       }
       if (r.done) break;
       const chunk = toColumnChunk<T>(path, r.value, plan);
-      if (chunk.size <= chunkSize) {
-        if (chunk.size > 0) yield chunk;
-      } else {
-        for (let s = 0; s < chunk.size; s += chunkSize) yield sliceChunk(chunk, s, s + chunkSize);
-      }
+      yield* splitChunk(chunk, chunkSize);
     }
   } finally {
     await handle.close();

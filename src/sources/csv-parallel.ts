@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { Piscina } from 'piscina';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type Chunk, CHUNK_SIZE, type ChunkIterator, ColumnChunk, type NumericArray, type NumericRecord, type Schema, sliceChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkIterator, ColumnChunk, type NumericArray, type NumericRecord, type Schema, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError, StageError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
@@ -243,7 +243,7 @@ class RangeIterator<R> implements ChunkIterator<R> {
       chunks = chunks.map(ownColumns);
       Atomics.store(this.arenaUse, m.arena, 0);
     }
-    chunks = chunks.flatMap((c) => split(c, chunkRows));
+    chunks = chunks.flatMap((c) => splitChunk(c, chunkRows));
     this.arrived.set(m.range, chunks);
     this.wake?.();
   }
@@ -345,14 +345,6 @@ class RangeIterator<R> implements ChunkIterator<R> {
   }
 }
 
-/** A chunk cut into views of at most `rows` rows. */
-function split<T>(chunk: Chunk<T>, rows: number): Chunk<T>[] {
-  const n = chunk instanceof Array ? chunk.length : chunk.size;
-  if (n <= rows) return [chunk];
-  const out: Chunk<T>[] = [];
-  for (let s = 0; s < n; s += rows) out.push(sliceChunk(chunk, s, Math.min(n, s + rows)));
-  return out;
-}
 
 /** The header line's fields, parsed by csv() itself (quotes, BOM, delimiter) as the one row starting at byte 0. */
 async function headerNames(path: string, options: CsvOptions): Promise<string[] | undefined> {

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import type { FileMetaData, SchemaElement } from 'hyparquet';
-import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, sliceChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
 import { fileFingerprint } from '../stages/cache-fingerprint.js';
@@ -185,7 +185,7 @@ async function* readParquet<T>(path: string, wanted: Readonly<Record<string, Num
       throw new ParquetFormatError(path, `cannot decode row group at row ${start} (${e instanceof Error ? e.message : String(e)})`);
     }
     const chunk = new ColumnChunk<T>(rows, columns);
-    for (let s = 0; s < rows; s += chunkSize) yield rows <= chunkSize ? chunk : sliceChunk(chunk, s, s + chunkSize);
+    yield* splitChunk(chunk, chunkSize);
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, sliceChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
 import { ColumnSlots } from './shuffle-columns.js';
@@ -72,7 +72,7 @@ class ShuffleBuffer<T> {
     if (this.columns !== undefined) {
       // One Fisher–Yates permutation for every column keeps rows together.
       const all = new ColumnChunk<T>(n, this.columns.gather(permutation(n, this.rand)));
-      for (let s = 0; s < n; s += CHUNK_SIZE) yield sliceChunk(all, s, s + CHUNK_SIZE);
+      yield* splitChunk(all, CHUNK_SIZE);
     } else {
       const rows = this.rows!;
       shuffleInPlace(rows, this.rand);
@@ -113,7 +113,6 @@ class ShuffleBuffer<T> {
 
   private toRows(columns: ColumnSlots): void {
     this.columns = undefined;
-    const identity = Int32Array.from({ length: this.filled }, (_, i) => i);
-    this.rows = [...chunkToArray(new ColumnChunk<T>(this.filled, columns.gather(identity)))];
+    this.rows = [...chunkToArray(columns.chunk<T>(this.filled))];
   }
 }

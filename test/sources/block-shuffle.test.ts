@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { blockShuffle, type BlockShuffleOptions, ColumnChunk, csv, Dataset, mixSeed, randomInt, range, shuffledCsv } from '../../src/index.js';
+import { blockShuffle, type BlockShuffleOptions, CHUNK_SIZE, ColumnChunk, csv, Dataset, mixSeed, randomInt, range, shuffledCsv } from '../../src/index.js';
 import { randomState } from '../../src/random.js';
 import { BlockDealer, handOut, stratifiedWindows } from '../../src/sources/block-shuffle.js';
 
@@ -206,4 +206,14 @@ test('dealing blocks into buckets, then shuffling each bucket, is a uniform perm
   const chi2 = [...counts.values()].reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
   // 719 degrees of freedom: mean 719, sd 37.9; a biased shuffle lands far above.
   assert.ok(chi2 < 719 + 5 * 37.9, `chi-square ${chi2.toFixed(0)}`);
+});
+
+test('a window comes out in chunks of CHUNK_SIZE rows (the last of each window shorter), so batch(1024) takes views', async () => {
+  const file = sortedFile(600, 70); // 42k rows, ~400 KB
+  const ds = shuffledCsv(file, { columns, workers: 0, shuffle: { blockBytes: 16 << 10, openBlocks: 8 } });
+  const sizes: number[] = [];
+  for await (const c of ds.chunks()) sizes.push((c as ColumnChunk<unknown>).size);
+  const windows = Math.ceil(Math.ceil(statSync(file).size / (16 << 10)) / 8);
+  assert.equal(sizes.filter((n) => n !== CHUNK_SIZE).length <= windows, true, `chunk sizes ${sizes.join(' ')}`);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 600 * 70);
 });
