@@ -8,7 +8,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { csv, type Dataset } from '../src/index.js';
 import { silenceCpuBanner } from '../src/tf/backend.js';
-import { batchToTensors, useCpu } from '../src/tf/bench/tensors.js';
+import { batchToTensors, useCpu } from '../cli/bench/contenders/tensors.js';
 import { benchFlags, intFlag } from './lib/args.js';
 import { ratingsFile } from './lib/ratings-file.js';
 

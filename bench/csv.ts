@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseStream } from 'fast-csv';
-import { csv } from '../src/sources/csv.js';
+import { csv } from '../src/csv/reader.js';
 import { writeMovieLensFile } from '../test/helpers/movielens-file.js';
 
 const { values } = parseArgs({

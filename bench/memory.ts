@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { csv, type CsvEngine } from '../src/sources/csv.js';
+import { csv, type CsvEngine } from '../src/csv/reader.js';
 import { writeMovieLensFile } from '../test/helpers/movielens-file.js';
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import type { NumericDType } from '../src/chunk.js';
 import { OptionError } from '../src/errors.js';
-import { csv, type CsvOptions } from '../src/sources/csv.js';
+import { csv, type CsvOptions } from '../src/csv/reader.js';
 import { fileFingerprint, type Fingerprinted, writeArrow } from '../src/stages/cache.js';
 import type { Command } from './command.js';
 import { parseCommandArgs } from './command.js';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { OptionError } from '../src/errors.js';
-import { fileSize, inspect, type InspectResult } from '../src/sources/inspect.js';
+import { fileSize, inspect, type InspectResult } from '../src/csv/inspect.js';
 import type { Command } from './command.js';
 import { parseCommandArgs } from './command.js';
 import { progress } from './progress.js';

@@ -18,15 +18,15 @@ export const CONTENDERS: Readonly<Record<string, Contender>> = {
   },
   'sluice-fast': {
     description: "sluice csv(engine: 'fast') → shuffle → batch → tensors",
-    load: async () => (await import('../../src/tf/bench/sluice.js')).sluiceFast,
+    load: async () => (await import('./contenders/sluice.js')).sluiceFast,
   },
   'sluice-general': {
     description: "sluice csv(engine: 'general') → shuffle → batch → tensors",
-    load: async () => (await import('../../src/tf/bench/sluice.js')).sluiceGeneral,
+    load: async () => (await import('./contenders/sluice.js')).sluiceGeneral,
   },
   'sluice-cache': {
     description: 'sluice Arrow cache epoch → shuffle → batch → tensors (cache written before timing)',
-    load: async () => (await import('../../src/tf/bench/sluice.js')).sluiceCache,
+    load: async () => (await import('./contenders/sluice.js')).sluiceCache,
   },
   'fast-csv': {
     description: "fast-csv's bare parse with headers, no pipeline",
@@ -34,7 +34,7 @@ export const CONTENDERS: Readonly<Record<string, Contender>> = {
   },
   'tfjs-data': {
     description: "tf.data.csv('file://…') → shuffle → batch (tensors), cpu backend",
-    load: async () => (await import('../../src/tf/bench/tfjs-data.js')).tfjsData,
+    load: async () => (await import('./contenders/tfjs-data.js')).tfjsData,
   },
 };
 

@@ -3,8 +3,8 @@
 import type { NumericDType } from '../../src/chunk.js';
 import { OptionError } from '../../src/errors.js';
 
-export type { ContenderArgs, ContenderResult } from '../../src/tf/bench/contender.js';
-import type { ContenderResult } from '../../src/tf/bench/contender.js';
+export type { ContenderArgs, ContenderResult } from './contenders/contender.js';
+import type { ContenderResult } from './contenders/contender.js';
 
 /** A child's report: the contender's result plus the process's own peak RSS. */
 export interface ChildReport extends ContenderResult {

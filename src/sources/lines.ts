@@ -1,6 +1,6 @@
 import { Dataset } from '../dataset.js';
 import { type Chunk } from '../chunk.js';
-import { readBytes, type ReadBytesOptions } from './file.js';
+import { readBytes, type ReadBytesOptions } from '../io/file.js';
 
 export type LinesOptions = Pick<ReadBytesOptions, 'chunkBytes'>;
 

@@ -4,8 +4,8 @@ import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
-import { fileFingerprint } from '../stages/cache-fingerprint.js';
-import { FileError } from './file.js';
+import { fileFingerprint } from '../io/fingerprint.js';
+import { FileError } from '../io/file.js';
 
 export interface ParquetOptions {
   /**

@@ -1,9 +1,9 @@
 import type { Chunk, ChunkSource } from '../chunk.js';
 import { describe, OptionError } from '../errors.js';
-import { type Fingerprinted } from './cache-fingerprint.js';
-import { memoryCache } from './cache-memory.js';
+import { type Fingerprinted } from '../io/fingerprint.js';
+import { memoryCache } from '../cache/memory.js';
 
-export { fileFingerprint, type Fingerprinted } from './cache-fingerprint.js';
+export { fileFingerprint, type Fingerprinted } from '../io/fingerprint.js';
 
 export interface CacheOptions {
   /**
@@ -46,7 +46,7 @@ export function cache<T>(source: ChunkSource<T>, path?: string, options: CacheOp
 
 /** The file cache's work lives in cache-file.ts, loaded on first use: apache-arrow is not loaded by `import 'sluice'` users (nor worker threads) that never cache to a file. */
 async function* openCache<T>(source: ChunkSource<T>, path: string, stamp: () => Promise<string>, epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
-  const file = await import('./cache-file.js');
+  const file = await import('../cache/file.js');
   yield* file.openFileCache(source, path, await stamp(), epoch);
   return undefined;
 }
@@ -60,7 +60,7 @@ async function* openCache<T>(source: ChunkSource<T>, path: string, stamp: () => 
  * await writeArrow(ds.source, 'ratings.arrow', await fileFingerprint('ratings.csv', {}));
  */
 export async function writeArrow<T>(source: ChunkSource<T>, path: string, fingerprint = '', onChunk?: (chunk: Chunk<T>) => void): Promise<{ rows: number }> {
-  const file = await import('./cache-file.js');
+  const file = await import('../cache/file.js');
   return file.writeArrowFile(source, path, fingerprint, onChunk);
 }
 
@@ -69,6 +69,6 @@ export async function writeArrow<T>(source: ChunkSource<T>, path: string, finger
  * whole, once per file per process.
  */
 export async function isValidCache(path: string, fingerprint: string): Promise<boolean> {
-  const file = await import('./cache-file.js');
+  const file = await import('../cache/file.js');
   return file.isValidCache(path, fingerprint);
 }

@@ -4,6 +4,7 @@ import { chunkLength } from '../chunk.js';
 import { checkInt, describe, OptionError, StageError } from '../errors.js';
 import type { FnSpec, MapResult, MapTask } from '../workers/map-worker.js';
 import { fromWire, toWire } from '../workers/wire.js';
+import { workerUrl } from '../worker-url.js';
 
 export interface MapParallelOptions {
   /** Worker threads, and chunks in flight. Default 2. */
@@ -25,7 +26,7 @@ export type WorkerFn<T, U> = string | URL | ((value: T, index: number) => U | Pr
 
 // Workers run the same flavour as this file: .ts under tsx (which the workers inherit
 // through execArgv), .js in the built package.
-const WORKER = new URL(`../workers/map-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const WORKER = workerUrl('map-worker');
 
 /**
  * Applies a function to every element on worker threads (piscina), a chunk per task.

@@ -1,7 +1,7 @@
 import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
-import { ColumnSlots } from './shuffle-columns.js';
+import { ColumnSlots } from '../shuffle/columns.js';
 
 export interface ShuffleOptions {
   /** Seed of the shuffle order. Default 0: runs are reproducible unless you ask otherwise. */

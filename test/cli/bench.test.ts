@@ -103,7 +103,7 @@ describe('plain contenders', () => {
 
 describe('sluice-cache contender', () => {
   it('builds the Arrow cache untimed, then times an epoch read from it', async () => {
-    const { sluiceCache } = await import('../../src/tf/bench/sluice.js');
+    const { sluiceCache } = await import('../../cli/bench/contenders/sluice.js');
     const cachePath = path.join(dir, 'cache.arrow');
     const r = await sluiceCache({ file, batch: 1024, shuffle: 1000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS, cachePath });
     assert.deepEqual([r.rows, r.complete], [ROWS, true]);

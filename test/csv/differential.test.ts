@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { BadRowInfo, DType } from '../../src/index.js';
-import { csv, type CsvOptions } from '../../src/sources/csv.js';
+import { csv, type CsvOptions } from '../../src/csv/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

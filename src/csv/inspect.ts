@@ -2,11 +2,11 @@
 // min/max/mean per numeric column — in one streaming pass through csv().
 import { stat } from 'node:fs/promises';
 import { ColumnChunk, type DType } from '../chunk.js';
-import { isUrl, openBytes } from './bytes.js';
-import { csv } from './csv.js';
-import { toNumber } from './csv-fields.js';
-import { splitRows } from './csv-general.js';
-import { lineBlocks } from './csv-lines.js';
+import { isUrl, openBytes } from '../io/bytes.js';
+import { csv } from './reader.js';
+import { toNumber } from './fields.js';
+import { splitRows } from './general.js';
+import { lineBlocks } from './lines.js';
 
 export interface ColumnSummary {
   name: string;

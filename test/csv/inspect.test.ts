@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { detectDelimiter, detectHeader, inspect } from '../../src/sources/inspect.js';
+import { detectDelimiter, detectHeader, inspect } from '../../src/csv/inspect.js';
 import { movieLensRows, writeMovieLensFile } from '../helpers/movielens-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-'));

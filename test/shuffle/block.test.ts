@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { blockShuffle, type BlockShuffleOptions, CHUNK_SIZE, ColumnChunk, csv, Dataset, mixSeed, randomInt, range, shuffledCsv } from '../../src/index.js';
 import { randomState } from '../../src/random.js';
-import { BlockDealer, handOut, stratifiedWindows } from '../../src/sources/block-shuffle.js';
+import { BlockDealer, handOut, stratifiedWindows } from '../../src/shuffle/block.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-block-'));
 const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;

@@ -2,7 +2,7 @@ import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, dt
 import { Dataset } from '../dataset.js';
 import { checkFunction, checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, nextBelow, permutation, type RandomInt, randomInt, randomState } from '../random.js';
-import { ColumnSlots } from '../stages/shuffle-columns.js';
+import { ColumnSlots } from './columns.js';
 
 export interface BlockShuffleOptions {
   /** Bytes per block. Default 1 MiB (about 45k MovieLens rows). */

@@ -6,15 +6,15 @@
 import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type DType, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { type BadRowInfo, describe, OptionError, SluiceError } from '../errors.js';
-import { isUrl, openBytes, supportsByteRange } from './bytes.js';
-import { FastDecoder, Stop } from './csv-fast.js';
-import { BadRows, type BadRowPolicy, type CsvStats, emptyStats, inferDType, NUMERIC } from './csv-fields.js';
-import { countNewlines, type CsvLayout, type CsvRecord, GeneralDecoder, splitRows } from './csv-general.js';
-import { lineBlocks } from './csv-lines.js';
-import { fileFingerprint, type Fingerprinted } from '../stages/cache-fingerprint.js';
+import { isUrl, openBytes, supportsByteRange } from '../io/bytes.js';
+import { FastDecoder, Stop } from './fast.js';
+import { BadRows, type BadRowPolicy, type CsvStats, emptyStats, inferDType, NUMERIC } from './fields.js';
+import { countNewlines, type CsvLayout, type CsvRecord, GeneralDecoder, splitRows } from './general.js';
+import { lineBlocks } from './lines.js';
+import { fileFingerprint, type Fingerprinted } from '../io/fingerprint.js';
 
-export type { BadRowPolicy, CsvStats } from './csv-fields.js';
-export type { CsvRecord } from './csv-general.js';
+export type { BadRowPolicy, CsvStats } from './fields.js';
+export type { CsvRecord } from './general.js';
 
 /** Column name → dtype: selects and types columns (the others are dropped). */
 export type CsvColumns = Readonly<Record<string, DType>>;

@@ -1,7 +1,7 @@
 // The last step of every benchmark pipeline: a batch's typed arrays become tensors.
 import * as tf from '@tensorflow/tfjs';
-import type { ColumnBatch } from '../../chunk.js';
-import { silenceCpuBanner } from '../backend.js';
+import type { ColumnBatch } from '../../../src/chunk.js';
+import { silenceCpuBanner } from '../../../src/tf/backend.js';
 
 let ready: Promise<void> | undefined;
 

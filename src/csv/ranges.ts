@@ -5,12 +5,12 @@
 // millisecond a range, which a shuffle that reads hundreds of 1 MiB blocks an epoch feels.
 import { type FileHandle, open } from 'node:fs/promises';
 import { allocColumn, type Chunk, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
-import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } from './csv.js';
-import { FastDecoder, Stop } from './csv-fast.js';
-import { BadRows, emptyStats, NUMERIC } from './csv-fields.js';
-import type { CsvLayout, CsvRecord } from './csv-general.js';
+import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } from './reader.js';
+import { FastDecoder, Stop } from './fast.js';
+import { BadRows, emptyStats, NUMERIC } from './fields.js';
+import type { CsvLayout, CsvRecord } from './general.js';
 import { StageError } from '../errors.js';
-import { FileError } from './file.js';
+import { FileError } from '../io/file.js';
 
 const LF = 0x0a;
 /** Bytes read past a range's end in the first read, for the line that crosses it. */

@@ -1,8 +1,8 @@
 // The sluice contenders: csv (either engine, or its Arrow cache) → shuffle → batch → tensors.
-import type { ColumnBatch } from '../../chunk.js';
+import type { ColumnBatch } from '../../../src/chunk.js';
 import type { ContenderArgs, ContenderResult } from './contender.js';
-import type { Dataset } from '../../dataset.js';
-import { csv } from '../../sources/csv.js';
+import type { Dataset } from '../../../src/dataset.js';
+import { csv } from '../../../src/csv/reader.js';
 import { batchToTensors, useCpu } from './tensors.js';
 
 type Rows = Dataset<Record<string, number>>;

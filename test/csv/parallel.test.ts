@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ColumnChunk, csv, StageError } from '../../src/index.js';
-import { csvParallel, splitRanges } from '../../src/sources/csv-parallel.js';
+import { csvParallel, splitRanges } from '../../src/csv/parallel.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -110,7 +110,7 @@ describe('csvParallel', () => {
   test('early break: the consumer is released at once and the process can exit (no worker holds it)', async () => {
     const file = writeCsv(ratingsText(50_000));
     const script = [
-      `import { csvParallel } from ${JSON.stringify(new URL('../../src/sources/csv-parallel.ts', import.meta.url).href)};`,
+      `import { csvParallel } from ${JSON.stringify(new URL('../../src/csv/parallel.ts', import.meta.url).href)};`,
       `let n = 0;`,
       `for await (const _ of csvParallel(${JSON.stringify(file)}, { rangeBytes: 16 << 10 })) if (++n === 10) break;`,
       `console.log('broke', n);`,
@@ -130,7 +130,7 @@ describe('csvParallel', () => {
     // the process up for the message in flight, where an unheld one let it exit mid-epoch.
     const file = writeCsv('a,b\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${i % 7}`).join('\n') + '\n');
     const script = [
-      `import { csvParallel } from ${JSON.stringify(new URL('../../src/sources/csv-parallel.ts', import.meta.url).href)};`,
+      `import { csvParallel } from ${JSON.stringify(new URL('../../src/csv/parallel.ts', import.meta.url).href)};`,
       `let total = 0;`,
       `for (let e = 0; e < 100; e++) for await (const c of csvParallel(${JSON.stringify(file)}, { columns: { a: 'int32', b: 'int32' }, workers: 2, rangeBytes: 8 << 10 }).chunks()) total += c.size;`,
       `console.log('read', total);`,

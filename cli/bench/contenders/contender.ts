@@ -1,6 +1,6 @@
 // What a benchmark contender is given and reports (the `sluice bench` harness in cli/bench
 // runs each contender in a child process and reads this back).
-import type { NumericDType } from '../../chunk.js';
+import type { NumericDType } from '../../../src/chunk.js';
 
 /** The settings every contender runs with (same file, same pipeline shape). */
 export interface ContenderArgs {

@@ -4,11 +4,12 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { type Chunk, CHUNK_SIZE, type ChunkIterator, ColumnChunk, type NumericArray, type NumericRecord, type Schema, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError, StageError } from '../errors.js';
-import { fileFingerprint } from '../stages/cache-fingerprint.js';
-import type { StreamTask, WindowTask } from '../workers/csv-worker.js';
+import { fileFingerprint } from '../io/fingerprint.js';
+import type { StreamTask, WindowTask } from './worker-tasks.js';
 import { fromWire, type WireChunk } from '../workers/wire.js';
-import { csv, type CsvColumns, type CsvOptions } from './csv.js';
-import { FileError } from './file.js';
+import { csv, type CsvColumns, type CsvOptions } from './reader.js';
+import { FileError } from '../io/file.js';
+import { workerUrl } from '../worker-url.js';
 
 export interface CsvParallelOptions extends Omit<CsvOptions, 'byteRange' | 'onBadRow' | 'stats'> {
   /** Worker threads decoding ranges. Default 2. */
@@ -24,7 +25,7 @@ export interface CsvParallelOptions extends Omit<CsvOptions, 'byteRange' | 'onBa
   onBadRow?: 'error' | 'skip';
 }
 
-const WORKER = new URL(`../workers/csv-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const WORKER = workerUrl('csv-worker');
 
 /**
  * Pools by thread count, shared by every csvParallel epoch of the process: a thread starts

@@ -4,6 +4,7 @@ import { Dataset } from '../dataset.js';
 import { checkInt, describe, OptionError, StageError } from '../errors.js';
 import type { BackgroundData, PullResult, PullTask } from '../workers/background-worker.js';
 import { fromWire } from '../workers/wire.js';
+import { workerUrl } from '../worker-url.js';
 
 export interface BackgroundOptions {
   /** Chunks the worker may run ahead of the consumer. Default 4. */
@@ -17,7 +18,7 @@ export interface BackgroundOptions {
 // Piscina's worker is a CommonJS file that require()s this entry, which under
 // `node --import tsx` is how a worker thread can load TypeScript (tsx's import hook does
 // not reach worker threads on Node 20; its require hook does).
-const ENTRY = new URL(`../workers/background-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const ENTRY = workerUrl('background-worker');
 
 /**
  * Runs a whole pipeline on a worker thread, so that its decoding overlaps the consumer's
@@ -28,7 +29,7 @@ const ENTRY = new URL(`../workers/background-worker${import.meta.url.endsWith('.
  * worker thread is kept between epochs (unref'd while idle: it never holds the process open). A worker that throws or exits rejects the consumer with that error.
  * @example
  * // pipeline.ts: export default () => csv('ratings.csv', { columns }).shuffle(100_000).batch(1024);
- * const ds = background<ColumnBatch>(new URL('./pipeline.js', import.meta.url), { depth: 4 });
+ * const ds = background<ColumnBatch>(new URL('../stages/pipeline.js', import.meta.url), { depth: 4 });
  * await model.fitDataset(toTfDataset(ds, …), { epochs: 10 });
  */
 export function background<T>(module: string | URL, options: BackgroundOptions = {}): Dataset<T> {

@@ -2,11 +2,11 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
-import { type BlockWire, fromBlockWire, type WindowTask } from '../workers/csv-worker.js';
-import { type BlockShuffleOptions, checkOptions, claimReader, type PartReader, type RangeReader, windowShuffle } from './block-shuffle.js';
-import { runCsvTask } from './csv-parallel.js';
-import { CsvRanges } from './csv-ranges.js';
-import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './csv.js';
+import { type BlockWire, fromBlockWire, type WindowTask } from './worker-tasks.js';
+import { type BlockShuffleOptions, checkOptions, claimReader, type PartReader, type RangeReader, windowShuffle } from '../shuffle/block.js';
+import { runCsvTask } from './parallel.js';
+import { CsvRanges } from './ranges.js';
+import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
 
 export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & {
   shuffle?: BlockShuffleOptions;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ColumnChunk, range, StageError } from '../../src/index.js';
-import { background } from '../../src/stages/background.js';
+import { background } from '../../src/sources/background.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -85,7 +85,7 @@ describe('background', () => {
     const script = path.join(dir, 'break.ts');
     fs.writeFileSync(
       script,
-      `import { background } from ${JSON.stringify(fileURLToPathSafe(new URL('../../src/stages/background.ts', import.meta.url)))};
+      `import { background } from ${JSON.stringify(fileURLToPathSafe(new URL('../../src/sources/background.ts', import.meta.url)))};
 const ds = background(${JSON.stringify(pipeline.href)}, { args: [100000], depth: 2 });
 let n = 0;
 for await (const _ of ds) if (++n === 10) break;

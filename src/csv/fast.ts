@@ -4,8 +4,8 @@
 // 2^53 divided by an exact power of ten is the correctly rounded value, so it equals
 // Number(text). Anything else goes through the same toNumber() as the general engine.
 import { allocColumn, ColumnChunk, type NumericArray, type NumericDType } from '../chunk.js';
-import { type BadRows, countReason, isBlankLine, numberReason, toNumber } from './csv-fields.js';
-import type { CsvLayout } from './csv-general.js';
+import { type BadRows, countReason, isBlankLine, numberReason, toNumber } from './fields.js';
+import type { CsvLayout } from './general.js';
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { ColumnChunk, DataError, OptionError } from '../../src/index.js';
-import { csv } from '../../src/sources/csv.js';
-import { FileError } from '../../src/sources/file.js';
+import { csv } from '../../src/csv/reader.js';
+import { FileError } from '../../src/io/file.js';
 import { movieLensRows, writeMovieLensFile } from '../helpers/movielens-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-'));

@@ -6,7 +6,7 @@ import { ParserOptions } from '@fast-csv/parse';
 import { Parser } from '@fast-csv/parse/build/src/parser/Parser.js';
 import { allocColumn, type Chunk, ColumnChunk, type DType, type NumericArray, type NumericDType } from '../chunk.js';
 import { SluiceError } from '../errors.js';
-import { type BadRows, countReason, isBlankLine, NUMERIC, numberReason, toNumber } from './csv-fields.js';
+import { type BadRows, countReason, isBlankLine, NUMERIC, numberReason, toNumber } from './fields.js';
 
 /** Where each selected column comes from and what it becomes. */
 export interface CsvLayout {

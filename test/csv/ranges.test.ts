@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { chunkToArray } from '../../src/chunk.js';
 import { csv } from '../../src/index.js';
-import { CsvRanges } from '../../src/sources/csv-ranges.js';
+import { CsvRanges } from '../../src/csv/ranges.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ranges-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

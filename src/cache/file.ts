@@ -30,7 +30,7 @@ import {
   type Schema,
 } from '../chunk.js';
 import { describe, OptionError, StageError } from '../errors.js';
-import { readArrowFile } from '../sources/arrow.js';
+import { readArrowFile } from '../io/arrow-file.js';
 
 const FORMAT = 'sluice-cache-1';
 /** Rows per record batch written: large batches make reading the cache cheap. */

@@ -1,0 +1,143 @@
+// The tasks a csv worker runs for csvParallel and shuffledCsv. A stream task reads byte
+// ranges of a CSV file for a whole epoch and posts each one's chunks as it goes; a window
+// task reads blocks of a block shuffle's window, claimed one by one, and deals each into
+// the window's buckets. Typed arrays are moved, not copied. The worker entry point
+// (src/workers/csv-worker.ts) only dispatches to these; this thread imports the types and
+// fromBlockWire from here, never the entry point.
+
+import type { MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Chunk } from '../chunk.js';
+import { errorMessage } from '../errors.js';
+import { BlockDealer, type BlockRows, readClaimed, type WindowClaims } from '../shuffle/block.js';
+import { ColumnSlots, type SlotsWire } from '../shuffle/columns.js';
+import { toWire, type WireChunk } from '../workers/wire.js';
+import { csv, type CsvOptions } from './reader.js';
+import { ColumnArena, CsvRanges } from './ranges.js';
+
+export interface StreamTask {
+  path: string;
+  /** With `columns` settled; `header` as the caller gave it (for the range at byte 0). */
+  options: CsvOptions;
+  /** The header's names, for the ranges after the first (undefined: no header line). */
+  names: string[] | undefined;
+  ranges: [number, number][];
+  /** The next range to claim, shared by every reader of the epoch. */
+  claims: Int32Array;
+  /** Ranges the consumer has been handed: a reader starts range r once r < delivered + ahead. */
+  delivered: Int32Array;
+  ahead: number;
+  /** Where each range's chunks go, as { range, arena, chunks } (or { range, error }). */
+  port: MessagePort;
+  /** Shared memory to decode ranges into (ColumnArena), and which of it is in use (1) or free (0). */
+  arenas: SharedArrayBuffer[];
+  arenaUse: Int32Array;
+}
+
+export interface WindowTask {
+  path: string;
+  /** With `columns` and `header` settled, and no byteRange. */
+  options: CsvOptions;
+  /** The window's blocks (file offsets) and the shared counter to claim them from. */
+  window: WindowClaims;
+  /** Storage of blocks already handed out, moved here to read into again. */
+  spares: SlotsWire[];
+}
+
+export type BlockWire = { id: number; starts: Int32Array } & ({ slots: SlotsWire } | { rows: unknown[] });
+
+/** Atomics.waitAsync (Node 16+; typed in TypeScript's es2024 lib, newer than this project's). */
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync;
+
+/**
+ * csvParallel's reader for one epoch: claims ranges until none is left, reading the next
+ * while it decodes one, and posts each range's chunks (typed arrays moved) on `task.port`.
+ * It waits for room only while it holds no decoded range (else the range the consumer
+ * needs next could be the one it holds).
+ */
+export async function streamRanges(task: StreamTask): Promise<void> {
+  const { ranges, claims, delivered, ahead, port, arenas, arenaUse } = task;
+  const later = task.names === undefined ? undefined : new CsvRanges(task.path, { ...task.options, header: task.names });
+  /** A free arena, taken; -1 if none is (the range then decodes into memory of its own). */
+  const arena = (): number => {
+    for (let k = 0; k < arenas.length; k++) if (Atomics.compareExchange(arenaUse, k, 0, 1) === 0) return k;
+    return -1;
+  };
+  const read = async (range: number, into: number): Promise<Chunk<unknown>[]> => {
+    const [start, end] = ranges[range]!;
+    if (start > 0 && later !== undefined) return later.read(start, end, into < 0 ? undefined : new ColumnArena(arenas[into]!));
+    const chunks: Chunk<unknown>[] = [];
+    for await (const chunk of csv(task.path, { ...task.options, ...(start > 0 ? { header: task.names ?? false } : {}), byteRange: [start, end] }).chunks()) chunks.push(chunk);
+    return chunks;
+  };
+  const room = (range: number): boolean => range < Atomics.load(delivered, 0) + ahead;
+  const pending: { range: number; arena: number; chunks: Promise<Chunk<unknown>[]> }[] = [];
+  const take = (range: number): void => {
+    const into = ranges[range]![0] > 0 && later !== undefined ? arena() : -1;
+    const chunks = read(range, into);
+    chunks.catch(() => {}); // reported when awaited
+    pending.push({ range, arena: into, chunks });
+  };
+  try {
+    for (;;) {
+      if (pending.length === 0) {
+        const range = Atomics.add(claims, 0, 1);
+        if (range >= ranges.length) break;
+        while (!room(range)) await waitAsync(delivered, 0, Atomics.load(delivered, 0)).value;
+        take(range);
+      }
+      // Read one more ahead, if there is room for it now.
+      const peek = Atomics.load(claims, 0);
+      if (pending.length < 2 && peek < ranges.length && room(peek) && Atomics.compareExchange(claims, 0, peek, peek + 1) === peek) take(peek);
+      const { range, arena: into, chunks } = pending.shift()!;
+      let wire: WireChunk[];
+      const transfer: ArrayBuffer[] = [];
+      try {
+        wire = (await chunks).map((c) => toWire(c, transfer)); // arena columns are shared, not moved
+      } catch (error) {
+        if (into >= 0) Atomics.store(arenaUse, into, 0);
+        port.postMessage({ range, error: errorMessage(error) });
+        Atomics.store(claims, 0, ranges.length); // the epoch ends with this error: no reader goes on
+        break;
+      }
+      port.postMessage({ range, arena: into, chunks: wire }, transfer);
+    }
+  } finally {
+    await Promise.allSettled(pending.map((p) => p.chunks));
+    for (const p of pending) if (p.arena >= 0) Atomics.store(arenaUse, p.arena, 0);
+    await later?.close();
+    port.close();
+  }
+}
+
+/** One dealer per thread: tasks run one at a time here. */
+const dealer = new BlockDealer<unknown>();
+/** The reader of the file last shuffled here, kept for its buffers. */
+let lastRanges: { key: string; ranges: CsvRanges } | undefined;
+
+function rangesFor(path: string, options: CsvOptions): CsvRanges {
+  const key = JSON.stringify([path, options]);
+  if (lastRanges?.key !== key) lastRanges = { key, ranges: new CsvRanges(path, options) };
+  return lastRanges.ranges;
+}
+
+export async function decodeWindow(task: WindowTask): Promise<unknown> {
+  dealer.use(task.spares.map((w) => new ColumnSlots(w, 0)));
+  const ranges = rangesFor(task.path, task.options);
+  let blocks: BlockRows<unknown>[];
+  try {
+    blocks = await readClaimed(task.window, ranges, dealer);
+  } finally {
+    await ranges.close(); // the file; its buffers stay for the next window
+  }
+  const transfer: ArrayBuffer[] = [];
+  const wire = blocks.map((b): BlockWire => {
+    transfer.push(b.starts.buffer as ArrayBuffer);
+    return b.slots !== undefined ? { id: b.id, starts: b.starts, slots: b.slots.toWire(transfer) } : { id: b.id, starts: b.starts, rows: b.rows };
+  });
+  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: wire } as never);
+}
+
+export function fromBlockWire<T>(wire: BlockWire): BlockRows<T> {
+  return 'slots' in wire ? { id: wire.id, starts: wire.starts, slots: new ColumnSlots(wire.slots, 0) } : { id: wire.id, starts: wire.starts, rows: wire.rows as T[] };
+}
