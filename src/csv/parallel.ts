@@ -9,6 +9,8 @@ import type { StreamTask, WindowTask } from './worker-tasks.js';
 import { fromWire, type WireChunk } from '../workers/wire.js';
 import { csv, type CsvColumns, type CsvOptions } from './reader.js';
 import { FileError } from '../io/file.js';
+import { readHeader } from './header.js';
+import { MAX_ROW_BYTES } from './lines.js';
 import { workerUrl } from '../worker-url.js';
 
 export interface CsvParallelOptions extends Omit<CsvOptions, 'byteRange' | 'onBadRow' | 'stats'> {
@@ -347,12 +349,9 @@ class RangeIterator<R> implements ChunkIterator<R> {
 }
 
 
-/** The header line's fields, parsed by csv() itself (quotes, BOM, delimiter) as the one row starting at byte 0. */
+/** The header line's fields (header.ts: quotes, BOM, blank lines before it). */
 async function headerNames(path: string, options: CsvOptions): Promise<string[] | undefined> {
-  const { columns: _c, header: _h, onBadRow: _b, ...rest } = options;
-  const rows = await csv<Record<string, string>>(path, { ...rest, header: false, byteRange: [0, 1], engine: 'general' }).toArray();
-  const first = rows[0];
-  return first === undefined ? undefined : Object.keys(first).map((k) => String(first[k]));
+  return (await readHeader(path, options.delimiter ?? ',', options.maxRowBytes ?? MAX_ROW_BYTES)).names;
 }
 
 /** A worker's error, named after the range; a DataError keeps its message (file, line, raw row). */
