@@ -81,6 +81,7 @@ export class GeneralDecoder {
     let pos = 0;
     let batch = 0; // start of the complete records not parsed yet
     for (;;) {
+      if (scan <= pos) (state.inQuote = false), (state.fieldStart = true); // a fresh record
       const end = recordEndIn(t, Math.max(pos, scan), delimiter, state);
       scan = 0;
       if (end >= 0 && end - pos <= this.maxRowBytes) {

@@ -66,8 +66,8 @@ export class RowSplitter {
  */
 export function recordEndIn(text: string, from: number, delimiter: string, state?: ScanState): number {
   const last = delimiter.charCodeAt(delimiter.length - 1);
-  let inQuote = from > 0 && state !== undefined ? state.inQuote : false;
-  let fieldStart = from > 0 && state !== undefined ? state.fieldStart : true;
+  let inQuote = state !== undefined ? state.inQuote : false;
+  let fieldStart = state !== undefined ? state.fieldStart : true;
   for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inQuote) {
