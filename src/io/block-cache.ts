@@ -37,7 +37,7 @@ export class BlockCache {
   constructor(options: BlockCacheOptions) {
     if (typeof options?.dir !== 'string' || options.dir === '') throw new OptionError('BlockCache: dir must be a directory path');
     this.dir = options.dir;
-    this.maxBytes = checkInt('BlockCache', 'maxBytes', options.maxBytes ?? 4 << 30, 1);
+    this.maxBytes = checkInt('BlockCache', 'maxBytes', options.maxBytes ?? 4 * 2 ** 30, 1);
   }
 
   /** The cached bytes of this range, or undefined (missing, or corrupt and now deleted). */
