@@ -43,6 +43,8 @@ export class CsvRanges {
     private readonly options: CsvOptions,
     /** Opens what the bytes come from: default the file at `path`; a remote object's positioned reader for s3:// or http(s). */
     private readonly opener: () => Promise<PositionedReader> = () => open(path, 'r'),
+    /** Bytes read past a range's end for the line that crosses it (smaller for remote blocks: each is a request). */
+    private readonly slack = SLACK,
   ) {
     this.o = checkOptions(path, options);
     const names = this.o.header;
@@ -135,7 +137,7 @@ export class CsvRanges {
     this.file ??= this.opener().catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
     const file = await this.file;
     const from = start > 0 ? start - 1 : 0; // the byte before a row's start is a newline
-    for (let want = end - from + SLACK; ; want *= 2) {
+    for (let want = end - from + this.slack; ; want *= 2) {
       if (buffer.bytes.length < want) buffer.bytes = Buffer.allocUnsafe(want);
       let n: number;
       try {
