@@ -37,3 +37,6 @@ export { shuffledCsv, type ShuffledCsvOptions } from './csv/shuffled.js';
 export { csvParallel, type CsvParallelOptions } from './csv/parallel.js';
 export { background, type BackgroundOptions } from './sources/background.js';
 export { inspect, type InspectResult, type InspectOptions, type ColumnSummary } from './csv/inspect.js';
+export { withStats, StatsDataset, type StatsOptions } from './stats/track.js';
+export { findBottleneck } from './stats/bottleneck.js';
+export { formatStats, type PipelineStats, type StageStats, type Bottleneck } from './stats/model.js';
