@@ -6,6 +6,7 @@ import { OptionError } from '../src/errors.js';
 import { renderChart } from './bench/chart.js';
 import { CONTENDERS } from './bench/contenders.js';
 import { type BenchReport, runBench } from './bench/harness.js';
+import { DEFAULT_PYTHON } from './bench/contenders/pytorch.js';
 import { DEFAULT_COLUMNS, formatColumns, parseColumns } from './bench/protocol.js';
 import { formatTable } from './bench/report.js';
 import type { Command } from './command.js';
@@ -14,15 +15,20 @@ import { progress } from './progress.js';
 
 const HELP = `sluice bench FILE [--batch 1024] [--shuffle 10000] [--runs 3] [--compare]
                   [--contenders a,b,…] [--budget 30] [--seed 1] [--columns spec]
-                  [--cache PATH] [--json OUT] [--chart OUT.svg]
+                  [--reference NAME] [--python PATH] [--cache PATH]
+                  [--json OUT] [--chart OUT.svg]
 
 Times read → shuffle → batch → tensors over a CSV file with a header (MovieLens ratings
 by default), each contender in its own child process (so its peak RSS is its own),
 contenders alternating run by run. Reports the median and min–max of rows/s, MB/s and
-peak RSS, and each contender's ratio to sluice-fast measured in the same round.
+peak RSS, and each contender's ratio to the reference measured in the same round.
 
   --compare        run every contender: ${Object.keys(CONTENDERS).join(', ')}
-                   (default: sluice-fast only)
+                   (default: sluice-fast only). The pytorch-* peers run where the
+                   interpreter imports numpy, pandas and torch; elsewhere they are
+                   skipped with a note
+  --reference NAME the contender ratios are taken against (default sluice-fast)
+  --python PATH    the Python peer's interpreter, default ${DEFAULT_PYTHON}
   --contenders L   run exactly these, in this order
   --budget S       seconds a run may take; a slower run stops and is reported on a
                    prefix of the file (tfjs-data needs this on large files). Default 30
@@ -50,6 +56,8 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
       seed: { type: 'string' },
       columns: { type: 'string' },
       cache: { type: 'string' },
+      reference: { type: 'string' },
+      python: { type: 'string' },
       json: { type: 'string' },
       chart: { type: 'string' },
     },
@@ -63,6 +71,8 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
   for (const name of contenders) {
     if (CONTENDERS[name] === undefined) throw new OptionError(`--contenders: unknown contender '${name}' (known: ${Object.keys(CONTENDERS).join(', ')})`);
   }
+  const reference = args.values.reference;
+  if (reference !== undefined && !contenders.includes(reference)) throw new OptionError(`--reference: '${reference}' is not among the contenders (${contenders.join(', ')})`);
   const runs = intOption('runs', args.values.runs, 3);
   const batch = intOption('batch', args.values.batch, 1024);
   const shuffle = intOption('shuffle', args.values.shuffle, 10_000);
@@ -83,6 +93,8 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
       budgetS,
       columns,
       cachePath: args.values.cache,
+      reference,
+      python: args.values.python,
       onRun: (done, _total, r) => bar.update(done, { contender: `${r.name} ${((r.rows / r.seconds) / 1e6).toFixed(2)}M rows/s` }),
     });
   } finally {

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AwsClient } from 'aws4fetch';
 import { checkInt, describe, OptionError } from '../errors.js';
 import { BlockCache, type BlockCacheOptions } from './block-cache.js';
 import { Limiter, type RetryPolicy } from './retry.js';
@@ -41,8 +40,26 @@ export interface ObjectStoreOptions {
 const NAMES = ['accessKeyId', 'secretAccessKey', 'sessionToken', 'region', 'endpoint', 'profile', 'concurrency', 'partBytes', 'readAhead', 'timeoutMs', 'retries', 'backoffMs', 'cache'];
 
 /** Settled options, and what every object of the store shares: the signer, the limit on requests in flight, the cache. */
+/** Signs a request with SigV4 (aws4fetch's AwsClient.sign). */
+export interface Signer {
+  sign(url: string, init: RequestInit): Promise<Request>;
+}
+
+/** aws4fetch, loaded when the first s3:// request is signed: an optional dependency, and nothing else needs it. */
+async function loadSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; region: string }): Promise<Signer> {
+  const name = 'aws4fetch';
+  let mod: { AwsClient: new (o: object) => Signer };
+  try {
+    mod = (await import(name)) as typeof mod;
+  } catch (e) {
+    throw new OptionError(`s3:// needs the 'aws4fetch' package (npm install aws4fetch): ${String(e)}`);
+  }
+  return new mod.AwsClient({ ...credentials, service: 's3', retries: 0 });
+}
+
 export interface ObjectStore {
-  client: AwsClient | undefined;
+  /** The SigV4 signer (undefined without credentials: requests go unsigned). */
+  signer: (() => Promise<Signer>) | undefined;
   endpoint: string | undefined;
   region: string;
   limiter: Limiter;
@@ -75,11 +92,14 @@ export function objectStore(options: ObjectStoreOptions = {}): ObjectStore {
   const region = options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? profile['region'] ?? 'us-east-1';
   const endpoint = (options.endpoint ?? process.env['AWS_ENDPOINT_URL_S3'] ?? process.env['AWS_ENDPOINT_URL'] ?? profile['endpoint_url'])?.replace(/\/+$/, '');
   if (endpoint !== undefined && !/^https?:\/\//i.test(endpoint)) throw new OptionError(`objectStore: endpoint must be an http(s) URL, got ${describe(endpoint)}`);
-  const client =
-    accessKeyId !== undefined && secretAccessKey !== undefined ? new AwsClient({ accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }), region, service: 's3', retries: 0 }) : undefined;
+  let signing: Promise<Signer> | undefined;
+  const signer =
+    accessKeyId !== undefined && secretAccessKey !== undefined
+      ? () => (signing ??= loadSigner({ accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }), region }))
+      : undefined;
   const cache = options.cache === undefined ? undefined : new BlockCache(typeof options.cache === 'string' ? { dir: options.cache } : options.cache);
   const store: ObjectStore = {
-    client,
+    signer,
     endpoint,
     region,
     limiter: new Limiter(checkInt('objectStore', 'concurrency', options.concurrency ?? 8, 1)),

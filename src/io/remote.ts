@@ -137,7 +137,7 @@ export class RemoteObject {
     const headers: Record<string, string> = method === 'GET' ? { range: `bytes=${start}-${end - 1}` } : {};
     if (this.pinned !== undefined) headers['if-match'] = this.pinned.etag;
     const init = { method, headers, signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) };
-    const request = isS3(this.name) && store.client !== undefined ? await store.client.sign(this.url(), init) : new Request(this.url(), init);
+    const request = isS3(this.name) && store.signer !== undefined ? await (await store.signer()).sign(this.url(), init) : new Request(this.url(), init);
     store.counters.requests++;
     const response = await fetch(request);
     const etag = response.headers.get('etag') ?? '';
