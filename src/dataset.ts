@@ -1,4 +1,4 @@
-import { type Chunk, type ChunkIterator, type ChunkSource, chunkToArray, ColumnChunk, epochOf, rowAt, type Schema } from './chunk.js';
+import { type Chunk, type ChunkIterator, type ChunkSource, chunkToArray, ColumnChunk, type ColumnsOf, epochOf, rowAt, type Schema } from './chunk.js';
 import { batch, type BatchOptions, type Batched } from './stages/batch.js';
 import { cache, type CacheOptions } from './stages/cache.js';
 import { concat } from './stages/concat.js';
@@ -30,12 +30,16 @@ export interface EpochOptions {
  * const ds = Dataset.from(range(10)).map((x) => x * 2).shuffle(4, { seed: 1 }).batch(3);
  * for await (const b of ds) console.log(b); // [6, 0, 4], …
  */
-export class Dataset<T> implements AsyncIterable<T> {
+export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
+  /**
+   * `C` types the columns of columnar chunks and batches (`{ userId: Int32Array }`); it is
+   * the creator's word about `source` (sources with dtypes, like csv, set it).
+   */
   constructor(readonly source: ChunkSource<T>) {}
 
-  /** Wraps a ChunkSource (what `range`, `csv`, `lines`… return), an iterable or another Dataset. */
-  static from<T>(source: ChunkSource<T> | Dataset<T>): Dataset<T> {
-    return source instanceof Dataset ? source : new Dataset(source);
+  /** Wraps a ChunkSource (what `range`, `csv`, `lines`… return) or another Dataset. */
+  static from<T, C = ColumnsOf<T>>(source: ChunkSource<T> | Dataset<T, C>): Dataset<T, C> {
+    return source instanceof Dataset ? source : new Dataset<T, C>(source);
   }
 
   /** Elements per epoch when known without reading (undefined otherwise). */
@@ -52,8 +56,8 @@ export class Dataset<T> implements AsyncIterable<T> {
    * One epoch as chunks (arrays or columnar blocks): the fast way to consume.
    * `epoch` picks the epoch number (seeding shuffles); by default stages count epochs.
    */
-  chunks(options: EpochOptions = {}): AsyncIterable<Chunk<T>> {
-    return epochOf(this.source, options.epoch);
+  chunks(options: EpochOptions = {}): AsyncIterable<Chunk<T, C>> {
+    return epochOf(this.source, options.epoch) as AsyncIterable<Chunk<T, C>>;
   }
 
   /** One epoch, element by element; `epoch` as for `chunks`. */
@@ -82,8 +86,8 @@ export class Dataset<T> implements AsyncIterable<T> {
   }
 
   /** Keeps the elements for which `predicate` returns true. */
-  filter(predicate: (value: T, index: number) => boolean): Dataset<T> {
-    return new Dataset(filter(this.source, predicate));
+  filter(predicate: (value: T, index: number) => boolean): Dataset<T, C> {
+    return new Dataset<T, C>(filter(this.source, predicate));
   }
 
   /** Replaces each element by the elements of the iterable that `fn` returns. */
@@ -100,43 +104,43 @@ export class Dataset<T> implements AsyncIterable<T> {
   }
 
   /** A seeded shuffle buffer of `bufferSize` elements; a new order each epoch by default. */
-  shuffle(bufferSize: number, options?: ShuffleOptions): Dataset<T> {
-    return new Dataset(shuffle(this.source, bufferSize, options));
+  shuffle(bufferSize: number, options?: ShuffleOptions): Dataset<T, C> {
+    return new Dataset<T, C>(shuffle(this.source, bufferSize, options));
   }
 
   /** Batches of `size`: columnar `{ size, columns }` for numeric records, arrays otherwise. */
-  batch(size: number, options?: BatchOptions): Dataset<Batched<T>> {
-    return new Dataset(batch(this.source, size, options));
+  batch(size: number, options?: BatchOptions): Dataset<Batched<T, C>> {
+    return new Dataset(batch<T, C>(this.source, size, options));
   }
 
   /** Runs the upstream up to `depth` chunks ahead of the consumer. */
-  prefetch(depth = 2): Dataset<T> {
-    return new Dataset(prefetch(this.source, depth));
+  prefetch(depth = 2): Dataset<T, C> {
+    return new Dataset<T, C>(prefetch(this.source, depth));
   }
 
   /** The first `count` elements of each epoch. */
-  take(count: number): Dataset<T> {
-    return new Dataset(take(this.source, count));
+  take(count: number): Dataset<T, C> {
+    return new Dataset<T, C>(take(this.source, count));
   }
 
   /** Each epoch without its first `count` elements. */
-  skip(count: number): Dataset<T> {
-    return new Dataset(skip(this.source, count));
+  skip(count: number): Dataset<T, C> {
+    return new Dataset<T, C>(skip(this.source, count));
   }
 
   /** The upstream `count` times over as one epoch (forever when omitted). */
-  repeat(count?: number): Dataset<T> {
-    return new Dataset(repeat(this.source, count));
+  repeat(count?: number): Dataset<T, C> {
+    return new Dataset<T, C>(repeat(this.source, count));
   }
 
   /** Shard `index` of `count`: element i belongs to shard i % count. */
-  shard(count: number, index: number): Dataset<T> {
-    return new Dataset(shard(this.source, count, index));
+  shard(count: number, index: number): Dataset<T, C> {
+    return new Dataset<T, C>(shard(this.source, count, index));
   }
 
   /** This epoch, then `other`'s. */
-  concat(other: Dataset<T> | ChunkSource<T>): Dataset<T> {
-    return new Dataset(concat(this.source, sourceOf(other)));
+  concat(other: Dataset<T, C> | ChunkSource<T>): Dataset<T, C> {
+    return new Dataset<T, C>(concat(this.source, sourceOf(other)));
   }
 
   /** Pairs of elements, ending with the shorter side. */
@@ -145,8 +149,8 @@ export class Dataset<T> implements AsyncIterable<T> {
   }
 
   /** Ends the epoch (rejecting the pending read, closing the upstream) when `signal` aborts. */
-  withAbort(signal: AbortSignal): Dataset<T> {
-    return new Dataset(withAbort(this.source, signal));
+  withAbort(signal: AbortSignal): Dataset<T, C> {
+    return new Dataset<T, C>(withAbort(this.source, signal));
   }
 
   /**
@@ -156,8 +160,8 @@ export class Dataset<T> implements AsyncIterable<T> {
    * @example
    * csv('ratings.csv').cache('/tmp/ratings.arrow').shuffle(100_000).batch(1024)
    */
-  cache(path?: string, options?: CacheOptions): Dataset<T> {
-    return new Dataset(cache(this.source, path, options));
+  cache(path?: string, options?: CacheOptions): Dataset<T, C> {
+    return new Dataset<T, C>(cache(this.source, path, options));
   }
 
   /** Every element of one epoch in an array. */
@@ -190,7 +194,7 @@ export class Dataset<T> implements AsyncIterable<T> {
   }
 }
 
-function sourceOf<T>(x: Dataset<T> | ChunkSource<T>): ChunkSource<T> {
+function sourceOf<T>(x: Dataset<T, unknown> | ChunkSource<T>): ChunkSource<T> {
   return x instanceof Dataset ? x.source : x;
 }
 
