@@ -187,8 +187,24 @@ export function concatChunks<T>(parts: readonly Chunk<T>[]): Chunk<T> {
   return out;
 }
 
-function sameLayout(a: ColumnChunk<unknown>, b: ColumnChunk<unknown>): boolean {
-  const names = Object.keys(a.columns);
-  if (names.length !== Object.keys(b.columns).length) return false;
-  return names.every((n) => b.columns[n] !== undefined && dtypeOf(b.columns[n]) === dtypeOf(a.columns[n]!));
+/** Column names in order, each with its dtype: what ColumnSlots keeps of a chunk's columns. */
+export interface ColumnLayout {
+  readonly names: readonly string[];
+  readonly dtypes: readonly NumericDType[];
 }
+
+/**
+ * Whether `a` and `b` (columnar chunks, or layouts such as ColumnSlots) have the same column
+ * names in the same order, each with the same dtype: the one test of whether one's columns
+ * can be copied into the other's, column by column, by position or by name.
+ */
+export function sameLayout(a: ColumnChunk<unknown> | ColumnLayout, b: ColumnChunk<unknown> | ColumnLayout): boolean {
+  const [x, y] = [namesOf(a), namesOf(b)];
+  if (x.length !== y.length) return false;
+  for (let c = 0; c < x.length; c++) if (x[c] !== y[c] || dtypeAt(a, x[c]!, c) !== dtypeAt(b, y[c]!, c)) return false;
+  return true;
+}
+
+const namesOf = (x: ColumnChunk<unknown> | ColumnLayout): readonly string[] => (x instanceof ColumnChunk ? Object.keys(x.columns) : x.names);
+const dtypeAt = (x: ColumnChunk<unknown> | ColumnLayout, name: string, c: number): NumericDType | undefined =>
+  x instanceof ColumnChunk ? dtypeOf(x.columns[name]!) : x.dtypes[c];

@@ -19,6 +19,7 @@ export {
   CHUNK_SIZE,
 } from './chunk.js';
 export { SluiceError, OptionError, StageError, DataError, FormatError, type BadRowInfo } from './errors.js';
+export { checkOptionNames, nearestName } from './options.js';
 export type { Batched, BatchOptions } from './stages/batch.js';
 export type { ShuffleOptions } from './stages/shuffle.js';
 export type { InterleaveOptions } from './stages/interleave.js';
@@ -41,3 +42,6 @@ export { shuffledCsv, type ShuffledCsvOptions } from './csv/shuffled.js';
 export { csvParallel, type CsvParallelOptions } from './csv/parallel.js';
 export { background, type BackgroundOptions } from './sources/background.js';
 export { inspect, type InspectResult, type InspectOptions, type ColumnSummary } from './csv/inspect.js';
+export { withStats, StatsDataset, type StatsOptions } from './stats/track.js';
+export { findBottleneck } from './stats/bottleneck.js';
+export { formatStats, type PipelineStats, type StageStats, type Bottleneck } from './stats/model.js';

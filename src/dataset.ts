@@ -35,7 +35,11 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
    * `C` types the columns of columnar chunks and batches (`{ userId: Int32Array }`); it is
    * the creator's word about `source` (sources with dtypes, like csv, set it).
    */
-  constructor(readonly source: ChunkSource<T>) {}
+  constructor(
+    readonly source: ChunkSource<T>,
+    /** How this dataset was made from another, so that `withStats` can rebuild the chain instrumented. */
+    readonly lineage?: Lineage,
+  ) {}
 
   /** Wraps a ChunkSource (what `range`, `csv`, `lines`… return) or another Dataset. */
   static from<T, C = ColumnsOf<T>>(source: ChunkSource<T> | Dataset<T, C>): Dataset<T, C> {
@@ -71,7 +75,7 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
 
   /** Applies `fn` to every element. `index` counts from 0 each epoch. */
   map<U>(fn: (value: T, index: number) => U): Dataset<U> {
-    return new Dataset(map(this.source, fn));
+    return this.derive('map', (s) => map(s, fn));
   }
 
   /**
@@ -82,17 +86,17 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
    * range(1e6).mapParallel((x: number) => Math.sqrt(x), { concurrency: 2 })
    */
   mapParallel<U>(fn: WorkerFn<T, U>, options?: MapParallelOptions): Dataset<U> {
-    return new Dataset(mapParallel(this.source, fn, options));
+    return this.derive('mapParallel', (s) => mapParallel(s, fn, options));
   }
 
   /** Keeps the elements for which `predicate` returns true. */
   filter(predicate: (value: T, index: number) => boolean): Dataset<T, C> {
-    return new Dataset<T, C>(filter(this.source, predicate));
+    return this.derive<T, C>('filter', (s) => filter(s, predicate));
   }
 
   /** Replaces each element by the elements of the iterable that `fn` returns. */
   flatMap<U>(fn: (value: T, index: number) => Iterable<U>): Dataset<U> {
-    return new Dataset(flatMap(this.source, fn));
+    return this.derive('flatMap', (s) => flatMap(s, fn));
   }
 
   /**
@@ -100,57 +104,57 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
    * `blockLength` elements from each in turn (or at random with `order: 'random'`).
    */
   interleave<U>(fn: (value: T, index: number) => Dataset<U> | ChunkSource<U>, options?: InterleaveOptions): Dataset<U> {
-    return new Dataset(interleave(this.source, fn, options));
+    return this.derive('interleave', (s) => interleave(s, fn, options));
   }
 
   /** A seeded shuffle buffer of `bufferSize` elements; a new order each epoch by default. */
   shuffle(bufferSize: number, options?: ShuffleOptions): Dataset<T, C> {
-    return new Dataset<T, C>(shuffle(this.source, bufferSize, options));
+    return this.derive<T, C>('shuffle', (s) => shuffle(s, bufferSize, options), bufferSize);
   }
 
   /** Batches of `size`: columnar `{ size, columns }` for numeric records, arrays otherwise. */
   batch(size: number, options?: BatchOptions): Dataset<Batched<T, C>> {
-    return new Dataset(batch<T, C>(this.source, size, options));
+    return this.derive('batch', (s) => batch<T, C>(s, size, options));
   }
 
   /** Runs the upstream up to `depth` chunks ahead of the consumer. */
   prefetch(depth = 2): Dataset<T, C> {
-    return new Dataset<T, C>(prefetch(this.source, depth));
+    return this.derive<T, C>('prefetch', (s) => prefetch(s, depth), depth);
   }
 
   /** The first `count` elements of each epoch. */
   take(count: number): Dataset<T, C> {
-    return new Dataset<T, C>(take(this.source, count));
+    return this.derive<T, C>('take', (s) => take(s, count));
   }
 
   /** Each epoch without its first `count` elements. */
   skip(count: number): Dataset<T, C> {
-    return new Dataset<T, C>(skip(this.source, count));
+    return this.derive<T, C>('skip', (s) => skip(s, count));
   }
 
   /** The upstream `count` times over as one epoch (forever when omitted). */
   repeat(count?: number): Dataset<T, C> {
-    return new Dataset<T, C>(repeat(this.source, count));
+    return this.derive<T, C>('repeat', (s) => repeat(s, count));
   }
 
   /** Shard `index` of `count`: element i belongs to shard i % count. */
   shard(count: number, index: number): Dataset<T, C> {
-    return new Dataset<T, C>(shard(this.source, count, index));
+    return this.derive<T, C>('shard', (s) => shard(s, count, index));
   }
 
   /** This epoch, then `other`'s. */
   concat(other: Dataset<T, C> | ChunkSource<T>): Dataset<T, C> {
-    return new Dataset<T, C>(concat(this.source, sourceOf(other)));
+    return this.derive<T, C>('concat', (s) => concat(s, sourceOf(other)));
   }
 
   /** Pairs of elements, ending with the shorter side. */
   zip<U>(other: Dataset<U> | ChunkSource<U>): Dataset<[T, U]> {
-    return new Dataset(zip(this.source, sourceOf(other)));
+    return this.derive('zip', (s) => zip(s, sourceOf(other)));
   }
 
   /** Ends the epoch (rejecting the pending read, closing the upstream) when `signal` aborts. */
   withAbort(signal: AbortSignal): Dataset<T, C> {
-    return new Dataset<T, C>(withAbort(this.source, signal));
+    return this.derive<T, C>('withAbort', (s) => withAbort(s, signal));
   }
 
   /**
@@ -161,7 +165,13 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
    * csv('ratings.csv').cache('/tmp/ratings.arrow').shuffle(100_000).batch(1024)
    */
   cache(path?: string, options?: CacheOptions): Dataset<T, C> {
-    return new Dataset<T, C>(cache(this.source, path, options));
+    return this.derive<T, C>('cache', (s) => cache(s, path, options));
+  }
+
+  /** A stage on this dataset; the recipe is kept (cost: one closure) for `withStats`. */
+  private derive<U, D = ColumnsOf<U>>(stage: string, build: (upstream: ChunkSource<T>) => ChunkSource<U>, buffer?: number): Dataset<U, D> {
+    const lineage: Lineage = { parent: this as Dataset<unknown, unknown>, stage, build: build as unknown as Lineage['build'], buffer };
+    return new Dataset<U, D>(build(this.source), lineage);
   }
 
   /** Every element of one epoch in an array. */
@@ -192,6 +202,15 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     for await (const chunk of this.chunks()) n += chunk instanceof ColumnChunk ? chunk.size : chunk.length;
     return n;
   }
+}
+
+/** A stage's place in a chain: its upstream dataset, its name, and how to build it on a given upstream. */
+export interface Lineage {
+  readonly parent: Dataset<unknown, unknown>;
+  readonly stage: string;
+  readonly build: (upstream: ChunkSource<unknown>) => ChunkSource<unknown>;
+  /** The stage's buffer bound (prefetch: chunks, shuffle: rows), when it has one. */
+  readonly buffer?: number | undefined;
 }
 
 function sourceOf<T>(x: Dataset<T, unknown> | ChunkSource<T>): ChunkSource<T> {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import type { NumericArray } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { OptionError, SluiceError, describe } from '../errors.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { OptionError, describe } from '../errors.js';
 import { randomInt } from '../random.js';
 
@@ -88,7 +88,7 @@ export class EmbeddingLookup extends tf.layers.Layer {
     return tf.tidy(() => {
       let ids = Array.isArray(inputs) ? inputs[0]! : inputs;
       if (ids.dtype !== 'int32') ids = tf.cast(ids, 'int32');
-      return embeddingLookup(this.table!.read() as tf.Tensor2D, ids.reshape([-1]) as tf.Tensor1D);
+      return embeddingLookup(this.table!.read() as tf.Tensor2D, tf.reshape(ids, [-1]) as tf.Tensor1D);
     });
   }
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { OptionError, describe } from '../errors.js';
 import { EmbeddingLookup, SparseEmbedding, type SparseEmbeddingState } from './embedding.js';
 
@@ -70,7 +70,7 @@ export class BiasedMF {
     // gradient (2·l2/B·row) is added by the tables, which saves a dozen small ops a step.
     this.grad = tf.valueAndGrads((...args: tf.Tensor[]) => {
       const [p, q, bu, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-      const pred = tf.sum(tf.mul(p, q), 1).add(bu).add(bi).add(this.globalMean);
+      const pred = tf.add(tf.add(tf.add(tf.sum(tf.mul(p, q), 1), bu), bi), this.globalMean);
       return tf.mean(tf.squaredDifference(pred, this.target!)) as tf.Scalar;
     }) as unknown as (args: tf.Tensor[]) => { value: tf.Scalar; grads: tf.Tensor[] };
   }
@@ -205,7 +205,7 @@ class BiasedDot extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [p, q, bu, bi] = inputs as tf.Tensor[];
-      return tf.sum(tf.mul(p!, q!), 1).add(bu!.reshape([-1])).add(bi!.reshape([-1])).add(this.globalMean);
+      return tf.add(tf.add(tf.add(tf.sum(tf.mul(p!, q!), 1), tf.reshape(bu!, [-1])), tf.reshape(bi!, [-1])), this.globalMean);
     });
   }
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/tf/tf.js';
 import { ColumnChunk, Dataset, fromIterable, range } from '../../src/index.js';
 import { toTfDataset, useBackend } from '../../src/tf/index.js';
 

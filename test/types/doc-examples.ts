@@ -74,6 +74,7 @@ declare global {
   const files: string[];
   const saved: string | null;
   const file: string;
+  const url: string;
   let total: number;
   function train(batch: unknown): void;
   function save(state: string): void;
