@@ -36,7 +36,7 @@ export interface BiasedMfState {
  * MovieLens-25M size.
  * @example
  * const model = new BiasedMF({ users: 943, items: 1682, globalMean: 3.53 });
- * const loss = model.trainStep(userRows, itemRows, ratings); // mean squared error of the batch
+ * const loss = model.trainStep(Int32Array.of(0, 5), Int32Array.of(3, 3), Float32Array.of(4, 2.5)); // mean squared error of the batch
  */
 export class BiasedMF {
   readonly dim: number;
@@ -88,8 +88,9 @@ export class BiasedMF {
    * learning rate), for a checkpoint: `load(state())` into a model built with the same
    * options makes the next steps identical to the original's. Arrays are the live ones.
    * @example
+   * const model = new BiasedMF({ users: 943, items: 1682, globalMean: 3.53 });
    * const saved = model.state(); // write saved.tables.userFactors.table … to disk
-   * other.load(saved);
+   * new BiasedMF({ users: 943, items: 1682, globalMean: 3.53 }).load(saved);
    */
   state(): BiasedMfState {
     return {
@@ -173,7 +174,7 @@ export interface RecommenderModelOptions {
  * dense (O(table) per step), fine for MovieLens-100k-size tables.
  * @example
  * const model = recommenderModel({ users: 943, items: 1682, globalMean: 3.5 });
- * await model.fitDataset(toTfDataset(fromSequence(gen)), { epochs: 3 });
+ * await model.fitDataset(toTfDataset(fromSequence(new RatingsGenerator(table, 1024))), { epochs: 3 });
  */
 export function recommenderModel(options: RecommenderModelOptions): tf.LayersModel {
   const dim = options.dim ?? 32;
