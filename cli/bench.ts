@@ -3,7 +3,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OptionError } from '../src/errors.js';
-import { renderChart } from './bench/chart.js';
 import { CONTENDERS } from './bench/contenders.js';
 import { type BenchReport, runBench } from './bench/harness.js';
 import { DEFAULT_PYTHON } from './bench/contenders/pytorch.js';
@@ -80,6 +79,9 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
   if (!Number.isInteger(seed)) throw new OptionError(`--seed must be an integer, got '${args.values.seed}'`);
   const budgetS = numberOption('budget', args.values.budget, 30, 0.001);
   const columns = args.values.columns === undefined ? DEFAULT_COLUMNS : parseColumns(args.values.columns);
+  // vega and vega-lite are optional: loaded for --chart only, before the runs, so a missing
+  // one is said at once.
+  const renderChart = args.values.chart === undefined ? undefined : await loadChart();
   const bar = progress({ label: 'bench', total: runs * contenders.length, extra: '{contender}' });
   let report: BenchReport;
   try {
@@ -103,8 +105,20 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
   report = { ...report, command: ['sluice', 'bench', ...argv].join(' ') };
   out.write(formatTable(report));
   if (args.values.json !== undefined) writeFile(args.values.json, JSON.stringify(report, null, 2) + '\n');
-  if (args.values.chart !== undefined) writeFile(args.values.chart, await renderChart(report));
+  if (args.values.chart !== undefined && renderChart !== undefined) writeFile(args.values.chart, await renderChart(report));
   return report;
+}
+
+/** The chart renderer; an OptionError saying what to install when vega is missing. */
+async function loadChart(): Promise<(report: BenchReport) => Promise<string>> {
+  try {
+    return (await import('./bench/chart.js')).renderChart;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /'vega(-lite)?'/.test(String(e))) {
+      throw new OptionError('--chart needs the optional packages vega and vega-lite: npm install vega vega-lite');
+    }
+    throw e;
+  }
 }
 
 /** A whole-number option >= 1. */

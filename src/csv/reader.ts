@@ -3,7 +3,7 @@
 //  - general: fast-csv's parser → record objects (quotes, string columns).
 // 'auto' starts fast when every selected column is numeric and hands the rest of the epoch
 // to the general engine at the first row holding a quote; both give identical records.
-import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type DType, type Schema } from '../chunk.js';
+import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type DType, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { type BadRowInfo, describe, OptionError, SluiceError } from '../errors.js';
 import { isUrl, openBytes, supportsByteRange } from '../io/bytes.js';
@@ -61,7 +61,7 @@ export interface CsvOptions {
 }
 
 /** A csv Dataset: `stats` holds the figures of the current (or last) epoch. */
-export class CsvDataset<T> extends Dataset<T> {
+export class CsvDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
   constructor(
     source: ChunkSource<T>,
     /** Rows, skipped bad rows, bytes and engine of the current or last epoch. */
@@ -89,7 +89,7 @@ const QUOTE = 0x22;
  * for await (const b of ratings.shuffle(100_000).batch(1024)) b.columns.rating; // Float32Array
  * const u = csv('ml-100k/u.data', { delimiter: '\t', header: ['userId', 'itemId', 'rating', 'timestamp'] });
  */
-export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>>;
+export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
 export function csv<R = CsvRecord>(pathOrUrl: string, options?: CsvOptions): CsvDataset<R>;
 export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<CsvRecord> {
   const o = checkOptions(pathOrUrl, options);
@@ -104,6 +104,7 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
       return schema;
     },
     open: () => run(),
+    freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: o }) : fileFingerprint(pathOrUrl, o)),
   };

@@ -35,7 +35,7 @@ export function isTransient(error: unknown): boolean {
  * `1 + retries` times; waits with exponential backoff and full jitter between tries.
  * `onRetry` hears about each failure that is retried. The last error is thrown as is.
  * @example
- * const body = await withRetries(() => fetchRange(url, 0, 1024), { retries: 5, baseMs: 100, maxMs: 5000 });
+ * const body = await withRetries(() => fetch(url, { headers: { range: 'bytes=0-1023' } }), { retries: 5, baseMs: 100, maxMs: 5000 });
  */
 export async function withRetries<R>(attempt: (n: number) => Promise<R>, policy: RetryPolicy, signal?: AbortSignal, onRetry?: (error: unknown, n: number) => void): Promise<R> {
   for (let n = 0; ; n++) {
