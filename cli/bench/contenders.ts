@@ -20,6 +20,10 @@ export const CONTENDERS: Readonly<Record<string, Contender>> = {
     description: "sluice csv(engine: 'fast') → shuffle → batch → tensors",
     load: async () => (await import('./contenders/sluice.js')).sluiceFast,
   },
+  'sluice-stats': {
+    description: "sluice-fast with per-stage statistics on (withStats): their cost",
+    load: async () => (await import('./contenders/sluice.js')).sluiceStats,
+  },
   'sluice-general': {
     description: "sluice csv(engine: 'general') → shuffle → batch → tensors",
     load: async () => (await import('./contenders/sluice.js')).sluiceGeneral,

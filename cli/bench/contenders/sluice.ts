@@ -3,6 +3,7 @@ import type { ColumnBatch } from '../../../src/chunk.js';
 import type { ContenderArgs, ContenderResult } from './contender.js';
 import type { Dataset } from '../../../src/dataset.js';
 import { csv } from '../../../src/csv/reader.js';
+import { withStats } from '../../../src/stats/track.js';
 import { batchToTensors, useCpu } from './tensors.js';
 
 type Rows = Dataset<Record<string, number>>;
@@ -12,11 +13,12 @@ function source(args: ContenderArgs, engine: 'fast' | 'general'): Rows {
 }
 
 /** One timed epoch of `rows → shuffle → batch → tensors`, stopped early by the time budget. */
-async function epoch(rows: Rows, args: ContenderArgs): Promise<ContenderResult> {
+async function epoch(rows: Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
   await useCpu();
   const started = performance.now();
   const deadline = started + args.budgetS * 1000;
-  const batches: AsyncIterable<ColumnBatch> = rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
+  const pipeline = rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
+  const batches: AsyncIterable<ColumnBatch> = stats ? withStats(pipeline) : pipeline;
   let count = 0;
   let complete = true;
   for await (const b of batches) {
@@ -37,6 +39,15 @@ async function epoch(rows: Rows, args: ContenderArgs): Promise<ContenderResult> 
  */
 export function sluiceFast(args: ContenderArgs): Promise<ContenderResult> {
   return epoch(source(args, 'fast'), args);
+}
+
+/**
+ * `sluice-stats`: `sluice-fast` with per-stage statistics on (`withStats`): what they cost.
+ * @example
+ * await sluiceStats({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export function sluiceStats(args: ContenderArgs): Promise<ContenderResult> {
+  return epoch(source(args, 'fast'), args, true);
 }
 
 /**
