@@ -165,3 +165,16 @@ test('a probed source keeps what it carries: cache(path) of a timed csv still fi
   assert.equal(await ds.count(), 500);
   assert.deepEqual(ds.stats().stages.map((s) => s.stage), ['csv', 'cache']);
 });
+
+test("csv's advice follows its engine: columns for the general engine, more threads for the fast one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-stats-'));
+  const file = join(dir, 'r.csv');
+  writeFileSync(file, 'a,b\n' + Array.from({ length: 300 }, (_, i) => `${i},x${i}`).join('\n') + '\n');
+  const general = withStats(csv(file));
+  await general.count();
+  const s = general.stats().stages[0]!;
+  assert.equal(s.engine, 'general');
+  const line = findBottleneck([{ ...s, producing: 0.9, waitingUpstream: 0, waitingConsumer: 0.1 }]);
+  assert.match(line.advice, /declare numeric `columns`/);
+  assert.match(findBottleneck([{ ...s, engine: 'fast', producing: 0.9, waitingUpstream: 0, waitingConsumer: 0.1 }]).advice, /csvParallel/);
+});
