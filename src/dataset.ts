@@ -1,4 +1,4 @@
-import { type Chunk, type ChunkIterator, type ChunkSource, chunkToArray, ColumnChunk, epochOf, rowAt, type Schema } from './chunk.js';
+import { type Chunk, type ChunkIterator, type ChunkSource, chunkToArray, ColumnChunk, type ColumnsOf, epochOf, rowAt, type Schema } from './chunk.js';
 import { batch, type BatchOptions, type Batched } from './stages/batch.js';
 import { cache, type CacheOptions } from './stages/cache.js';
 import { concat } from './stages/concat.js';
@@ -30,16 +30,20 @@ export interface EpochOptions {
  * const ds = Dataset.from(range(10)).map((x) => x * 2).shuffle(4, { seed: 1 }).batch(3);
  * for await (const b of ds) console.log(b); // [6, 0, 4], …
  */
-export class Dataset<T> implements AsyncIterable<T> {
+export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
+  /**
+   * `C` types the columns of columnar chunks and batches (`{ userId: Int32Array }`); it is
+   * the creator's word about `source` (sources with dtypes, like csv, set it).
+   */
   constructor(
     readonly source: ChunkSource<T>,
     /** How this dataset was made from another, so that `withStats` can rebuild the chain instrumented. */
     readonly lineage?: Lineage,
   ) {}
 
-  /** Wraps a ChunkSource (what `range`, `csv`, `lines`… return), an iterable or another Dataset. */
-  static from<T>(source: ChunkSource<T> | Dataset<T>): Dataset<T> {
-    return source instanceof Dataset ? source : new Dataset(source);
+  /** Wraps a ChunkSource (what `range`, `csv`, `lines`… return) or another Dataset. */
+  static from<T, C = ColumnsOf<T>>(source: ChunkSource<T> | Dataset<T, C>): Dataset<T, C> {
+    return source instanceof Dataset ? source : new Dataset<T, C>(source);
   }
 
   /** Elements per epoch when known without reading (undefined otherwise). */
@@ -56,8 +60,8 @@ export class Dataset<T> implements AsyncIterable<T> {
    * One epoch as chunks (arrays or columnar blocks): the fast way to consume.
    * `epoch` picks the epoch number (seeding shuffles); by default stages count epochs.
    */
-  chunks(options: EpochOptions = {}): AsyncIterable<Chunk<T>> {
-    return epochOf(this.source, options.epoch);
+  chunks(options: EpochOptions = {}): AsyncIterable<Chunk<T, C>> {
+    return epochOf(this.source, options.epoch) as AsyncIterable<Chunk<T, C>>;
   }
 
   /** One epoch, element by element; `epoch` as for `chunks`. */
@@ -86,8 +90,8 @@ export class Dataset<T> implements AsyncIterable<T> {
   }
 
   /** Keeps the elements for which `predicate` returns true. */
-  filter(predicate: (value: T, index: number) => boolean): Dataset<T> {
-    return this.derive('filter', (s) => filter(s, predicate));
+  filter(predicate: (value: T, index: number) => boolean): Dataset<T, C> {
+    return this.derive<T, C>('filter', (s) => filter(s, predicate));
   }
 
   /** Replaces each element by the elements of the iterable that `fn` returns. */
@@ -104,43 +108,43 @@ export class Dataset<T> implements AsyncIterable<T> {
   }
 
   /** A seeded shuffle buffer of `bufferSize` elements; a new order each epoch by default. */
-  shuffle(bufferSize: number, options?: ShuffleOptions): Dataset<T> {
-    return this.derive('shuffle', (s) => shuffle(s, bufferSize, options), bufferSize);
+  shuffle(bufferSize: number, options?: ShuffleOptions): Dataset<T, C> {
+    return this.derive<T, C>('shuffle', (s) => shuffle(s, bufferSize, options), bufferSize);
   }
 
   /** Batches of `size`: columnar `{ size, columns }` for numeric records, arrays otherwise. */
-  batch(size: number, options?: BatchOptions): Dataset<Batched<T>> {
-    return this.derive('batch', (s) => batch(s, size, options));
+  batch(size: number, options?: BatchOptions): Dataset<Batched<T, C>> {
+    return this.derive('batch', (s) => batch<T, C>(s, size, options));
   }
 
   /** Runs the upstream up to `depth` chunks ahead of the consumer. */
-  prefetch(depth = 2): Dataset<T> {
-    return this.derive('prefetch', (s) => prefetch(s, depth), depth);
+  prefetch(depth = 2): Dataset<T, C> {
+    return this.derive<T, C>('prefetch', (s) => prefetch(s, depth), depth);
   }
 
   /** The first `count` elements of each epoch. */
-  take(count: number): Dataset<T> {
-    return this.derive('take', (s) => take(s, count));
+  take(count: number): Dataset<T, C> {
+    return this.derive<T, C>('take', (s) => take(s, count));
   }
 
   /** Each epoch without its first `count` elements. */
-  skip(count: number): Dataset<T> {
-    return this.derive('skip', (s) => skip(s, count));
+  skip(count: number): Dataset<T, C> {
+    return this.derive<T, C>('skip', (s) => skip(s, count));
   }
 
   /** The upstream `count` times over as one epoch (forever when omitted). */
-  repeat(count?: number): Dataset<T> {
-    return this.derive('repeat', (s) => repeat(s, count));
+  repeat(count?: number): Dataset<T, C> {
+    return this.derive<T, C>('repeat', (s) => repeat(s, count));
   }
 
   /** Shard `index` of `count`: element i belongs to shard i % count. */
-  shard(count: number, index: number): Dataset<T> {
-    return this.derive('shard', (s) => shard(s, count, index));
+  shard(count: number, index: number): Dataset<T, C> {
+    return this.derive<T, C>('shard', (s) => shard(s, count, index));
   }
 
   /** This epoch, then `other`'s. */
-  concat(other: Dataset<T> | ChunkSource<T>): Dataset<T> {
-    return this.derive('concat', (s) => concat(s, sourceOf(other)));
+  concat(other: Dataset<T, C> | ChunkSource<T>): Dataset<T, C> {
+    return this.derive<T, C>('concat', (s) => concat(s, sourceOf(other)));
   }
 
   /** Pairs of elements, ending with the shorter side. */
@@ -149,8 +153,8 @@ export class Dataset<T> implements AsyncIterable<T> {
   }
 
   /** Ends the epoch (rejecting the pending read, closing the upstream) when `signal` aborts. */
-  withAbort(signal: AbortSignal): Dataset<T> {
-    return this.derive('withAbort', (s) => withAbort(s, signal));
+  withAbort(signal: AbortSignal): Dataset<T, C> {
+    return this.derive<T, C>('withAbort', (s) => withAbort(s, signal));
   }
 
   /**
@@ -160,14 +164,14 @@ export class Dataset<T> implements AsyncIterable<T> {
    * @example
    * csv('ratings.csv').cache('/tmp/ratings.arrow').shuffle(100_000).batch(1024)
    */
-  cache(path?: string, options?: CacheOptions): Dataset<T> {
-    return this.derive('cache', (s) => cache(s, path, options));
+  cache(path?: string, options?: CacheOptions): Dataset<T, C> {
+    return this.derive<T, C>('cache', (s) => cache(s, path, options));
   }
 
   /** A stage on this dataset; the recipe is kept (cost: one closure) for `withStats`. */
-  private derive<U>(stage: string, build: (upstream: ChunkSource<T>) => ChunkSource<U>, buffer?: number): Dataset<U> {
-    const lineage: Lineage = { parent: this as Dataset<unknown>, stage, build: build as unknown as Lineage['build'], buffer };
-    return new Dataset(build(this.source), lineage);
+  private derive<U, D = ColumnsOf<U>>(stage: string, build: (upstream: ChunkSource<T>) => ChunkSource<U>, buffer?: number): Dataset<U, D> {
+    const lineage: Lineage = { parent: this as Dataset<unknown, unknown>, stage, build: build as unknown as Lineage['build'], buffer };
+    return new Dataset<U, D>(build(this.source), lineage);
   }
 
   /** Every element of one epoch in an array. */
@@ -202,14 +206,14 @@ export class Dataset<T> implements AsyncIterable<T> {
 
 /** A stage's place in a chain: its upstream dataset, its name, and how to build it on a given upstream. */
 export interface Lineage {
-  readonly parent: Dataset<unknown>;
+  readonly parent: Dataset<unknown, unknown>;
   readonly stage: string;
   readonly build: (upstream: ChunkSource<unknown>) => ChunkSource<unknown>;
   /** The stage's buffer bound (prefetch: chunks, shuffle: rows), when it has one. */
   readonly buffer?: number | undefined;
 }
 
-function sourceOf<T>(x: Dataset<T> | ChunkSource<T>): ChunkSource<T> {
+function sourceOf<T>(x: Dataset<T, unknown> | ChunkSource<T>): ChunkSource<T> {
   return x instanceof Dataset ? x.source : x;
 }
 

@@ -25,6 +25,7 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
   const name = values.contender ?? '';
   const contender = CONTENDERS[name];
   if (contender === undefined) throw new Error(`unknown contender '${name}'`);
+  if (contender.kind !== 'node') throw new Error(`contender '${name}' runs in ${contender.kind}, not in a node child`);
   const args: ContenderArgs = {
     file: values.file ?? '',
     batch: Number(values.batch ?? 1024),

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { background, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError } from '../../src/index.js';
-import { allRows, type Example, testSplit, trainingSet } from './examples.js';
+import { background, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError, SluiceError } from '../../src/index.js';
+import { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 import { BiasedMF, useBackend, type BackendChoice } from '../../src/index.js';
 import { detectFormat, type RatingsFormat } from './format.js';
 import { indexRatings, type RatingsIndex } from './ids.js';
@@ -11,7 +11,7 @@ import { type LoaderChoice, openLoader } from './auto-loader.js';
 import type { AutotunePolicy } from '../../src/stats/autotune.js';
 import type { Bottleneck, StageStats } from '../../src/stats/model.js';
 
-export { allRows, type Example, testSplit, trainingSet } from './examples.js';
+export { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 export { type ShuffleMode, SHUFFLE_MODES } from './loader.js';
 
 export interface TrainOptions {
@@ -206,7 +206,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
       const r = await it.next();
       waited += performance.now() - t0;
       if (r.done) break;
-      for (const batch of r.value as readonly ColumnBatch<Example>[]) {
+      for (const batch of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
         const cols = batch.columns as { user: Int32Array; item: Int32Array; rating: Float32Array };
         const loss = model.trainStep(cols.user, cols.item, cols.rating);
         sq += loss * batch.size;
@@ -280,7 +280,7 @@ export function trainingBatches(
   index: RatingsIndex,
   split: { fraction: number; seed: number },
   options: { shuffle?: ShuffleMode; shuffleBuffer: number | undefined; blockShuffle?: LoaderArgs['blockShuffle']; batch: number; seed: number; epochs: number; from?: EpochState; loader: 'worker' | 'main' },
-): Dataset<ColumnBatch<Example>> {
+): Dataset<ColumnBatch<Example, ExampleColumns>> {
   const args: LoaderArgs = {
     file,
     format,
@@ -304,22 +304,20 @@ export function trainingBatches(
   if (options.loader === 'main') return local.prefetch(2);
   const batches = local.size;
   // depth: up to 64 chunks (≈ 256 batches, a few MB) ready ahead of training.
-  const ds = background<ColumnBatch<Example>>(LOADER, { args: [args], depth: 64 });
+  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64 });
   // The worker reports its size once it has started; we know it already.
-  return new Dataset<ColumnBatch<Example>>({ size: batches, open: (epoch?: number) => ds.source.open(epoch) });
+  return new Dataset<ColumnBatch<Example, ExampleColumns>>({ size: batches, open: (epoch?: number) => ds.source.open(epoch) });
 }
 
 /** RMSE and MAE of the model's predictions (clipped to the training rating range). */
-export async function evaluate(model: BiasedMF, ds: Dataset<Example>, clip: { min: number; max: number }): Promise<{ rmse: number; mae: number; rows: number }> {
+export async function evaluate(model: BiasedMF, ds: Dataset<Example, ExampleColumns>, clip: { min: number; max: number }): Promise<{ rmse: number; mae: number; rows: number }> {
   let sq = 0;
   let abs = 0;
   let rows = 0;
   let pred = new Float32Array(0);
-  for await (const chunk of ds.chunks()) {
-    const c = chunk as ColumnChunk<Example>;
-    const u = c.columns['user'] as Int32Array;
-    const i = c.columns['item'] as Int32Array;
-    const r = c.columns['rating'] as Float32Array;
+  for await (const c of ds.chunks()) {
+    if (!(c instanceof ColumnChunk)) throw new SluiceError(`evaluate: expected columnar chunks of examples, got an array of ${c.length}`);
+    const { user: u, item: i, rating: r } = c.columns;
     if (pred.length < c.size) pred = new Float32Array(c.size);
     model.predict(u, i, pred);
     for (let k = 0; k < c.size; k++) {

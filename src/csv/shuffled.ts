@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { ColumnsOfSchema } from '../chunk.js';
 import type { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
 import { type BlockWire, fromBlockWire, type WindowTask } from './worker-tasks.js';
@@ -30,7 +31,7 @@ export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & {
  * @example
  * const ds = shuffledCsv('ratings.csv', { columns, shuffle: { seed: 1 } }).batch(1024);
  */
-export function shuffledCsv<const C extends CsvColumns>(path: string, options: ShuffledCsvOptions & { columns: C }): Dataset<CsvRow<C>>;
+export function shuffledCsv<const C extends CsvColumns>(path: string, options: ShuffledCsvOptions & { columns: C }): Dataset<CsvRow<C>, ColumnsOfSchema<C>>;
 export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R>;
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
   const { shuffle, workers: w, ...csvOptions } = options;

@@ -34,6 +34,7 @@ export interface BlockShuffleOptions {
  * few rows at a time allocates per few rows; a window is permuted once, in two passes that
  * stay in cache (see BlockDealer and handOut), and never swapped.
  * @example
+ * import { statSync } from 'node:fs';
  * const ds = blockShuffle(() => statSync('ratings.csv').size,
  *   (start, end) => csv('ratings.csv', { columns, byteRange: [start, end] }), { seed: 1 });
  */

@@ -3,7 +3,7 @@
 // one Int32Array, so the one random access a row costs touches one cache line, not one per
 // column; values move as raw bits (a shuffle never computes with them), which keeps every
 // loop monomorphic. Other layouts keep one array per column.
-import { allocColumn, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
+import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { nextBelow } from '../random.js';
 import { bits32, gather4, shuffle4, swap4, write4, writeByKey4 } from './width4.js';
 
@@ -14,9 +14,9 @@ export interface SlotsWire {
   storage: Int32Array | NumericArray[];
 }
 
-export class ColumnSlots {
+export class ColumnSlots implements ColumnLayout {
   readonly names: readonly string[];
-  private readonly dtypes: readonly NumericDType[];
+  readonly dtypes: readonly NumericDType[];
   /** Row-major, `width` ints a row, when every column is 4 bytes wide. */
   private readonly packed: Int32Array | undefined;
   private readonly width: number;
@@ -44,11 +44,6 @@ export class ColumnSlots {
   get capacity(): number {
     if (this.width === 0) return Number.MAX_SAFE_INTEGER;
     return this.packed !== undefined ? this.packed.length / this.width : this.separate![0]!.length;
-  }
-
-  /** Whether `other` has the same columns and dtypes. */
-  sameLayout(other: ColumnSlots): boolean {
-    return other.width === this.width && this.names.every((n, c) => other.names[c] === n && other.dtypes[c] === this.dtypes[c]);
   }
 
   /** Slots [0, rows) as a chunk of fresh columns. */
@@ -102,12 +97,6 @@ export class ColumnSlots {
     const storage = this.packed ?? this.separate!;
     for (const a of storage instanceof Int32Array ? [storage] : storage) transfer.push(a.buffer as ArrayBuffer);
     return { names: this.names, dtypes: this.dtypes, storage };
-  }
-
-  /** Whether `chunk` has exactly these columns and dtypes. */
-  matches(chunk: ColumnChunk<unknown>): boolean {
-    const names = Object.keys(chunk.columns);
-    return names.length === this.width && this.names.every((n, c) => chunk.columns[n] !== undefined && dtypeOf(chunk.columns[n]) === this.dtypes[c]);
   }
 
   /** Copies rows [from, from + count) of `chunk` into slots [at, at + count). */

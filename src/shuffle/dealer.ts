@@ -1,5 +1,5 @@
 // The first pass of a window's permutation: a block's rows dealt into random buckets.
-import { type Chunk, chunkToArray, ColumnChunk, dtypeOf } from '../chunk.js';
+import { type Chunk, chunkToArray, ColumnChunk, sameLayout } from '../chunk.js';
 import { randomState } from '../random.js';
 import { ColumnSlots } from './columns.js';
 import type { BlockRows } from './windows.js';
@@ -26,7 +26,7 @@ export class BlockDealer<T> {
     const starts = drawBuckets(keys, n, seed, buckets);
     const next = starts.slice(0, buckets); // where each bucket's next row goes
     const first = chunks[0];
-    if (first instanceof ColumnChunk && chunks.every((c) => c instanceof ColumnChunk && sameColumns(c, first))) {
+    if (first instanceof ColumnChunk && chunks.every((c) => c instanceof ColumnChunk && sameLayout(c, first))) {
       const slots = this.take(first, n);
       let at = 0;
       for (const c of chunks as ColumnChunk<T>[]) {
@@ -42,24 +42,20 @@ export class BlockDealer<T> {
   }
 
   private take(like: ColumnChunk<T>, rows: number): ColumnSlots {
-    const i = this.free.findIndex((g) => g.capacity >= rows && g.matches(like));
+    const i = this.free.findIndex((g) => g.capacity >= rows && sameLayout(g, like));
     if (i >= 0) return this.free.splice(i, 1)[0]!;
     return new ColumnSlots(like, Math.ceil(rows * 1.1)); // blocks differ a little in rows
   }
-}
-
-function sameColumns(a: ColumnChunk<unknown>, b: ColumnChunk<unknown>): boolean {
-  const names = Object.keys(a.columns);
-  return names.length === Object.keys(b.columns).length && names.every((n) => b.columns[n] !== undefined && dtypeOf(b.columns[n]) === dtypeOf(a.columns[n]!));
 }
 
 /**
  * Draws the buckets of n rows into keys[0, n) from `seed`, and returns where each bucket
  * starts when the rows are laid out bucket by bucket: bucket b is rows [starts[b], starts[b + 1]).
  */
-function drawBuckets(keys: Uint16Array, n: number, seed: number, buckets: number): Int32Array {
+export function drawBuckets(keys: Uint16Array, n: number, seed: number, buckets: number): Int32Array {
   const starts = new Int32Array(buckets + 1);
-  // randomInt(seed) inlined (see randomState): one draw a row.
+  // randomInt(seed)'s step inlined (hot loop: one draw a row, state in locals; see
+  // src/random.ts). test/random.test.ts pins it to randomInt's stream.
   let [a, b, c, d] = randomState(seed) as unknown as [number, number, number, number];
   for (let i = 0; i < n; i++) {
     const t = (((a + b) | 0) + d) | 0;

@@ -1,5 +1,5 @@
 // The second pass of a window's permutation: each bucket shuffled as it is copied out.
-import { type Chunk, CHUNK_SIZE, chunkToArray, ColumnChunk, type NumericArray } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, chunkToArray, ColumnChunk, type NumericArray, sameLayout } from '../chunk.js';
 import { nextBelow } from '../random.js';
 import type { BlockRows } from './windows.js';
 
@@ -15,7 +15,7 @@ import type { BlockRows } from './windows.js';
  */
 export function* handOut<T>(blocks: BlockRows<T>[], buckets: number, random: Int32Array): Generator<Chunk<T>, void> {
   const like = blocks.find((b) => b.slots !== undefined && b.starts[buckets]! > 0)?.slots;
-  const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? b.slots.sameLayout(like) : b.rows.length === 0));
+  const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? sameLayout(b.slots, like) : b.rows.length === 0));
   if (!packed) {
     yield* handOutRows(blocks, buckets, random);
     return;

@@ -45,7 +45,11 @@ export function writeByKey4(srcs: Int32Array[], n: number, keys: Uint16Array, at
   }
 }
 
-/** `shuffleInto` for width 4, every array and the generator's state in locals (see randomState). */
+/**
+ * `shuffleInto` for width 4, every array and the generator's state in locals: randomInt's
+ * step inlined (hot loop: one draw a row; see src/random.ts), pinned to randomInt's stream
+ * by test/random.test.ts.
+ */
 export function shuffle4(buf: Int32Array, from: number, count: number, at: number, random: Int32Array, dsts: Int32Array[]): void {
   const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
   let [a, b, c, d] = random as unknown as [number, number, number, number];

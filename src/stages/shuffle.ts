@@ -1,4 +1,4 @@
-import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, splitChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, sameLayout, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
 import { ColumnSlots } from '../shuffle/columns.js';
@@ -59,7 +59,7 @@ class ShuffleBuffer<T> {
       if (chunk instanceof ColumnChunk) this.columns = new ColumnSlots(chunk, this.capacity);
       else this.rows = [];
     }
-    if (this.columns !== undefined && chunk instanceof ColumnChunk && this.columns.matches(chunk)) {
+    if (this.columns !== undefined && chunk instanceof ColumnChunk && sameLayout(this.columns, chunk)) {
       return this.pushColumns(chunk, this.columns);
     }
     if (this.columns !== undefined) this.toRows(this.columns);
