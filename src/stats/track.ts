@@ -65,8 +65,10 @@ function nameOf(ds: Dataset<unknown, unknown>): string {
 
 /** csv() keeps `stats.bytes` of its current (or last) epoch. */
 function extrasOf(ds: Dataset<unknown, unknown>): StageExtras {
-  const stats = (ds as { stats?: { bytes?: unknown } }).stats;
-  if (stats !== undefined && typeof stats === 'object' && typeof stats.bytes === 'number') return { bytes: () => stats.bytes as number };
+  const stats = (ds as { stats?: { bytes?: unknown; engine?: unknown } }).stats;
+  if (stats !== undefined && typeof stats === 'object' && typeof stats.bytes === 'number') {
+    return { bytes: () => stats.bytes as number, engine: () => (typeof stats.engine === 'string' ? stats.engine : undefined) };
+  }
   return {};
 }
 
