@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { FileError } from '../io/file.js';
 import { openBytes } from '../io/bytes.js';
+import type { ObjectStoreOptions } from '../io/object-store.js';
 import { recordEndBytes, splitRows } from './records.js';
 import { bomLength, lineBlocks } from './lines.js';
 
@@ -88,9 +89,10 @@ function tooLong(file: string, line: number, buf: Buffer, maxBytes: number): Dat
  * @example
  * const { names, start } = await readHeader('ratings.csv', ',', 1 << 20); // ['userId', …], 31
  */
-export async function readHeader(path: string, delimiter: string, maxBytes: number): Promise<{ names: string[] | undefined; start: number }> {
+export async function readHeader(path: string, delimiter: string, maxBytes: number, store?: ObjectStoreOptions): Promise<{ names: string[] | undefined; start: number }> {
   let bom = 0;
-  const blocks = lineBlocks(openBytes(path, { chunkBytes: 64 << 10 }), { offset: 0, alignStart: false, maxLineBytes: maxBytes, file: path, onBom: (n) => (bom = n) });
+  // Small reads, none ahead: a remote object is not fetched past its first line.
+  const blocks = lineBlocks(openBytes(path, { chunkBytes: 64 << 10, aheadUntil: 0, ...(store === undefined ? {} : { store }) }), { offset: 0, alignStart: false, maxLineBytes: maxBytes, file: path, onBom: (n) => (bom = n) });
   try {
     const read = async (): Promise<Buffer | undefined> => {
       const r = await blocks.next();

@@ -2,8 +2,9 @@
 // column layout they select. Shared by csv(), byte ranges, csvParallel and shuffledCsv.
 import { CHUNK_SIZE, type DType } from '../chunk.js';
 import { describe, OptionError, SluiceError } from '../errors.js';
-import { isUrl, supportsByteRange } from '../io/bytes.js';
+import { supportsByteRange } from '../io/bytes.js';
 import type { FileIdentity } from '../io/file.js';
+import type { ObjectStoreOptions } from '../io/object-store.js';
 import { type BadRowPolicy, type CsvStats, escapeText, inferDType } from './fields.js';
 import type { CsvLayout } from './general.js';
 import { MAX_ROW_BYTES } from './lines.js';
@@ -53,6 +54,8 @@ export interface CsvOptions {
    * input: no newline (/dev/zero, an endless HTTP body), a gzip of zeros, a stray quote.
    */
   maxRowBytes?: number;
+  /** For `s3://` objects and ranges of URLs: credentials, endpoint, concurrency, retries, block cache (default: the AWS env vars). */
+  store?: ObjectStoreOptions;
   /** For an http(s) URL: milliseconds to wait for the response headers. Default 30 000. */
   connectTimeoutMs?: number;
   /** For an http(s) URL: milliseconds without a byte of the body before giving up. Default 60 000. */
@@ -77,6 +80,7 @@ export interface CheckedOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   identity: FileIdentity | undefined;
+  store: ObjectStoreOptions | undefined;
 }
 
 const DTYPES = ['int32', 'float32', 'float64', 'string'];
@@ -119,7 +123,7 @@ export function checkOptions(path: string, options: CsvOptions): CheckedOptions 
     if (!Array.isArray(range) || range.length !== 2 || !range.every((x) => Number.isInteger(x) && x >= 0) || range[0] > range[1]) {
       throw new OptionError(`csv: byteRange must be [start, end] with integers 0 <= start <= end, got ${JSON.stringify(range)}`);
     }
-    if (!supportsByteRange(path)) throw new OptionError(`csv: byteRange needs a plain local file, not ${isUrl(path) ? 'a URL' : 'a .gz file'} ('${path}')`);
+    if (!supportsByteRange(path)) throw new OptionError(`csv: byteRange needs a file, an s3:// object or a URL, not a .gz file ('${path}')`);
   }
   const chunkBytes = options.chunkBytes ?? 1 << 20;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw new OptionError(`csv: chunkBytes must be an integer >= 1, got ${describe(chunkBytes)}`);
@@ -132,7 +136,7 @@ export function checkOptions(path: string, options: CsvOptions): CheckedOptions 
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   if (typeof idleTimeoutMs !== 'number' || !(idleTimeoutMs > 0)) throw new OptionError(`csv: idleTimeoutMs must be a number > 0, got ${describe(idleTimeoutMs)}`);
   const checked = { header, delimiter, columns: columns === undefined ? undefined : { ...columns }, onBadRow, engine, byteRange: range, chunkBytes, chunkRows, maxRowBytes, connectTimeoutMs, idleTimeoutMs };
-  return { ...checked, identity: options.identity };
+  return { ...checked, identity: options.identity, store: options.store };
 }
 
 /** @internal Which fields are read, and as what (shared with the range reader). */

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { Piscina } from 'piscina';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type Chunk, CHUNK_SIZE, type ChunkIterator, ColumnChunk, type NumericArray, type NumericRecord, type Schema, splitChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkIterator, ColumnChunk, type ColumnsOfSchema, type NumericArray, type NumericDType, type NumericRecord, type RowOf, type Schema, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError, StageError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
@@ -61,7 +61,9 @@ function sharedPool(workers: number): Piscina {
  * const ds = csvParallel('ratings.csv', { workers: 2, columns: { userId: 'int32', movieId: 'int32', rating: 'float32' } });
  * for await (const b of ds.batch(1024)) train(b);
  */
-export function csvParallel<R extends object = NumericRecord>(path: string, options: CsvParallelOptions = {}): Dataset<R> {
+export function csvParallel<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: CsvParallelOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>>;
+export function csvParallel<R extends object = NumericRecord>(path: string, options?: CsvParallelOptions): Dataset<R>;
+export function csvParallel(path: string, options: CsvParallelOptions = {}): Dataset<NumericRecord> {
   if (typeof path !== 'string' || path === '') throw new OptionError(`csvParallel: path must be a non-empty string, got ${describeValue(path)}`);
   const workers = checkInt('csvParallel', 'workers', options.workers ?? 2, 1);
   const rangeBytes = checkInt('csvParallel', 'rangeBytes', options.rangeBytes ?? 8 << 20, 1);
@@ -81,12 +83,12 @@ export function csvParallel<R extends object = NumericRecord>(path: string, opti
       return schema;
     },
     open: () => {
-      const it = new RangeIterator<R>(path, csvOptions, workers, rangeBytes, order, (s) => (schema = s), (n) => (knownSize = n));
+      const it = new RangeIterator<NumericRecord>(path, csvOptions, workers, rangeBytes, order, (s) => (schema = s), (n) => (knownSize = n));
       return it;
     },
     fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv' }),
   };
-  return new Dataset<R>(source);
+  return new Dataset<NumericRecord>(source);
 }
 
 /** Runs one task of the csv worker (a range or a shuffle window) on the shared threads. */

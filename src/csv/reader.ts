@@ -5,10 +5,11 @@
 // to the general engine at the first row holding a quote; both give identical records.
 // An epoch is a few named steps: open the input, take the header, hold a sample, settle
 // the layout (and engine), decode, close the stats.
-import { type Chunk, chunkLength, type ChunkSource, type Schema } from '../chunk.js';
+import { type Chunk, chunkLength, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { type BadRowInfo, SluiceError } from '../errors.js';
 import { isUrl, openBytes } from '../io/bytes.js';
+import { isS3 } from '../io/remote.js';
 import { AutoDecoder } from './auto.js';
 import { BadRows, type CsvStats, emptyStats, NUMERIC } from './fields.js';
 import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
@@ -24,7 +25,7 @@ export type { CsvColumns, CsvEngine, CsvOptions, CsvRow } from './options.js';
 export { checkOptions, type CheckedOptions, makeLayout } from './options.js';
 
 /** A csv Dataset: `stats` holds the figures of the current (or last) epoch. */
-export class CsvDataset<T> extends Dataset<T> {
+export class CsvDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
   constructor(
     source: ChunkSource<T>,
     /** Rows, skipped bad rows, bytes and engine of the current or last epoch. */
@@ -53,7 +54,7 @@ const LF = 0x0a;
  * for await (const b of ratings.shuffle(100_000).batch(1024)) b.columns.rating; // Float32Array
  * const u = csv('ml-100k/u.data', { delimiter: '\t', header: ['userId', 'itemId', 'rating', 'timestamp'] });
  */
-export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>>;
+export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
 export function csv<R = CsvRecord>(pathOrUrl: string, options?: CsvOptions): CsvDataset<R>;
 export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<CsvRecord> {
   const o = checkOptions(pathOrUrl, options);
@@ -70,8 +71,9 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
     },
     open: () =>
       readEpoch(pathOrUrl, o, stats, (s) => (schema = s), (n) => (knownSize = n)),
+    freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
-    fingerprint: async () => (isUrl(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: stamped }) : fileFingerprint(pathOrUrl, stamped)),
+    fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: stamped }) : fileFingerprint(pathOrUrl, stamped)),
   };
   return new CsvDataset(source, stats);
 }
@@ -108,7 +110,7 @@ class Input {
     // A range reads what it holds plus a little for the line that crosses its end, not a
     // whole chunkBytes block (a block shuffle reads many small ranges).
     const sizes = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
-    const bytes = openBytes(path, { start: readFrom, ...sizes, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity });
+    const bytes = openBytes(path, { start: readFrom, ...sizes, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }) });
     this.blocks = lineBlocks(bytes, {
       offset: readFrom,
       alignStart: rangeStart > 0,
@@ -136,7 +138,7 @@ class Input {
  */
 async function takeNames(path: string, o: CheckedOptions, input: Input): Promise<{ names: string[] | undefined; first: Buffer | undefined } | undefined> {
   if (o.header !== true) return { names: Array.isArray(o.header) ? [...o.header] : undefined, first: await input.read() };
-  if ((o.byteRange?.[0] ?? 0) > 0) return { names: (await readHeader(path, o.delimiter, o.maxRowBytes)).names ?? [], first: await input.read() };
+  if ((o.byteRange?.[0] ?? 0) > 0) return { names: (await readHeader(path, o.delimiter, o.maxRowBytes, o.store)).names ?? [], first: await input.read() };
   const h = await takeHeader(() => input.read(), path, o.delimiter, o.maxRowBytes);
   if (h.names === undefined) return undefined;
   input.line = h.lines;

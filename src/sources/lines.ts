@@ -17,7 +17,7 @@ const CR = 0x0d;
  * dropped, a last line without a newline kept (csv()'s lineBlocks cut them). Memory stays
  * bounded: a line longer than `maxLineBytes` is a DataError. Each epoch reopens the file.
  * @example
- * for await (const line of new Dataset(lines('ratings.csv')).take(3)) console.log(line);
+ * for await (const line of lines('ratings.csv').take(3)) console.log(line);
  */
 export function lines(path: string, options: LinesOptions = {}): Dataset<string> {
   return new Dataset({ size: undefined, open: () => run() });

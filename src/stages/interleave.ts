@@ -1,14 +1,13 @@
 import {
   type Chunk,
   CHUNK_SIZE,
-  type ChunkIterator,
   type ChunkSource,
   chunkLength,
   chunkToArray,
   concatChunks,
   epochOf,
-  sliceChunk,
 } from '../chunk.js';
+import { ChunkCursor } from '../chunk-cursor.js';
 import { checkFunction, checkInt, OptionError, StageError } from '../errors.js';
 import { mixSeed, randomInt } from '../random.js';
 
@@ -59,7 +58,8 @@ export function interleave<T, U>(
   async function* run(epoch: number, explicit: number | undefined): AsyncGenerator<Chunk<U>, undefined> {
     const rand = randomInt(mixSeed(seed, epoch));
     const outer = epochOf(source, explicit)[Symbol.asyncIterator]();
-    const lanes: Lane<U>[] = [];
+    // One cursor per open inner dataset, each keeping one read in flight: their I/O overlaps.
+    const lanes: ChunkCursor<U>[] = [];
     let pending: readonly T[] = [];
     let pendingAt = 0;
     let index = 0;
@@ -87,7 +87,7 @@ export function interleave<T, U>(
         } catch (err) {
           throw new StageError('interleave', index - 1, err);
         }
-        lanes.push(new Lane(inner.open(explicit)));
+        lanes.push(new ChunkCursor(inner.open(explicit), true));
       }
     };
 
@@ -118,54 +118,5 @@ export function interleave<T, U>(
       await Promise.all([...lanes.map((l) => l.close()), outer.return?.()]);
     }
     return undefined;
-  }
-}
-
-/**
- * One open inner dataset and the rest of its current chunk. It keeps one read in flight
- * (asked for as soon as the previous chunk arrives), so the I/O of every open inner
- * dataset overlaps: at most one chunk ahead per lane.
- */
-class Lane<U> {
-  private chunk: Chunk<U> | undefined;
-  private at = 0;
-  private done = false;
-  private ahead: Promise<IteratorResult<Chunk<U>, undefined>> | undefined;
-
-  constructor(private readonly it: ChunkIterator<U>) {
-    this.readAhead();
-  }
-
-  /** Up to `n` next elements, or undefined when exhausted. */
-  async take(n: number): Promise<Chunk<U> | undefined> {
-    while (this.chunk === undefined || this.at >= chunkLength(this.chunk)) {
-      if (this.done || this.ahead === undefined) return undefined;
-      const r = await this.ahead;
-      if (r.done) {
-        this.done = true;
-        this.ahead = undefined;
-        return undefined;
-      }
-      this.chunk = r.value;
-      this.at = 0;
-      this.readAhead();
-    }
-    const end = Math.min(this.at + n, chunkLength(this.chunk));
-    const part = this.at === 0 && end === chunkLength(this.chunk) ? this.chunk : sliceChunk(this.chunk, this.at, end);
-    this.at = end;
-    return part;
-  }
-
-  async close(): Promise<void> {
-    if (!this.done) {
-      this.done = true;
-      await this.it.return?.();
-    }
-  }
-
-  private readAhead(): void {
-    this.ahead = this.it.next();
-    // Marked handled: a failed read is rethrown when take() awaits it, not reported unhandled.
-    this.ahead.catch(() => {});
   }
 }

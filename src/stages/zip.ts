@@ -1,4 +1,5 @@
-import { type ChunkIterator, type ChunkSource, chunkToArray } from '../chunk.js';
+import { type ChunkSource, chunkToArray } from '../chunk.js';
+import { ChunkCursor } from '../chunk-cursor.js';
 
 /** Pairs the i-th elements of both sources; the epoch ends with the shorter one, and both are closed. */
 export function zip<A, B>(left: ChunkSource<A>, right: ChunkSource<B>): ChunkSource<[A, B]> {
@@ -9,53 +10,20 @@ export function zip<A, B>(left: ChunkSource<A>, right: ChunkSource<B>): ChunkSou
   };
 
   async function* run(epoch: number | undefined): AsyncGenerator<[A, B][], undefined> {
-    const a = new Side(left.open(epoch));
-    const b = new Side(right.open(epoch));
+    const a = new ChunkCursor(left.open(epoch));
+    const b = new ChunkCursor(right.open(epoch));
     try {
       while ((await a.fill()) && (await b.fill())) {
         const n = Math.min(a.available, b.available);
+        const xs = chunkToArray((await a.take(n))!);
+        const ys = chunkToArray((await b.take(n))!);
         const out = new Array<[A, B]>(n);
-        for (let i = 0; i < n; i++) out[i] = [a.items[a.pos + i]!, b.items[b.pos + i]!];
-        a.pos += n;
-        b.pos += n;
+        for (let i = 0; i < n; i++) out[i] = [xs[i]!, ys[i]!];
         yield out;
       }
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
     return undefined;
-  }
-}
-
-class Side<T> {
-  items: readonly T[] = [];
-  pos = 0;
-  private done = false;
-  constructor(private readonly it: ChunkIterator<T>) {}
-
-  get available(): number {
-    return this.items.length - this.pos;
-  }
-
-  /** True when elements are available, false at the end of the epoch. */
-  async fill(): Promise<boolean> {
-    while (this.available === 0) {
-      if (this.done) return false;
-      const r = await this.it.next();
-      if (r.done) {
-        this.done = true;
-        return false;
-      }
-      this.items = chunkToArray(r.value);
-      this.pos = 0;
-    }
-    return true;
-  }
-
-  async close(): Promise<void> {
-    if (!this.done) {
-      this.done = true;
-      await this.it.return?.();
-    }
   }
 }
