@@ -1,4 +1,4 @@
-import type { ChunkSource } from '../chunk.js';
+import type { ChunkSource, ColumnsOf } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, checkFunction, describe, OptionError } from '../errors.js';
 import { StatsCollector, type StageExtras } from './collector.js';
@@ -16,7 +16,7 @@ export interface StatsOptions {
 const OPTION_NAMES = ['onStats', 'interval', 'source'] as const;
 
 /** A Dataset whose stages are timed: `stats()` gives their figures so far. */
-export class StatsDataset<T> extends Dataset<T> {
+export class StatsDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
   constructor(
     source: ChunkSource<T>,
     private readonly collector: StatsCollector,
@@ -42,11 +42,11 @@ export class StatsDataset<T> extends Dataset<T> {
  * for await (const batch of ds) void batch;
  * console.log(ds.stats().stages.map((s) => `${s.stage}: ${(s.producing * 100).toFixed(0)}%`));
  */
-export function withStats<T>(ds: Dataset<T>, options: StatsOptions = {}): StatsDataset<T> {
+export function withStats<T, C = ColumnsOf<T>>(ds: Dataset<T, C>, options: StatsOptions = {}): StatsDataset<T, C> {
   checkStatsOptions(options);
   const collector = new StatsCollector(options.onStats, options.interval ?? 1000);
-  const source = rebuild(ds as Dataset<unknown>, collector, options.source) as ChunkSource<T>;
-  return new StatsDataset<T>(source, collector);
+  const source = rebuild(ds as Dataset<unknown, unknown>, collector, options.source) as ChunkSource<T>;
+  return new StatsDataset<T, C>(source, collector);
 }
 
 /** The chain under `ds`, source first, each stage probed. */
