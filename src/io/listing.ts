@@ -21,7 +21,7 @@ export interface ListedFile {
  * a glob with `*` and `?` in its last part (`data/part-*.csv`, `s3://b/ratings-*.csv`), an
  * `s3://bucket/prefix/` (every object under it), an s3:// object or an http(s) URL; or a list of these.
  * @example
- * await listFiles('s3://bucket/ratings/', store); // [{ name: 's3://bucket/ratings/part-0.csv', size: …, etag: '"…"' }, …]
+ * await listFiles('s3://bucket/ratings/', objectStore({ endpoint: 'http://127.0.0.1:9000' })); // [{ name: 's3://bucket/ratings/part-0.csv', size: …, etag: '"…"' }, …]
  */
 export async function listFiles(spec: string | readonly string[], store: ObjectStore): Promise<ListedFile[]> {
   if (typeof spec !== 'string') return (await Promise.all(spec.map((s) => listFiles(s, store)))).flat();

@@ -18,8 +18,11 @@ const f64words = new Uint32Array(f64.buffer);
 /**
  * Accumulates the digest of the rows of chunks, in any order.
  * @example
- * const all = new Coverage(); for await (const c of csv('ratings.csv').chunks()) all.add(c);
- * Coverage.sum([receipt0, receipt1]).digest === all.receipt().digest; // every row once
+ * const all = new Coverage();
+ * for await (const c of csv('ratings.csv').chunks()) all.add(c);
+ * const shards = [0, 1].map((index) => shuffledCsvFiles('ratings.csv', { shard: { count: 2, index } }));
+ * for (const s of shards) for await (const _ of s.chunks({ epoch: 0 }));
+ * Coverage.sum(shards.map((s) => s.receipt())).digest === all.receipt().digest; // every row once
  */
 export class Coverage {
   private rows = 0;

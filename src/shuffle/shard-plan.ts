@@ -55,7 +55,9 @@ export interface JobPosition {
 /**
  * The job's position from every shard's own (one per index, all from the same epoch and layout).
  * @example
- * const job = joinPositions(ranks.map((r) => JSON.parse(readFileSync(`pos-${r}.json`, 'utf8'))));
+ * const ranks = [0, 1, 2, 3].map((index) => shuffledCsvFiles(files, { shard: { count: 4, index } }));
+ * const job = joinPositions(ranks.map((r) => r.position())); // saved at a checkpoint
+ * const resumed = shuffledCsvFiles(files, { shard: { count: 2, index: 0 }, resume: job });
  */
 export function joinPositions(positions: readonly ShardPosition[]): JobPosition {
   const first = positions[0];
@@ -82,7 +84,7 @@ function globalOrder(layout: Layout, epochSeed: number): number[] {
 /**
  * Every shard's windows for an epoch with this layout: shard k's list is what shard k reads.
  * @example
- * const windows = planShards({ count: 4, blocks: 100, blockBytes: 1 << 20, openBlocks: 8 }, mixSeed(seed, epoch))[index];
+ * const windows = planShards({ count: 4, blocks: 100, blockBytes: 1 << 20, openBlocks: 8 }, mixSeed(7, 0))[3];
  */
 export function planShards(layout: Layout, epochSeed: number): PlannedWindow[][] {
   const order = globalOrder(layout, epochSeed);

@@ -1,6 +1,6 @@
 // The epoch loop of a block shuffle: which blocks make up each window, who reads them, and
 // the check that every block of a window was read exactly once.
-import { type Chunk, chunkLength, sliceChunk } from '../chunk.js';
+import { type Chunk, chunkLength, epochCounter, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { mixSeed, type RandomInt, randomInt, randomState, permutation } from '../random.js';
 import type { ColumnSlots } from './columns.js';
@@ -68,12 +68,11 @@ export function windowShuffle<T>(
   settings: Settings,
 ): Dataset<T> {
   const { blockBytes, openBlocks, seed, reshuffleEachEpoch } = settings;
-  let counter = 0;
+  const epochs = epochCounter();
   return new Dataset<T>({
     size: undefined,
     open: (asked) => {
-      const epoch = asked ?? counter;
-      counter = epoch + 1;
+      const epoch = epochs(asked);
       return run(epoch, reshuffleEachEpoch ? epoch : 0);
     },
   });

@@ -11,6 +11,7 @@ import { checkInt, OptionError, SluiceError } from '../errors.js';
 import { listFiles } from '../io/listing.js';
 import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
 import { isRemote, type PositionedReader, RemoteObject } from '../io/remote.js';
+import { checkOptionNames } from '../options.js';
 import { mixSeed } from '../random.js';
 import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
 import { claimReader, type RangeReader } from '../shuffle/claims.js';
@@ -44,9 +45,10 @@ const HEAD_BYTES = 64 << 10;
 /**
  * A block-shuffled dataset of CSV files that knows where it stands.
  * @example
- * const ds = shuffledCsvFiles('s3://bucket/ratings/', { columns, shard: { count: 4, index: rank } });
- * for await (const chunk of ds.chunks({ epoch: 0 })) train(chunk);
- * save(JSON.stringify(ds.position())); // and ds.receipt() for the coverage check
+ * const rank = Number(process.env['RANK'] ?? 0);
+ * const ratings = shuffledCsvFiles('s3://bucket/ratings/', { columns, shard: { count: 4, index: rank } });
+ * for await (const chunk of ratings.chunks({ epoch: 0 })) train(chunk);
+ * save(JSON.stringify(ratings.position())); // and ratings.receipt() for the coverage check
  */
 export class CsvFilesDataset<T> extends Dataset<T> {
   constructor(
@@ -100,6 +102,7 @@ interface EpochState {
 export function shuffledCsvFiles<const C extends CsvColumns>(spec: string | readonly string[], options: CsvFilesOptions & { columns: C }): CsvFilesDataset<CsvRow<C>>;
 export function shuffledCsvFiles<R = CsvRecord>(spec: string | readonly string[], options?: CsvFilesOptions): CsvFilesDataset<R>;
 export function shuffledCsvFiles(spec: string | readonly string[], options: CsvFilesOptions = {}): CsvFilesDataset<CsvRecord> {
+  checkOptionNames('shuffledCsvFiles', options, ['shuffle', 'shard', 'resume', 'store', 'header', 'delimiter', 'columns', 'onBadRow', 'engine', 'chunkBytes', 'chunkRows']);
   const { shuffle, shard, resume, store: storeOptions, ...csvOptions } = options;
   if ('byteRange' in options) throw new OptionError('shuffledCsvFiles: byteRange is chosen per block; leave it out');
   const settings = checkOptions(shuffle ?? {});

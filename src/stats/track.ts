@@ -1,6 +1,7 @@
 import type { ChunkSource, ColumnsOf } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, checkFunction, describe, OptionError } from '../errors.js';
+import { checkOptionNames } from '../options.js';
 import { StatsCollector, type StageExtras } from './collector.js';
 import type { PipelineStats } from './model.js';
 
@@ -50,21 +51,21 @@ export function withStats<T, C = ColumnsOf<T>>(ds: Dataset<T, C>, options: Stats
 }
 
 /** The chain under `ds`, source first, each stage probed. */
-function rebuild(ds: Dataset<unknown>, collector: StatsCollector, sourceName: string | undefined): ChunkSource<unknown> {
+function rebuild(ds: Dataset<unknown, unknown>, collector: StatsCollector, sourceName: string | undefined): ChunkSource<unknown> {
   const lineage = ds.lineage;
   if (lineage === undefined) return collector.add(sourceName ?? nameOf(ds), ds.source, undefined, extrasOf(ds));
   const upstream = rebuild(lineage.parent, collector, sourceName);
   return collector.add(lineage.stage, lineage.build(upstream), lineage.buffer);
 }
 
-function nameOf(ds: Dataset<unknown>): string {
+function nameOf(ds: Dataset<unknown, unknown>): string {
   if (ds.constructor.name === 'CsvDataset') return 'csv';
   if (ds.source.constructor.name === 'BackgroundSource') return 'background';
   return 'source';
 }
 
 /** csv() keeps `stats.bytes` of its current (or last) epoch. */
-function extrasOf(ds: Dataset<unknown>): StageExtras {
+function extrasOf(ds: Dataset<unknown, unknown>): StageExtras {
   const stats = (ds as { stats?: { bytes?: unknown; engine?: unknown } }).stats;
   if (stats !== undefined && typeof stats === 'object' && typeof stats.bytes === 'number') {
     return { bytes: () => stats.bytes as number, engine: () => (typeof stats.engine === 'string' ? stats.engine : undefined) };
@@ -73,12 +74,7 @@ function extrasOf(ds: Dataset<unknown>): StageExtras {
 }
 
 function checkStatsOptions(options: StatsOptions): void {
-  if (options === null || typeof options !== 'object') throw new OptionError(`withStats: options must be an object, got ${describe(options)}`);
-  for (const name of Object.keys(options)) {
-    if ((OPTION_NAMES as readonly string[]).includes(name)) continue;
-    const near = OPTION_NAMES.find((n) => n.toLowerCase().startsWith(name.toLowerCase().slice(0, 3)));
-    throw new OptionError(`withStats: unknown option '${name}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; expected one of ${OPTION_NAMES.join(', ')}`);
-  }
+  checkOptionNames('withStats', options, OPTION_NAMES);
   if (options.onStats !== undefined) checkFunction('withStats', 'onStats', options.onStats);
   if (options.interval !== undefined) checkInt('withStats', 'interval', options.interval, 1);
   if (options.source !== undefined && typeof options.source !== 'string') throw new OptionError(`withStats: source must be a string, got ${describe(options.source)}`);
