@@ -7,6 +7,7 @@ import {
   dtypeOf,
   epochOf,
   type NumericArray,
+  type OpenOptions,
   type Schema,
 } from '../chunk.js';
 import { checkInt, describe, StageError } from '../errors.js';
@@ -40,13 +41,13 @@ export function batch<T>(source: ChunkSource<T>, size: number, options: BatchOpt
   const n = source.size;
   return {
     size: n === undefined ? undefined : dropRemainder ? Math.floor(n / size) : Math.ceil(n / size),
-    open: (epoch) => run(epoch) as AsyncGenerator<Chunk<Batched<T>>, undefined>,
+    open: (epoch, options) => run(epoch, options) as AsyncGenerator<Chunk<Batched<T>>, undefined>,
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<unknown>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<unknown>, undefined> {
     let builder: Builder | undefined;
     let index = 0;
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       builder ??= chooseBuilder(chunk, size, source.schema);
       const out: unknown[] = [];
       builder.add(chunk, index, out);
