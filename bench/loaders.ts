@@ -40,13 +40,13 @@ const get = (name: string) => report.results.find((r) => r.name === name);
 const fast = get('sluice-fast');
 const checks: string[] = [];
 const tfjs = get('tfjs-data');
-if (fast !== undefined && tfjs?.ratioToSluice) {
-  const x = 1 / tfjs.ratioToSluice;
+if (fast !== undefined && tfjs?.ratio) {
+  const x = 1 / tfjs.ratio;
   checks.push(`sluice-fast / tfjs-data = ${x.toFixed(1)}× (target ≥ 50×) ${x >= 50 ? 'MET' : 'NOT MET'}${tfjs.complete ? '' : ' — tfjs-data on a prefix, see note'}`);
 }
 const ceiling = get('byte-decode');
-if (fast !== undefined && ceiling?.ratioToSluice) {
-  const x = 1 / ceiling.ratioToSluice;
+if (fast !== undefined && ceiling?.ratio) {
+  const x = 1 / ceiling.ratio;
   checks.push(`sluice-fast / byte-decode = ${(100 * x).toFixed(0)}% (target ≥ 50%) ${x >= 0.5 ? 'MET' : 'NOT MET'}`);
 }
 process.stdout.write(`\n${checks.join('\n')}\nJSON: ${json}\nchart: ${chart}\n`);

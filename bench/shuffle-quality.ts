@@ -7,6 +7,7 @@
 // alternate modes --runs times (default 1) and the medians are reported.
 //   node --import tsx bench/shuffle-quality.ts [--rows 10000000] [--epochs 3] [--runs 1]
 //        [--shuffle '{"blockBytes":1048576,"openBlocks":32}'] [--workers auto] [--json OUT]
+//        [--modes 'buffer 10k,block shuffle']  (a subset; 'vs perfect' needs 'in-memory shuffle')
 // The file's timestamp column holds the row's input position, so no side table is needed.
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000000' },
     mode: { type: 'string' },
+    modes: { type: 'string' },
     file: { type: 'string' },
     json: { type: 'string' },
     epochs: { type: 'string', default: '3' },
@@ -167,7 +169,9 @@ if (values.mode !== undefined) {
 } else {
   const file = join(tmpdir(), `sluice-user-sorted-${rows}.csv`);
   if (!existsSync(file)) await writeSortedFile(file, rows);
-  const names = [...Object.keys(modes), 'in-memory shuffle'];
+  const known = [...Object.keys(modes), 'in-memory shuffle'];
+  const names = values.modes === undefined ? known : values.modes.split(',');
+  for (const m of names) if (!known.includes(m)) throw new Error(`--modes: unknown mode '${m}' (known: ${known.join(', ')})`);
   const runs = new Map<string, { rowsPerSecond: number; firstEpochSeconds: number; peakRssMb: number; spearman: number; distinctUsersPerBatch: number }[]>(names.map((m) => [m, []]));
   // Rounds alternate the modes, so that drift on a shared machine hits all alike.
   for (let r = 0; r < Number(values.runs); r++) {
@@ -182,14 +186,15 @@ if (values.mode !== undefined) {
     const pick = (k: 'rowsPerSecond' | 'firstEpochSeconds' | 'peakRssMb') => median(rs.map((x) => x[k]));
     return { mode, rowsPerSecond: pick('rowsPerSecond'), firstEpochSeconds: pick('firstEpochSeconds'), peakRssMb: pick('peakRssMb'), spearman: rs[0]!.spearman, distinctUsersPerBatch: rs[0]!.distinctUsersPerBatch, runs: rs };
   });
-  const perfect = results.find((r) => r.mode === 'in-memory shuffle')!.distinctUsersPerBatch;
-  const sequential = results.find((r) => r.mode === 'no shuffle')!.rowsPerSecond;
+  const perfect = results.find((r) => r.mode === 'in-memory shuffle')?.distinctUsersPerBatch ?? NaN;
+  const sequential = results.find((r) => r.mode === 'no shuffle')?.rowsPerSecond ?? NaN;
+  const percent = (x: number): string => (Number.isNaN(x) ? '–' : `${x.toFixed(1)}%`);
   console.log(`user-sorted file, ${rows.toLocaleString('en')} rows, batch ${BATCH}, ${epochs} epochs a run, median of ${values.runs} run(s) (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${availableParallelism()} CPUs)`);
   console.log('| mode | \\|Spearman\\| | users / batch | vs perfect | rows/s (warm) | vs sequential | first epoch s | peak RSS |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(
-      `| ${r.mode} | ${Math.abs(r.spearman).toFixed(4)} | ${r.distinctUsersPerBatch.toFixed(1)} | ${((100 * r.distinctUsersPerBatch) / perfect).toFixed(1)}% | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${((100 * r.rowsPerSecond) / sequential).toFixed(0)}% | ${r.firstEpochSeconds.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`,
+      `| ${r.mode} | ${Math.abs(r.spearman).toFixed(4)} | ${r.distinctUsersPerBatch.toFixed(1)} | ${percent((100 * r.distinctUsersPerBatch) / perfect)} | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${percent((100 * r.rowsPerSecond) / sequential)} | ${r.firstEpochSeconds.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`,
     );
   }
   if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), rows, batch: BATCH, epochs, results }, null, 2));

@@ -18,7 +18,7 @@ import { generateRatings } from '../pipelines/synthetic/generate.js';
 import { detectFormat } from '../pipelines/movielens/format.js';
 import { indexRatings } from '../pipelines/movielens/ids.js';
 import { readRatings } from '../pipelines/movielens/read.js';
-import { DEFAULTS, trainingBatches, type Example } from '../pipelines/movielens/train.js';
+import { DEFAULTS, trainingBatches, type Example, type ExampleColumns } from '../pipelines/movielens/train.js';
 
 const { values } = parseArgs({
   options: {
@@ -89,7 +89,7 @@ async function fromFile(): Promise<{ seconds: number; wait: number; loss: number
     const r = await it.next();
     wait += performance.now() - t0;
     if (r.done) break;
-    for (const b of r.value as readonly ColumnBatch<Example>[]) {
+    for (const b of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
       const c = b.columns as unknown as Cols;
       const s0 = performance.now();
       loss = model.trainStep(c.user, c.item, c.rating);

@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OptionError } from '../src/errors.js';
-import { renderChart } from './bench/chart.js';
 import { CONTENDERS } from './bench/contenders.js';
 import { type BenchReport, runBench } from './bench/harness.js';
+import { DEFAULT_PYTHON } from './bench/contenders/pytorch.js';
 import { DEFAULT_COLUMNS, formatColumns, parseColumns } from './bench/protocol.js';
 import { formatTable } from './bench/report.js';
 import type { Command } from './command.js';
@@ -14,15 +14,20 @@ import { progress } from './progress.js';
 
 const HELP = `sluice bench FILE [--batch 1024] [--shuffle 10000] [--runs 3] [--compare]
                   [--contenders a,b,…] [--budget 30] [--seed 1] [--columns spec]
-                  [--cache PATH] [--json OUT] [--chart OUT.svg]
+                  [--reference NAME] [--python PATH] [--cache PATH]
+                  [--json OUT] [--chart OUT.svg]
 
 Times read → shuffle → batch → tensors over a CSV file with a header (MovieLens ratings
 by default), each contender in its own child process (so its peak RSS is its own),
 contenders alternating run by run. Reports the median and min–max of rows/s, MB/s and
-peak RSS, and each contender's ratio to sluice-fast measured in the same round.
+peak RSS, and each contender's ratio to the reference measured in the same round.
 
   --compare        run every contender: ${Object.keys(CONTENDERS).join(', ')}
-                   (default: sluice-fast only)
+                   (default: sluice-fast only). The pytorch-* peers run where the
+                   interpreter imports numpy, pandas and torch; elsewhere they are
+                   skipped with a note
+  --reference NAME the contender ratios are taken against (default sluice-fast)
+  --python PATH    the Python peer's interpreter, default ${DEFAULT_PYTHON}
   --contenders L   run exactly these, in this order
   --budget S       seconds a run may take; a slower run stops and is reported on a
                    prefix of the file (tfjs-data needs this on large files). Default 30
@@ -50,6 +55,8 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
       seed: { type: 'string' },
       columns: { type: 'string' },
       cache: { type: 'string' },
+      reference: { type: 'string' },
+      python: { type: 'string' },
       json: { type: 'string' },
       chart: { type: 'string' },
     },
@@ -63,6 +70,8 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
   for (const name of contenders) {
     if (CONTENDERS[name] === undefined) throw new OptionError(`--contenders: unknown contender '${name}' (known: ${Object.keys(CONTENDERS).join(', ')})`);
   }
+  const reference = args.values.reference;
+  if (reference !== undefined && !contenders.includes(reference)) throw new OptionError(`--reference: '${reference}' is not among the contenders (${contenders.join(', ')})`);
   const runs = intOption('runs', args.values.runs, 3);
   const batch = intOption('batch', args.values.batch, 1024);
   const shuffle = intOption('shuffle', args.values.shuffle, 10_000);
@@ -70,6 +79,9 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
   if (!Number.isInteger(seed)) throw new OptionError(`--seed must be an integer, got '${args.values.seed}'`);
   const budgetS = numberOption('budget', args.values.budget, 30, 0.001);
   const columns = args.values.columns === undefined ? DEFAULT_COLUMNS : parseColumns(args.values.columns);
+  // vega and vega-lite are optional: loaded for --chart only, before the runs, so a missing
+  // one is said at once.
+  const renderChart = args.values.chart === undefined ? undefined : await loadChart();
   const bar = progress({ label: 'bench', total: runs * contenders.length, extra: '{contender}' });
   let report: BenchReport;
   try {
@@ -83,6 +95,8 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
       budgetS,
       columns,
       cachePath: args.values.cache,
+      reference,
+      python: args.values.python,
       onRun: (done, _total, r) => bar.update(done, { contender: `${r.name} ${((r.rows / r.seconds) / 1e6).toFixed(2)}M rows/s` }),
     });
   } finally {
@@ -91,8 +105,20 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
   report = { ...report, command: ['sluice', 'bench', ...argv].join(' ') };
   out.write(formatTable(report));
   if (args.values.json !== undefined) writeFile(args.values.json, JSON.stringify(report, null, 2) + '\n');
-  if (args.values.chart !== undefined) writeFile(args.values.chart, await renderChart(report));
+  if (args.values.chart !== undefined && renderChart !== undefined) writeFile(args.values.chart, await renderChart(report));
   return report;
+}
+
+/** The chart renderer; an OptionError saying what to install when vega is missing. */
+async function loadChart(): Promise<(report: BenchReport) => Promise<string>> {
+  try {
+    return (await import('./bench/chart.js')).renderChart;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /'vega(-lite)?'/.test(String(e))) {
+      throw new OptionError('--chart needs the optional packages vega and vega-lite: npm install vega vega-lite');
+    }
+    throw e;
+  }
 }
 
 /** A whole-number option >= 1. */

@@ -1,21 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from './command.js';
 import { numberOption, parseCommandArgs } from './command.js';
 import { progress, type Progress } from './progress.js';
 
-const HELP = `sluice demo [--rows N] [--epochs N] [--backend auto|node|wasm|cpu] [--seed S]
+const HELP = `sluice demo [--rows N] [--epochs N] [--backend auto|node|wasm|cpu] [--seed S] [--cache DIR]
 
 The main job on an embedded default: generate a ${(2_000_000).toLocaleString('en')}-row synthetic MovieLens-format
-file from a known model (cached under .cache/ in the project), train the recommender on it
-streaming the file every epoch, and print its test RMSE beside the true model's.`;
+file from a known model (about 50 MB, cached in --cache DIR, default ${path.join(os.tmpdir(), 'sluice-demo')}),
+train the recommender on it streaming the file every epoch, and print its test RMSE beside
+the true model's.`;
 
 export const command: Command = {
   summary: 'generate 2M synthetic ratings (cached), train the recommender streaming, compare with the true RMSE',
   async run(argv) {
-    const args = parseCommandArgs(argv, { rows: { type: 'string' }, epochs: { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' } }, HELP);
+    const args = parseCommandArgs(argv, { rows: { type: 'string' }, epochs: { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' }, cache: { type: 'string' } }, HELP);
     if (args === undefined) return 0;
     const rows = numberOption('rows', args.values.rows, 2_000_000, 1000);
     const epochs = numberOption('epochs', args.values.epochs, 4, 1);
@@ -23,7 +24,8 @@ export const command: Command = {
     const { generateRatings } = await import('../pipelines/synthetic/generate.js');
     const { trainRecommender } = await import('../pipelines/movielens/train.js');
 
-    const cache = path.join(projectRoot(), '.cache');
+    // Never inside the package (node_modules/sluice): a temp dir, or the one asked for.
+    const cache = path.resolve(args.values.cache ?? path.join(os.tmpdir(), 'sluice-demo'));
     await mkdir(cache, { recursive: true });
     const file = path.join(cache, `synthetic-${rows}-seed${seed}.csv`);
     const truthFile = `${file}.truth.json`;
@@ -71,21 +73,3 @@ export const command: Command = {
     return 0;
   },
 };
-
-/** The directory holding sluice's package.json (works from src/ under tsx and from dist/). */
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'sluice') return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}

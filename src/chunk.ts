@@ -40,26 +40,50 @@ export type Schema = Readonly<Record<string, DType>>;
 /** A record whose fields are all numbers: what `batch` turns into columns. */
 export type NumericRecord = Readonly<Record<string, number>>;
 
+/** The typed array that a numeric dtype decodes to (NumericArray when it is not known). */
+export type ArrayOf<D> = D extends 'int32' ? Int32Array : D extends 'float32' ? Float32Array : D extends 'float64' ? Float64Array : NumericArray;
+
+/** Name → typed array: the columns of chunks and batches of records `T` whose dtypes are not known. */
+export type ColumnsOf<T> = { readonly [K in keyof T]: NumericArray };
+
+/** Name → typed array for the numeric fields of a dtype map (`{ a: 'int32' }` → `{ a: Int32Array }`). */
+export type ColumnsOfSchema<S> = { readonly [K in keyof S as S[K] extends NumericDType ? K : never]: ArrayOf<S[K]> };
+
+/** The record type of a row of typed columns: one number per column. */
+export type RowOf<C> = { -readonly [K in keyof C]: number };
+
+/** Any record of named typed-array columns. */
+export type AnyColumns = Readonly<Record<string, NumericArray>>;
+
 /**
  * A batch of numeric records, one typed array per field, `size` rows long.
- * This is what `ds.batch(n)` yields over numeric records.
+ * This is what `ds.batch(n)` yields over numeric records; `C` types the columns from the
+ * source's dtypes (`{ userId: Int32Array, rating: Float32Array }` for csv `columns`).
  */
-export interface ColumnBatch<R extends object = NumericRecord> {
+export interface ColumnBatch<R extends object = NumericRecord, C = ColumnsOf<R>> {
   readonly size: number;
-  readonly columns: { readonly [K in keyof R]: NumericArray };
+  readonly columns: Readonly<C>;
 }
 
-/** Rows of `T` stored column by column. Internal to the chunk protocol. */
-export class ColumnChunk<T = NumericRecord> {
+/**
+ * Rows of `T` stored column by column, `C` typing the columns. Internal to the chunk
+ * protocol; `mapColumns` is the public way to work on them. `columns` also reads as a
+ * record of NumericArray by any name, for code generic over the columns.
+ */
+export class ColumnChunk<T = NumericRecord, C = ColumnsOf<T>> {
   /** Phantom marker so ColumnChunk<A> and ColumnChunk<B> stay distinct types. */
   declare readonly _row?: T;
+  readonly columns: AnyColumns & Readonly<C>;
   constructor(
     readonly size: number,
-    readonly columns: Readonly<Record<string, NumericArray>>,
-  ) {}
+    /** Each at least `size` long; they are C (the caller's word: the protocol is internal). */
+    columns: AnyColumns,
+  ) {
+    this.columns = columns as AnyColumns & Readonly<C>;
+  }
 }
 
-export type Chunk<T> = readonly T[] | ColumnChunk<T>;
+export type Chunk<T, C = ColumnsOf<T>> = readonly T[] | ColumnChunk<T, C>;
 
 /** A one-epoch stream of chunks. `return()` must release files, workers and timers (see Lifecycle). */
 export type ChunkIterator<T> = AsyncIterator<Chunk<T>, undefined>;
@@ -87,12 +111,20 @@ export interface ChunkSource<T> {
   readonly size: number | undefined;
   /** Field dtypes of record elements, when known. */
   readonly schema?: Schema | undefined;
+  /**
+   * True when every chunk its epochs yield is new and referenced by nothing else (a
+   * decoder's fresh columns, no view of them kept): the stage that reads this source directly
+   * may write into a chunk's arrays and hand them on (the shuffle buffer swaps rows in place
+   * instead of allocating its output). A stage never passes it on by default, so a stage
+   * that keeps chunks (a cache) between the two turns it off.
+   */
+  readonly freshChunks?: boolean | undefined;
 }
 
 /** Preferred number of elements per chunk for sources that can choose. */
 export const CHUNK_SIZE = 4096;
 
-export function chunkLength<T>(chunk: Chunk<T>): number {
+export function chunkLength<T, C>(chunk: Chunk<T, C>): number {
   return chunk instanceof ColumnChunk ? chunk.size : chunk.length;
 }
 
@@ -123,7 +155,7 @@ export function rowAt<T>(chunk: ColumnChunk<T>, i: number): T {
 }
 
 /** The chunk's elements as an array (materialises rows of a columnar chunk). */
-export function chunkToArray<T>(chunk: Chunk<T>): readonly T[] {
+export function chunkToArray<T, C>(chunk: Chunk<T, C>): readonly T[] {
   if (!(chunk instanceof ColumnChunk)) return chunk;
   const names = Object.keys(chunk.columns);
   const cols = names.map((n) => chunk.columns[n]!);
@@ -166,6 +198,24 @@ export function gatherChunk<T>(chunk: ColumnChunk<T>, indices: ArrayLike<number>
   return new ColumnChunk<T>(count, columns);
 }
 
+/**
+ * The epoch numbering of a source or stage that counts epochs itself: `open(epoch)` starts
+ * the epoch asked for, `open()` the one after the last opened.
+ * @example
+ * const epochs = epochCounter();
+ * epochs(); // 0
+ * epochs(5); // 5
+ * epochs(); // 6
+ */
+export function epochCounter(): (asked?: number) => number {
+  let next = 0;
+  return (asked) => {
+    const epoch = asked ?? next;
+    next = epoch + 1;
+    return epoch;
+  };
+}
+
 /** One epoch of a source, as something `for await` can walk (return() reaches the source). */
 export function epochOf<T>(source: ChunkSource<T>, epoch?: number, options?: OpenOptions): AsyncIterable<Chunk<T>> {
   return { [Symbol.asyncIterator]: () => source.open(epoch, options) };
@@ -198,8 +248,24 @@ export function concatChunks<T>(parts: readonly Chunk<T>[]): Chunk<T> {
   return out;
 }
 
-function sameLayout(a: ColumnChunk<unknown>, b: ColumnChunk<unknown>): boolean {
-  const names = Object.keys(a.columns);
-  if (names.length !== Object.keys(b.columns).length) return false;
-  return names.every((n) => b.columns[n] !== undefined && dtypeOf(b.columns[n]) === dtypeOf(a.columns[n]!));
+/** Column names in order, each with its dtype: what ColumnSlots keeps of a chunk's columns. */
+export interface ColumnLayout {
+  readonly names: readonly string[];
+  readonly dtypes: readonly NumericDType[];
 }
+
+/**
+ * Whether `a` and `b` (columnar chunks, or layouts such as ColumnSlots) have the same column
+ * names in the same order, each with the same dtype: the one test of whether one's columns
+ * can be copied into the other's, column by column, by position or by name.
+ */
+export function sameLayout(a: ColumnChunk<unknown> | ColumnLayout, b: ColumnChunk<unknown> | ColumnLayout): boolean {
+  const [x, y] = [namesOf(a), namesOf(b)];
+  if (x.length !== y.length) return false;
+  for (let c = 0; c < x.length; c++) if (x[c] !== y[c] || dtypeAt(a, x[c]!, c) !== dtypeAt(b, y[c]!, c)) return false;
+  return true;
+}
+
+const namesOf = (x: ColumnChunk<unknown> | ColumnLayout): readonly string[] => (x instanceof ColumnChunk ? Object.keys(x.columns) : x.names);
+const dtypeAt = (x: ColumnChunk<unknown> | ColumnLayout, name: string, c: number): NumericDType | undefined =>
+  x instanceof ColumnChunk ? dtypeOf(x.columns[name]!) : x.dtypes[c];

@@ -2,6 +2,12 @@
 // because the shuffle buffer draws one number per element: a small closure that V8
 // inlines (sfc32, seeded through splitmix32) is several times faster than a general
 // generator object, and it keeps results identical across platforms.
+//
+// The sfc32 step has one home, this file, in two forms: randomInt's closure (for callers
+// that draw now and then) and nextBelow over an Int32Array state (for loops that hand the
+// state on from call to call). Two hot loops that draw once a row keep the step in locals
+// instead (shuffle/dealer.ts drawBuckets, shuffle/width4.ts shuffle4); test/random.test.ts
+// pins each of them, and nextBelow, to randomInt's stream draw for draw.
 
 /** A seeded generator of integers in [0, n). */
 export type RandomInt = (n: number) => number;
@@ -28,8 +34,7 @@ export function randomInt(seed: number): RandomInt {
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
+    c = (((c << 21) | (c >>> 11)) + t) | 0;
     return t >>> 0;
   };
   // Multiply-shift maps 32 random bits onto [0, n) with bias below 2^-32 * n: negligible here.

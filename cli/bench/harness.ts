@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../../src/errors.js';
 import { CONTENDERS, REFERENCE } from './contenders.js';
+import { DEFAULT_PYTHON, pythonArgs, pythonPeer } from './contenders/pytorch.js';
 import { type ChildReport, type ContenderArgs, formatColumns, RESULT_MARKER } from './protocol.js';
 import { type Spread, spread } from './stats.js';
 
@@ -15,6 +16,10 @@ export interface BenchOptions extends ContenderArgs {
   /** Contender names, in the order each round runs them. */
   readonly contenders: readonly string[];
   readonly runs: number;
+  /** The contender ratios are taken against (default sluice-fast, when it runs). */
+  readonly reference?: string | undefined;
+  /** The interpreter of the Python peer (default /usr/bin/python3). */
+  readonly python?: string | undefined;
   /** Called after each child run (progress). */
   readonly onRun?: ((done: number, total: number, report: ChildReport) => void) | undefined;
 }
@@ -28,6 +33,8 @@ export interface Sample {
   readonly rowsPerSecond: number;
   readonly mbPerSecond: number;
   readonly peakRssMb: number;
+  /** CPU seconds of the run, every thread of the process. */
+  readonly cpuSeconds: number;
   readonly pid: number;
 }
 
@@ -38,13 +45,21 @@ export interface ContenderSummary {
   readonly rowsPerSecond: Spread;
   readonly mbPerSecond: Spread;
   readonly peakRssMb: Spread;
-  /** Median over rounds of (this rows/s ÷ sluice-fast rows/s in the same round); null without sluice-fast. */
-  readonly ratioToSluice: number | null;
+  /** CPU seconds a run (all threads): with seconds, how much of the cores a run kept busy. */
+  readonly cpuSeconds: Spread;
+  /** Median over rounds of (this rows/s ÷ the reference's rows/s in the same round); null without a reference. */
+  readonly ratio: number | null;
   /** True when every run reached the end of the file. */
   readonly complete: boolean;
   /** Set when the time budget cut runs short: what part of the file was measured. */
   readonly note?: string | undefined;
   readonly samples: readonly Sample[];
+}
+
+/** A contender asked for that could not run here (the Python peer without pandas or torch). */
+export interface Skipped {
+  readonly name: string;
+  readonly reason: string;
 }
 
 export interface BenchReport {
@@ -60,6 +75,12 @@ export interface BenchReport {
   /** The order the child processes ran in: [round, contender] pairs. */
   readonly schedule: readonly (readonly [number, string])[];
   readonly results: readonly ContenderSummary[];
+  /** The contender every `ratio` is taken against, or null. */
+  readonly reference: string | null;
+  /** Contenders that were asked for but skipped, and why. */
+  readonly skipped: readonly Skipped[];
+  /** The Python peer's interpreter and versions, when it ran. */
+  readonly python?: string | undefined;
   /** The command line that produced the report, when run from the CLI. */
   readonly command?: string | undefined;
 }
@@ -105,11 +126,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   if (!fs.existsSync(options.file)) throw new SluiceError(`no such file '${options.file}'`);
   const bytes = fs.statSync(options.file).size;
   const rows = countRows(options.file);
-  const bytesPerRow = rows > 0 ? bytes / rows : 0;
-  const names = [...options.contenders];
-  for (const name of names) {
+  for (const name of options.contenders) {
     if (CONTENDERS[name] === undefined) throw new SluiceError(`unknown contender '${name}' (known: ${Object.keys(CONTENDERS).join(', ')})`);
   }
+  const python = options.python ?? DEFAULT_PYTHON;
+  const { names, skipped, versions } = runnable(options.contenders, python);
+  const reference = options.reference ?? (names.includes(REFERENCE) ? REFERENCE : null);
+  if (reference !== null && !names.includes(reference)) throw new SluiceError(`reference '${reference}' is not among the contenders that run (${names.join(', ')})`);
   // Kept between runs and invocations: the cache checks its own fingerprint (path, size, mtime).
   const cachePath = options.cachePath ?? path.join(os.tmpdir(), `sluice-bench-cache-${fs.statSync(options.file).ino}.arrow`);
   const samples = new Map<string, Sample[]>(names.map((n) => [n, []]));
@@ -118,45 +141,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   for (let round = 0; round < options.runs; round++) {
     for (const name of names) {
       schedule.push([round, name]);
-      const r = await runChildProcess(name, { ...options, cachePath });
+      const r = await runChildProcess(name, { ...options, cachePath, python });
       if (r.complete && r.rows !== rows) {
         throw new SluiceError(`${name} delivered ${r.rows} rows, the file has ${rows}`);
       }
-      const rowsPerSecond = r.rows / r.seconds;
-      samples.get(name)!.push({
-        round,
-        rows: r.rows,
-        seconds: r.seconds,
-        complete: r.complete,
-        rowsPerSecond,
-        mbPerSecond: (rowsPerSecond * bytesPerRow) / 1e6,
-        peakRssMb: r.peakRssMb,
-        pid: r.pid,
-      });
+      samples.get(name)!.push(sample(round, r, rows > 0 ? bytes / rows : 0));
       options.onRun?.(schedule.length, total, r);
     }
   }
-  const reference = samples.get(REFERENCE);
-  const results = names.map((name): ContenderSummary => {
-    const runs = samples.get(name)!;
-    const complete = runs.every((s) => s.complete);
-    const ratios = reference === undefined ? [] : runs.map((s, i) => s.rowsPerSecond / reference[i]!.rowsPerSecond);
-    const prefix = spread(runs.map((s) => s.rows));
-    return {
-      name,
-      description: CONTENDERS[name]!.description,
-      runs: runs.length,
-      rowsPerSecond: spread(runs.map((s) => s.rowsPerSecond)),
-      mbPerSecond: spread(runs.map((s) => s.mbPerSecond)),
-      peakRssMb: spread(runs.map((s) => s.peakRssMb)),
-      ratioToSluice: reference === undefined ? null : spread(ratios).median,
-      complete,
-      note: complete
-        ? undefined
-        : `time budget ${options.budgetS} s: measured on a prefix of ${span(prefix.min, prefix.max)} of ${rows.toLocaleString('en')} rows`,
-      samples: runs,
-    };
-  });
+  const results = names.map((name) => summarise(name, samples.get(name)!, reference === null ? undefined : samples.get(reference), rows, options.budgetS));
   return {
     file: options.file,
     rows,
@@ -175,6 +168,61 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     },
     schedule,
     results,
+    reference,
+    skipped,
+    ...(versions === undefined ? {} : { python: `${python}: ${versions}` }),
+  };
+}
+
+/** The contenders that can run here, and the Python peer's, skipped with a reason where they cannot. */
+function runnable(contenders: readonly string[], python: string): { names: string[]; skipped: Skipped[]; versions: string | undefined } {
+  const names: string[] = [];
+  const skipped: Skipped[] = [];
+  let versions: string | undefined;
+  for (const name of contenders) {
+    if (CONTENDERS[name]!.kind === 'python') {
+      const peer = pythonPeer(python);
+      if (!peer.ok) {
+        skipped.push({ name, reason: peer.reason });
+        continue;
+      }
+      versions = peer.versions;
+    }
+    names.push(name);
+  }
+  return { names, skipped, versions };
+}
+
+function sample(round: number, r: ChildReport, bytesPerRow: number): Sample {
+  const rowsPerSecond = r.rows / r.seconds;
+  return {
+    round,
+    rows: r.rows,
+    seconds: r.seconds,
+    complete: r.complete,
+    rowsPerSecond,
+    mbPerSecond: (rowsPerSecond * bytesPerRow) / 1e6,
+    peakRssMb: r.peakRssMb,
+    cpuSeconds: r.cpuSeconds,
+    pid: r.pid,
+  };
+}
+
+function summarise(name: string, runs: Sample[], reference: Sample[] | undefined, rows: number, budgetS: number): ContenderSummary {
+  const complete = runs.every((s) => s.complete);
+  const prefix = spread(runs.map((s) => s.rows));
+  return {
+    name,
+    description: CONTENDERS[name]!.description,
+    runs: runs.length,
+    rowsPerSecond: spread(runs.map((s) => s.rowsPerSecond)),
+    mbPerSecond: spread(runs.map((s) => s.mbPerSecond)),
+    peakRssMb: spread(runs.map((s) => s.peakRssMb)),
+    cpuSeconds: spread(runs.map((s) => s.cpuSeconds)),
+    ratio: reference === undefined ? null : spread(runs.map((s, i) => s.rowsPerSecond / reference[i]!.rowsPerSecond)).median,
+    complete,
+    note: complete ? undefined : `time budget ${budgetS} s: measured on a prefix of ${span(prefix.min, prefix.max)} of ${rows.toLocaleString('en')} rows`,
+    samples: runs,
   };
 }
 
@@ -193,9 +241,11 @@ function childCommand(): { execArgv: string[]; entry: string } {
   return { execArgv: fromSource ? ['--import', 'tsx'] : [], entry };
 }
 
-function runChildProcess(name: string, options: BenchOptions & { cachePath: string }): Promise<ChildReport> {
+function runChildProcess(name: string, options: BenchOptions & { cachePath: string; python: string }): Promise<ChildReport> {
+  const contender = CONTENDERS[name]!;
+  if (contender.kind === 'python') return spawnChild(name, options.python, pythonArgs(contender.mode, options));
   const { execArgv, entry } = childCommand();
-  const args = [
+  return spawnChild(name, process.execPath, [
     ...execArgv,
     entry,
     '--contender', name,
@@ -206,9 +256,13 @@ function runChildProcess(name: string, options: BenchOptions & { cachePath: stri
     '--budget', String(options.budgetS),
     '--columns', formatColumns(options.columns),
     '--cache', options.cachePath,
-  ];
+  ]);
+}
+
+/** Runs one child to its end and reads its marked report line. */
+function spawnChild(name: string, command: string, args: string[]): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));

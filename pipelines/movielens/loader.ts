@@ -1,10 +1,10 @@
 // The training pipeline as a module, so that `background()` can build it on a worker
 // thread: decoding, the split, id mapping, the shuffle and batching then overlap training
 // on the main thread instead of adding to it (2 cores: one trains, one loads).
-import { type BlockShuffleOptions, type Chunk, type ColumnBatch, ColumnChunk, Dataset, EpochCursor, type EpochState, mixSeed, permutation, randomInt, shuffledCsv } from '../../src/index.js';
+import { type BlockShuffleOptions, type Chunk, type ColumnBatch, ColumnChunk, Dataset, EpochCursor, type EpochState, mixSeed, permutation, randomInt, shuffledCsv, SluiceError } from '../../src/index.js';
 import type { RatingsFormat } from './format.js';
 import { IdIndex, type IdIndexState, type RatingsIndex } from './ids.js';
-import { type Example, trainingRowsOf, trainingSet } from './examples.js';
+import { type Example, type ExampleColumns, trainingRowsOf, trainingSet } from './examples.js';
 import { RATING_SCHEMA, type Rating } from './read.js';
 
 /**
@@ -53,20 +53,20 @@ export interface LoaderArgs {
  * not saved: the replay rebuilds it, re-reading the consumed part of the epoch at decode
  * speed; those batches are skipped before they leave this pipeline, never repeated.
  */
-export function loaderPipeline(args: LoaderArgs): Dataset<ColumnBatch<Example>> {
+export function loaderPipeline(args: LoaderArgs): Dataset<ColumnBatch<Example, ExampleColumns>> {
   const perEpoch = epochBatches(args);
   const from = args.from ?? { epoch: 0, position: 0 };
   const perEpochBatches = Math.ceil(args.trainRows / args.batch);
   const remaining = Math.max(0, (args.epochs - from.epoch) * perEpochBatches - from.position);
-  return new Dataset<ColumnBatch<Example>>({
+  return new Dataset<ColumnBatch<Example, ExampleColumns>>({
     size: remaining,
     open: () => run(),
   });
 
-  async function* run(): AsyncGenerator<Chunk<ColumnBatch<Example>>, undefined> {
+  async function* run(): AsyncGenerator<Chunk<ColumnBatch<Example, ExampleColumns>>, undefined> {
     const cursor = new EpochCursor(perEpoch, from);
     // Batches go out in small groups: one chunk (one worker message) per few batches.
-    let group: ColumnBatch<Example>[] = [];
+    let group: ColumnBatch<Example, ExampleColumns>[] = [];
     while (cursor.epoch < args.epochs) {
       for await (const b of cursor.run()) {
         group.push(b);
@@ -84,7 +84,7 @@ export function loaderPipeline(args: LoaderArgs): Dataset<ColumnBatch<Example>> 
 export default loaderPipeline;
 
 /** One epoch of batches (epoch e as `chunks({ epoch: e })`), in the chosen shuffle mode. */
-export function epochBatches(args: LoaderArgs): Dataset<ColumnBatch<Example>> {
+export function epochBatches(args: LoaderArgs): Dataset<ColumnBatch<Example, ExampleColumns>> {
   const index: RatingsIndex = {
     users: IdIndex.fromState(args.users),
     items: IdIndex.fromState(args.items),
@@ -95,7 +95,7 @@ export function epochBatches(args: LoaderArgs): Dataset<ColumnBatch<Example>> {
     max: 0,
   };
   const mode = args.shuffle ?? 'buffer';
-  let rows: Dataset<Example>;
+  let rows: Dataset<Example, ExampleColumns>;
   if (mode === 'buffer') {
     rows = trainingSet(args.file, args.format, index, args.split).shuffle(args.shuffleBuffer ?? 250_000, { seed: args.seed });
   } else if (mode === 'block') {
@@ -117,10 +117,10 @@ export function epochBatches(args: LoaderArgs): Dataset<ColumnBatch<Example>> {
  * A perfect shuffle: every row read into memory once (the first epoch), then each epoch a
  * seeded permutation of all of them (seed mixed with the epoch number).
  */
-function inMemoryShuffle(rows: Dataset<Example>, seed: number): Dataset<Example> {
+function inMemoryShuffle(rows: Dataset<Example, ExampleColumns>, seed: number): Dataset<Example, ExampleColumns> {
   let all: { user: Int32Array; item: Int32Array; rating: Float32Array } | undefined;
   let counter = 0;
-  return new Dataset<Example>({ size: rows.size, schema: rows.source.schema, open: (e) => run(e ?? counter++) });
+  return new Dataset<Example, ExampleColumns>({ size: rows.size, schema: rows.source.schema, open: (e) => run(e ?? counter++) });
 
   async function* run(epoch: number): AsyncGenerator<Chunk<Example>, undefined> {
     counter = epoch + 1;
@@ -139,25 +139,25 @@ function inMemoryShuffle(rows: Dataset<Example>, seed: number): Dataset<Example>
         i[k] = all.item[j]!;
         r[k] = all.rating[j]!;
       }
-      yield new ColumnChunk<Example>(m, { user: u, item: i, rating: r });
+      yield new ColumnChunk<Example, ExampleColumns>(m, { user: u, item: i, rating: r });
     }
     return undefined;
   }
 
   async function load() {
-    const parts: ColumnChunk<Example>[] = [];
+    const parts: ColumnChunk<Example, ExampleColumns>[] = [];
     let n = 0;
-    for await (const c of rows.chunks({ epoch: 0 })) {
-      const chunk = c as ColumnChunk<Example>;
+    for await (const chunk of rows.chunks({ epoch: 0 })) {
+      if (!(chunk instanceof ColumnChunk)) throw new SluiceError(`inMemoryShuffle: expected columnar chunks of examples, got an array of ${chunk.length}`);
       parts.push(chunk);
       n += chunk.size;
     }
     const out = { user: new Int32Array(n), item: new Int32Array(n), rating: new Float32Array(n) };
     let at = 0;
     for (const p of parts) {
-      out.user.set(p.columns['user'] as Int32Array, at);
-      out.item.set(p.columns['item'] as Int32Array, at);
-      out.rating.set(p.columns['rating'] as Float32Array, at);
+      out.user.set(p.columns.user.subarray(0, p.size), at);
+      out.item.set(p.columns.item.subarray(0, p.size), at);
+      out.rating.set(p.columns.rating.subarray(0, p.size), at);
       at += p.size;
     }
     return out;
@@ -168,9 +168,9 @@ function inMemoryShuffle(rows: Dataset<Example>, seed: number): Dataset<Example>
  * A batch whose columns own their buffers: batches are views into the shuffle's output
  * chunks, and posting a view would clone the whole chunk's buffer.
  */
-function compact(b: ColumnBatch<Example>): ColumnBatch<Example> {
-  const c = b.columns as unknown as { user: Int32Array; item: Int32Array; rating: Float32Array };
+function compact(b: ColumnBatch<Example, ExampleColumns>): ColumnBatch<Example, ExampleColumns> {
+  const c = b.columns;
   const whole = (a: ArrayBufferView) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
   if (whole(c.user) && whole(c.item) && whole(c.rating)) return b;
-  return { size: b.size, columns: { user: c.user.slice(), item: c.item.slice(), rating: c.rating.slice() } } as unknown as ColumnBatch<Example>;
+  return { size: b.size, columns: { user: c.user.slice(), item: c.item.slice(), rating: c.rating.slice() } };
 }

@@ -1,14 +1,17 @@
 import path from 'node:path';
-import { background, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError } from '../../src/index.js';
-import { allRows, type Example, testSplit, trainingSet } from './examples.js';
+import { background, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError, SluiceError } from '../../src/index.js';
+import { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 import { BiasedMF, useBackend, type BackendChoice } from '../../src/index.js';
 import { detectFormat, type RatingsFormat } from './format.js';
 import { indexRatings, type RatingsIndex } from './ids.js';
 import { type LoaderArgs, loaderPipeline, SHUFFLE_MODES, type ShuffleMode } from './loader.js';
 import { checkFingerprint, fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readRatings } from './read.js';
+import { type LoaderChoice, openLoader } from './auto-loader.js';
+import type { AutotunePolicy } from '../../src/stats/autotune.js';
+import type { Bottleneck, StageStats } from '../../src/stats/model.js';
 
-export { allRows, type Example, testSplit, trainingSet } from './examples.js';
+export { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 export { type ShuffleMode, SHUFFLE_MODES } from './loader.js';
 
 export interface TrainOptions {
@@ -56,10 +59,14 @@ export interface TrainOptions {
   /**
    * Where the loading pipeline runs: 'worker' builds it on a worker thread with
    * `background()`, so decoding overlaps training; 'main' runs it in this thread. 'auto'
-   * (default): a worker from 500k training rows × epochs up; below that, starting one
-   * (about a second under tsx) costs more than it saves.
+   * (default): decided while training runs: the main-thread loader starts at once, and if
+   * over the first second training waits on it for 5% of the time or more with enough of
+   * the run left to repay starting a worker (about a second under tsx), a worker loader
+   * takes over a little ahead. The batches are the same whichever runs.
    */
-  loader?: 'auto' | 'worker' | 'main';
+  loader?: LoaderChoice;
+  /** How 'auto' measures and decides (window, thresholds); for tests and tuning. */
+  autotune?: AutotunePolicy;
   /** Called after each batch. */
   onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number; seconds: number }) => void;
   /** Called once, before training, when the run resumes from a checkpoint. */
@@ -91,6 +98,11 @@ export interface TrainResult {
   resumedFrom?: EpochState;
   /** Batches trained by this run (fewer than epochs × batches per epoch after a resume). */
   batchesTrained: number;
+  /** Which loader ran (with 'auto': what was decided, and why). */
+  loader: { used: 'worker' | 'main' | 'main→worker'; reason: string };
+  /** Per-stage statistics of the loader (the one that produced most batches), and the bottleneck. */
+  stages: StageStats[];
+  bottleneck: Bottleneck;
 }
 
 /** Defaults chosen on MovieLens-100k-shaped data (see README): dim 32, Adam 0.005 decaying. */
@@ -156,16 +168,17 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   const model = new BiasedMF({ users: index.users.size, items: index.items.size, dim, learningRate: lr, l2, globalMean: index.mean, seed });
   if (saved !== undefined) model.load(saved.model);
   const from: EpochState = saved?.header.cursor ?? { epoch: 0, position: 0 };
-  const train = trainingBatches(file, format, index, split, {
+  const batches = Math.ceil(index.trainRows / batchSize);
+  const build = (loader: 'worker' | 'main', at: EpochState) => trainingBatches(file, format, index, split, {
     shuffle,
     shuffleBuffer: options.shuffleBuffer === undefined ? (shuffle === 'buffer' ? Math.min(DEFAULTS.shuffleBuffer, index.trainRows) : undefined) : Math.min(options.shuffleBuffer, index.trainRows),
     batch: batchSize,
     seed,
     epochs,
-    from,
-    loader: options.loader === 'worker' || options.loader === 'main' ? options.loader : index.trainRows * epochs >= 500_000 ? 'worker' : 'main',
+    from: at,
+    loader,
   });
-  const batches = Math.ceil(index.trainRows / batchSize);
+  const loaderRun = openLoader(options.loader ?? 'auto', build, from, batches, Math.max(0, (epochs - from.epoch) * batches - from.position), options.autotune);
   if (saved !== undefined) options.onResume?.({ epoch: from.epoch, batch: from.position, batches });
   const save = (cursor: EpochState) => {
     if (options.checkpoint !== undefined) writeCheckpoint(options.checkpoint, { fingerprint: print!, cursor, index: indexSummary }, model);
@@ -186,14 +199,14 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   let n = 0;
   let epochStart = performance.now();
   model.learningRate = lr * decay ** epoch;
-  const it = train.chunks({ epoch: 0 })[Symbol.asyncIterator]();
+  const it = loaderRun.iterator;
   try {
     for (;;) {
       const t0 = performance.now();
       const r = await it.next();
       waited += performance.now() - t0;
       if (r.done) break;
-      for (const batch of r.value as readonly ColumnBatch<Example>[]) {
+      for (const batch of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
         const cols = batch.columns as { user: Int32Array; item: Int32Array; rating: Float32Array };
         const loss = model.trainStep(cols.user, cols.item, cols.rating);
         sq += loss * batch.size;
@@ -218,6 +231,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     await it.return?.();
   }
   const seconds = (performance.now() - started) / 1000;
+  const loaderStats = loaderRun.stats();
 
   const clip = { min: index.min, max: index.max };
   const trainEval = await evaluate(model, trainingSet(file, format, index, split), clip);
@@ -240,6 +254,9 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     shuffle,
     ...(saved === undefined ? {} : { resumedFrom: from }),
     batchesTrained: trained,
+    loader: loaderRun.loader(),
+    stages: loaderStats.stages,
+    bottleneck: loaderStats.bottleneck,
   };
 }
 
@@ -263,7 +280,7 @@ export function trainingBatches(
   index: RatingsIndex,
   split: { fraction: number; seed: number },
   options: { shuffle?: ShuffleMode; shuffleBuffer: number | undefined; blockShuffle?: LoaderArgs['blockShuffle']; batch: number; seed: number; epochs: number; from?: EpochState; loader: 'worker' | 'main' },
-): Dataset<ColumnBatch<Example>> {
+): Dataset<ColumnBatch<Example, ExampleColumns>> {
   const args: LoaderArgs = {
     file,
     format,
@@ -287,22 +304,20 @@ export function trainingBatches(
   if (options.loader === 'main') return local.prefetch(2);
   const batches = local.size;
   // depth: up to 64 chunks (≈ 256 batches, a few MB) ready ahead of training.
-  const ds = background<ColumnBatch<Example>>(LOADER, { args: [args], depth: 64 });
+  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64 });
   // The worker reports its size once it has started; we know it already.
-  return new Dataset<ColumnBatch<Example>>({ size: batches, open: (epoch?: number) => ds.source.open(epoch) });
+  return new Dataset<ColumnBatch<Example, ExampleColumns>>({ size: batches, open: (epoch?: number) => ds.source.open(epoch) });
 }
 
 /** RMSE and MAE of the model's predictions (clipped to the training rating range). */
-export async function evaluate(model: BiasedMF, ds: Dataset<Example>, clip: { min: number; max: number }): Promise<{ rmse: number; mae: number; rows: number }> {
+export async function evaluate(model: BiasedMF, ds: Dataset<Example, ExampleColumns>, clip: { min: number; max: number }): Promise<{ rmse: number; mae: number; rows: number }> {
   let sq = 0;
   let abs = 0;
   let rows = 0;
   let pred = new Float32Array(0);
-  for await (const chunk of ds.chunks()) {
-    const c = chunk as ColumnChunk<Example>;
-    const u = c.columns['user'] as Int32Array;
-    const i = c.columns['item'] as Int32Array;
-    const r = c.columns['rating'] as Float32Array;
+  for await (const c of ds.chunks()) {
+    if (!(c instanceof ColumnChunk)) throw new SluiceError(`evaluate: expected columnar chunks of examples, got an array of ${c.length}`);
+    const { user: u, item: i, rating: r } = c.columns;
     if (pred.length < c.size) pred = new Float32Array(c.size);
     model.predict(u, i, pred);
     for (let k = 0; k < c.size; k++) {

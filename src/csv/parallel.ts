@@ -1,4 +1,4 @@
-import type { NumericRecord, OpenOptions, Schema } from '../chunk.js';
+import type { ColumnsOfSchema, NumericDType, NumericRecord, OpenOptions, RowOf, Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
@@ -35,7 +35,9 @@ export interface CsvParallelOptions extends Omit<CsvOptions, 'byteRange' | 'onBa
  * const ds = csvParallel('ratings.csv', { workers: 2, columns: { userId: 'int32', movieId: 'int32', rating: 'float32' } });
  * for await (const b of ds.batch(1024)) train(b);
  */
-export function csvParallel<R extends object = NumericRecord>(path: string, options: CsvParallelOptions = {}): Dataset<R> {
+export function csvParallel<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: CsvParallelOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>>;
+export function csvParallel<R extends object = NumericRecord>(path: string, options?: CsvParallelOptions): Dataset<R>;
+export function csvParallel(path: string, options: CsvParallelOptions = {}): Dataset<NumericRecord> {
   if (typeof path !== 'string' || path === '') throw new OptionError(`csvParallel: path must be a non-empty string, got ${describeValue(path)}`);
   const workers = checkInt('csvParallel', 'workers', options.workers ?? 2, 1);
   const rangeBytes = checkInt('csvParallel', 'rangeBytes', options.rangeBytes ?? 8 << 20, 1);
@@ -55,9 +57,9 @@ export function csvParallel<R extends object = NumericRecord>(path: string, opti
       return schema;
     },
     open: (_epoch?: number, opts?: OpenOptions) =>
-      new RangeIterator<R>({ path, options: csvOptions, workers, rangeBytes, order, onSchema: (s) => (schema = s), onSize: (n) => (knownSize = n) }, opts?.signal),
+      new RangeIterator<NumericRecord>({ path, options: csvOptions, workers, rangeBytes, order, onSchema: (s) => (schema = s), onSize: (n) => (knownSize = n) }, opts?.signal),
     fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv' }),
   };
-  return new Dataset<R>(source);
+  return new Dataset<NumericRecord>(source);
 }
 

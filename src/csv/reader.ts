@@ -3,10 +3,12 @@
 //  - general: fast-csv's parser → record objects (quotes, string columns).
 // 'auto' starts fast when every selected column is numeric and hands the rest of the epoch
 // to the general engine at the first row holding a quote; both give identical records.
-import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type DType, type Schema } from '../chunk.js';
+import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type DType, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { type BadRowInfo, describe, OptionError, SluiceError } from '../errors.js';
 import { isUrl, openBytes, supportsByteRange } from '../io/bytes.js';
+import type { ObjectStoreOptions } from '../io/object-store.js';
+import { isS3 } from '../io/remote.js';
 import { FastDecoder, Stop } from './fast.js';
 import { BadRows, type BadRowPolicy, type CsvStats, emptyStats, inferDType, NUMERIC } from './fields.js';
 import { countNewlines, type CsvLayout, type CsvRecord, GeneralDecoder, splitRows } from './general.js';
@@ -54,10 +56,12 @@ export interface CsvOptions {
   chunkBytes?: number;
   /** Rows per chunk handed downstream. Default CHUNK_SIZE (4096). */
   chunkRows?: number;
+  /** For `s3://` objects and ranges of URLs: credentials, endpoint, concurrency, retries, block cache (default: the AWS env vars). */
+  store?: ObjectStoreOptions;
 }
 
 /** A csv Dataset: `stats` holds the figures of the current (or last) epoch. */
-export class CsvDataset<T> extends Dataset<T> {
+export class CsvDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
   constructor(
     source: ChunkSource<T>,
     /** Rows, skipped bad rows, bytes and engine of the current or last epoch. */
@@ -85,7 +89,7 @@ const QUOTE = 0x22;
  * for await (const b of ratings.shuffle(100_000).batch(1024)) b.columns.rating; // Float32Array
  * const u = csv('ml-100k/u.data', { delimiter: '\t', header: ['userId', 'itemId', 'rating', 'timestamp'] });
  */
-export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>>;
+export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
 export function csv<R = CsvRecord>(pathOrUrl: string, options?: CsvOptions): CsvDataset<R>;
 export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<CsvRecord> {
   const o = checkOptions(pathOrUrl, options);
@@ -100,8 +104,9 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
       return schema;
     },
     open: () => run(),
+    freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
-    fingerprint: async () => (isUrl(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: o }) : fileFingerprint(pathOrUrl, o)),
+    fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: o }) : fileFingerprint(pathOrUrl, o)),
   };
   return new CsvDataset(source, stats);
 
@@ -112,7 +117,7 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
     // A range reads what it holds plus a little for the line that crosses its end, not a
     // whole chunkBytes block (a block shuffle reads many small ranges).
     const byteOptions = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
-    const blocks = lineBlocks(openBytes(pathOrUrl, { start: readFrom, ...byteOptions }), {
+    const blocks = lineBlocks(openBytes(pathOrUrl, { start: readFrom, ...byteOptions, ...(options.store === undefined ? {} : { store: options.store }) }), {
       offset: readFrom,
       alignStart: rangeStart > 0,
       end: rangeEnd,
@@ -128,7 +133,7 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
       let seg = await read();
       let pos = 0;
       if (o.header === true) {
-        if (rangeStart > 0) names = await headerOf(pathOrUrl, o.delimiter);
+        if (rangeStart > 0) names = await headerOf(pathOrUrl, o.delimiter, options.store);
         else {
           // Blank lines before the header are passed over.
           for (;;) {
@@ -301,7 +306,7 @@ export function checkOptions(path: string, options: CsvOptions): CheckedOptions 
     if (!Array.isArray(range) || range.length !== 2 || !range.every((x) => Number.isInteger(x) && x >= 0) || range[0] > range[1]) {
       throw new OptionError(`csv: byteRange must be [start, end] with integers 0 <= start <= end, got ${JSON.stringify(range)}`);
     }
-    if (!supportsByteRange(path)) throw new OptionError(`csv: byteRange needs a plain local file, not ${isUrl(path) ? 'a URL' : 'a .gz file'} ('${path}')`);
+    if (!supportsByteRange(path)) throw new OptionError(`csv: byteRange needs a file, an s3:// object or a URL, not a .gz file ('${path}')`);
   }
   const chunkBytes = options.chunkBytes ?? 1 << 20;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw new OptionError(`csv: chunkBytes must be an integer >= 1, got ${describe(chunkBytes)}`);
@@ -369,8 +374,9 @@ function sampleRows(held: readonly Buffer[], delimiter: string): string[][] {
 }
 
 /** The column names on the first non-blank line of a file (for a byte range that starts later). */
-async function headerOf(path: string, delimiter: string): Promise<string[]> {
-  const blocks = lineBlocks(openBytes(path, {}), { offset: 0, alignStart: false });
+async function headerOf(path: string, delimiter: string, store: ObjectStoreOptions | undefined): Promise<string[]> {
+  // Small reads, none ahead: a remote object is not fetched past its first line.
+  const blocks = lineBlocks(openBytes(path, { chunkBytes: 64 << 10, aheadUntil: 0, ...(store === undefined ? {} : { store }) }), { offset: 0, alignStart: false });
   try {
     for await (const seg of blocks) {
       for (let start = 0; start < seg.length; ) {

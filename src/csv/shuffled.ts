@@ -1,14 +1,19 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { ColumnsOfSchema } from '../chunk.js';
 import type { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
 import { type BlockWire, fromBlockWire, type WindowTask } from './worker-tasks.js';
-import { type BlockShuffleOptions, checkOptions, claimReader, type PartReader, type RangeReader, windowShuffle } from '../shuffle/block.js';
+import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
+import { claimReader, type RangeReader } from '../shuffle/claims.js';
+import { type PartReader, windowShuffle } from '../shuffle/windows.js';
 import { runCsvTask } from './parallel.js';
 import { CsvRanges } from './ranges.js';
+import { type CsvFilesOptions, shuffledCsvFiles } from '../sources/csv-files.js';
+import { isRemote } from '../io/remote.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
 
-export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & {
+export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<CsvFilesOptions, 'shard' | 'resume'> & {
   shuffle?: BlockShuffleOptions;
   /**
    * Worker threads that read blocks (decode them and deal their rows into the window's
@@ -28,10 +33,15 @@ export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & {
  * @example
  * const ds = shuffledCsv('ratings.csv', { columns, shuffle: { seed: 1 } }).batch(1024);
  */
-export function shuffledCsv<const C extends CsvColumns>(path: string, options: ShuffledCsvOptions & { columns: C }): Dataset<CsvRow<C>>;
+export function shuffledCsv<const C extends CsvColumns>(path: string, options: ShuffledCsvOptions & { columns: C }): Dataset<CsvRow<C>, ColumnsOfSchema<C>>;
 export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R>;
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
   const { shuffle, workers: w, ...csvOptions } = options;
+  // Object storage, many files, shards and resumes: shuffledCsvFiles (blocks decoded on this thread).
+  if (isRemote(path) || /[*?]/.test(path) || isDirectory(path) || options.shard !== undefined || options.resume !== undefined) {
+    if ((w ?? 0) !== 0 && w !== 'auto') throw new OptionError(`shuffledCsv: workers are for one local file; '${path}' is read by range requests on this thread`);
+    return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }) });
+  }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
   const workers =
     (w ?? 'auto') === 'auto'
@@ -68,6 +78,14 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     }),
     checkOptions(shuffle ?? {}),
   );
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // a missing file fails when the epoch starts, as before
+  }
 }
 
 /** `ranges` read at offsets counted from `start` (the first byte after the header). */

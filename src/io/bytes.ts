@@ -8,8 +8,14 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { OptionError } from '../errors.js';
 import { FileError, readBytes, type ReadBytesOptions } from './file.js';
+import type { ObjectStoreOptions } from './object-store.js';
+import { isS3 } from './remote.js';
+import { readRemote } from './remote-stream.js';
 
-export type OpenBytesOptions = ReadBytesOptions;
+export type OpenBytesOptions = ReadBytesOptions & {
+  /** For s3:// names and ranges of http(s) URLs: credentials, endpoint, concurrency, retries, cache. */
+  store?: ObjectStoreOptions;
+};
 
 /** True for `http://` and `https://` addresses. */
 export function isUrl(pathOrUrl: string): boolean {
@@ -22,13 +28,15 @@ export function isGzip(pathOrUrl: string): boolean {
   return name.toLowerCase().endsWith('.gz');
 }
 
-/** Whether `start`/`end` can be used with this source (plain local files only). */
+/** Whether `start`/`end` can be used with this source (plain local files, s3:// objects, http(s) servers that answer ranges). */
 export function supportsByteRange(pathOrUrl: string): boolean {
-  return !isUrl(pathOrUrl) && !isGzip(pathOrUrl);
+  return !isGzip(pathOrUrl);
 }
 
 /**
- * The bytes of a file, a `.gz` file (decompressed) or an http(s) URL, a block at a time.
+ * The bytes of a file, a `.gz` file (decompressed), an http(s) URL or an `s3://bucket/key`
+ * object (range GETs: see readRemote), a block at a time. A byte range of a URL is read with
+ * range requests too.
  * Nothing is opened until iteration starts; a missing file, a directory, a file without read
  * permission or an HTTP status other than 200 fail at the first `next()` with a FileError
  * naming the path. `return()` closes the file or the connection.
@@ -38,7 +46,12 @@ export function supportsByteRange(pathOrUrl: string): boolean {
 export function openBytes(pathOrUrl: string, options: OpenBytesOptions = {}): AsyncGenerator<Buffer, undefined> {
   const ranged = (options.start ?? 0) > 0 || options.end !== undefined;
   if (ranged && !supportsByteRange(pathOrUrl)) {
-    throw new OptionError(`openBytes: a byte range needs a plain local file, not ${isUrl(pathOrUrl) ? 'a URL' : 'a .gz file'} ('${pathOrUrl}')`);
+    throw new OptionError(`openBytes: a byte range needs a file, an s3:// object or a URL, not a .gz file ('${pathOrUrl}')`);
+  }
+  if (isS3(pathOrUrl) || (ranged && isUrl(pathOrUrl))) {
+    // A whole object is read in the store's parts (partBytes), a range in the size asked.
+    const { chunkBytes, ...rest } = options;
+    return readRemote(pathOrUrl, ranged && chunkBytes !== undefined ? { ...rest, chunkBytes } : rest);
   }
   if (isUrl(pathOrUrl)) return readUrl(pathOrUrl);
   if (isGzip(pathOrUrl)) return readGzipFile(pathOrUrl);

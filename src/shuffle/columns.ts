@@ -3,8 +3,9 @@
 // one Int32Array, so the one random access a row costs touches one cache line, not one per
 // column; values move as raw bits (a shuffle never computes with them), which keeps every
 // loop monomorphic. Other layouts keep one array per column.
-import { allocColumn, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
+import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { nextBelow } from '../random.js';
+import { bits32, gather4, shuffle4, swap4, swapInPlace4, write4, writeByKey4 } from './width4.js';
 
 /** ColumnSlots as they cross a thread boundary. */
 export interface SlotsWire {
@@ -13,9 +14,9 @@ export interface SlotsWire {
   storage: Int32Array | NumericArray[];
 }
 
-export class ColumnSlots {
+export class ColumnSlots implements ColumnLayout {
   readonly names: readonly string[];
-  private readonly dtypes: readonly NumericDType[];
+  readonly dtypes: readonly NumericDType[];
   /** Row-major, `width` ints a row, when every column is 4 bytes wide. */
   private readonly packed: Int32Array | undefined;
   private readonly width: number;
@@ -43,11 +44,6 @@ export class ColumnSlots {
   get capacity(): number {
     if (this.width === 0) return Number.MAX_SAFE_INTEGER;
     return this.packed !== undefined ? this.packed.length / this.width : this.separate![0]!.length;
-  }
-
-  /** Whether `other` has the same columns and dtypes. */
-  sameLayout(other: ColumnSlots): boolean {
-    return other.width === this.width && this.names.every((n, c) => other.names[c] === n && other.dtypes[c] === this.dtypes[c]);
   }
 
   /** Slots [0, rows) as a chunk of fresh columns. */
@@ -101,12 +97,6 @@ export class ColumnSlots {
     const storage = this.packed ?? this.separate!;
     for (const a of storage instanceof Int32Array ? [storage] : storage) transfer.push(a.buffer as ArrayBuffer);
     return { names: this.names, dtypes: this.dtypes, storage };
-  }
-
-  /** Whether `chunk` has exactly these columns and dtypes. */
-  matches(chunk: ColumnChunk<unknown>): boolean {
-    const names = Object.keys(chunk.columns);
-    return names.length === this.width && this.names.every((n, c) => chunk.columns[n] !== undefined && dtypeOf(chunk.columns[n]) === this.dtypes[c]);
   }
 
   /** Copies rows [from, from + count) of `chunk` into slots [at, at + count). */
@@ -188,6 +178,39 @@ export class ColumnSlots {
     return this.named(out);
   }
 
+  /**
+   * swap, with the output written over the chunk's own rows [from, from + slots.length):
+   * row from + k trades places with slot slots[k], in order (for a chunk nothing else holds).
+   */
+  swapInPlace(chunk: ColumnChunk<unknown>, from: number, slots: Int32Array): void {
+    const n = slots.length;
+    const w = this.width;
+    if (this.packed !== undefined) {
+      const buf = this.packed;
+      const cols = this.names.map((name) => bits32(chunk.columns[name]!));
+      if (w === 4) swapInPlace4(buf, slots, from, cols);
+      else for (let k = 0; k < n; k++) {
+        const base = slots[k]! * w;
+        for (let c = 0; c < w; c++) {
+          const v = buf[base + c]!;
+          buf[base + c] = cols[c]![from + k]!;
+          cols[c]![from + k] = v;
+        }
+      }
+      return;
+    }
+    for (let c = 0; c < w; c++) {
+      const buf = this.separate![c]!;
+      const col = chunk.columns[this.names[c]!]!;
+      for (let k = 0; k < n; k++) {
+        const j = slots[k]!;
+        const v = buf[j]!;
+        buf[j] = col[from + k]!;
+        col[from + k] = v;
+      }
+    }
+  }
+
   /** Slots `order[0]`, `order[1]`, … as columns. */
   gather(order: Int32Array): Record<string, NumericArray> {
     const n = order.length;
@@ -217,88 +240,4 @@ export class ColumnSlots {
     this.names.forEach((name, c) => (out[name] = arrays[c]!));
     return out;
   }
-}
-
-/** `swap` for the common width of 4 (MovieLens), with every array in a local. */
-function swap4(buf: Int32Array, slots: Int32Array, from: number, dsts: Int32Array[], srcs: Int32Array[]): void {
-  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
-  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
-  for (let k = 0; k < slots.length; k++) {
-    const b = slots[k]! << 2;
-    const r = from + k;
-    d0[k] = buf[b]!;
-    d1[k] = buf[b + 1]!;
-    d2[k] = buf[b + 2]!;
-    d3[k] = buf[b + 3]!;
-    buf[b] = s0[r]!;
-    buf[b + 1] = s1[r]!;
-    buf[b + 2] = s2[r]!;
-    buf[b + 3] = s3[r]!;
-  }
-}
-
-/** `write` for width 4 in one pass: each row written whole, in sequence. */
-function write4(srcs: Int32Array[], from: number, count: number, buf: Int32Array, at: number): void {
-  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
-  for (let i = 0; i < count; i++) {
-    const r = (at + i) << 2;
-    buf[r] = s0[from + i]!;
-    buf[r + 1] = s1[from + i]!;
-    buf[r + 2] = s2[from + i]!;
-    buf[r + 3] = s3[from + i]!;
-  }
-}
-
-/** `writeByKey` for width 4: each row read from its four columns and written whole. */
-function writeByKey4(srcs: Int32Array[], n: number, keys: Uint16Array, at: number, next: Int32Array, buf: Int32Array): void {
-  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
-  for (let i = 0; i < n; i++) {
-    const r = next[keys[at + i]!]!++ << 2;
-    buf[r] = s0[i]!;
-    buf[r + 1] = s1[i]!;
-    buf[r + 2] = s2[i]!;
-    buf[r + 3] = s3[i]!;
-  }
-}
-
-/** `shuffleInto` for width 4, every array and the generator's state in locals (see randomState). */
-function shuffle4(buf: Int32Array, from: number, count: number, at: number, random: Int32Array, dsts: Int32Array[]): void {
-  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
-  let [a, b, c, d] = random as unknown as [number, number, number, number];
-  for (let k = 0; k < count; k++) {
-    const i = at + k;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (((c << 21) | (c >>> 11)) + t) | 0;
-    const j = Math.floor(((t >>> 0) / 4294967296) * (i + 1));
-    const r = (from + k) << 2;
-    d0[i] = d0[j]!;
-    d1[i] = d1[j]!;
-    d2[i] = d2[j]!;
-    d3[i] = d3[j]!;
-    d0[j] = buf[r]!;
-    d1[j] = buf[r + 1]!;
-    d2[j] = buf[r + 2]!;
-    d3[j] = buf[r + 3]!;
-  }
-  random.set([a, b, c, d]);
-}
-
-/** `gather` for width 4 in one pass: one random read of a 16-byte row per output row. */
-function gather4(buf: Int32Array, order: Int32Array, dsts: Int32Array[]): void {
-  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
-  for (let i = 0; i < order.length; i++) {
-    const b = order[i]! << 2;
-    d0[i] = buf[b]!;
-    d1[i] = buf[b + 1]!;
-    d2[i] = buf[b + 2]!;
-    d3[i] = buf[b + 3]!;
-  }
-}
-
-/** The same memory as an Int32Array (for 4-byte columns). */
-function bits32(a: NumericArray): Int32Array {
-  return a instanceof Int32Array ? a : new Int32Array(a.buffer, a.byteOffset, a.length);
 }

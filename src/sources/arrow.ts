@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, type NumericDType, type NumericRecord, type Schema } from '../chunk.js';
+import { CHUNK_SIZE, type ColumnsOfSchema, type NumericDType, type NumericRecord, type RowOf, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { readArrowFile } from '../io/arrow-file.js';
@@ -26,16 +26,18 @@ export interface ArrowOptions {
  * import { arrow } from 'sluice';
  * const ds = arrow('ratings.arrow').shuffle(100_000).batch(1024);
  */
-export function arrow<T extends object = NumericRecord>(path: string, options: ArrowOptions = {}): Dataset<T> {
+export function arrow<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: ArrowOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>>;
+export function arrow<T extends object = NumericRecord>(path: string, options?: ArrowOptions): Dataset<T>;
+export function arrow(path: string, options: ArrowOptions = {}): Dataset<NumericRecord> {
   if (typeof path !== 'string' || path === '') throw new OptionError(`arrow: path must be a non-empty string, got ${describeValue(path)}`);
   const chunkSize = checkInt('arrow', 'chunkSize', options.chunkSize ?? CHUNK_SIZE, 1);
   const schema: Schema | undefined = options.columns;
   const source = {
     size: undefined,
     schema,
-    open: () => readArrowFile<T>(path, options.columns, chunkSize),
+    open: () => readArrowFile<NumericRecord>(path, options.columns, chunkSize),
     fingerprint: () => fileFingerprint(path, { format: 'arrow', columns: options.columns ?? null }),
   };
-  return new Dataset<T>(source);
+  return new Dataset<NumericRecord>(source);
 }
 

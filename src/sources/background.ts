@@ -34,7 +34,7 @@ const ENTRY = workerUrl('background-worker');
  * @example
  * // pipeline.ts: export default () => csv('ratings.csv', { columns }).shuffle(100_000).batch(1024);
  * const ds = background<ColumnBatch>(new URL('../stages/pipeline.js', import.meta.url), { depth: 4 });
- * await model.fitDataset(toTfDataset(ds, …), { epochs: 10 });
+ * await model.fitDataset(toTfDataset(ds, { xs: ['userId', 'movieId'], ys: 'rating' }), { epochs: 10 });
  */
 export function background<T>(module: string | URL, options: BackgroundOptions = {}): Dataset<T> {
   const url = toUrl(module);

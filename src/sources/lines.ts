@@ -11,7 +11,7 @@ const CR = 0x0d;
  * The lines of a UTF-8 text file, streamed: `\n` or `\r\n` endings, a leading BOM dropped,
  * a last line without a newline kept. Each epoch reopens the file.
  * @example
- * for await (const line of new Dataset(lines('ratings.csv')).take(3)) console.log(line);
+ * for await (const line of lines('ratings.csv').take(3)) console.log(line);
  */
 export function lines(path: string, options: LinesOptions = {}): Dataset<string> {
   return new Dataset({ size: undefined, open: () => run() });

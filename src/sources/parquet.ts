@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import type { FileMetaData, SchemaElement } from 'hyparquet';
-import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type NumericDType, type NumericRecord, splitChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type ColumnsOfSchema, type NumericDType, type NumericRecord, type RowOf, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
@@ -32,7 +32,9 @@ export class ParquetFormatError extends FormatError {
  * const ds = parquet('ratings.parquet', { columns: { userId: 'int32', movieId: 'int32', rating: 'float32' } });
  * for await (const b of ds.shuffle(100_000).batch(1024)) b.columns.rating; // Float32Array
  */
-export function parquet<T extends object = NumericRecord>(path: string, options: ParquetOptions = {}): Dataset<T> {
+export function parquet<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: ParquetOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>>;
+export function parquet<T extends object = NumericRecord>(path: string, options?: ParquetOptions): Dataset<T>;
+export function parquet(path: string, options: ParquetOptions = {}): Dataset<NumericRecord> {
   if (typeof path !== 'string' || path === '') throw new OptionError(`parquet: path must be a non-empty string, got ${describeValue(path)}`);
   const chunkSize = checkInt('parquet', 'chunkSize', options.chunkSize ?? CHUNK_SIZE, 1);
   let footer: FileMetaData | undefined;
@@ -62,10 +64,10 @@ export function parquet<T extends object = NumericRecord>(path: string, options:
         return options.columns;
       }
     },
-    open: () => readParquet<T>(path, options.columns, chunkSize),
+    open: () => readParquet<NumericRecord>(path, options.columns, chunkSize),
     fingerprint: () => fileFingerprint(path, { format: 'parquet', columns: options.columns ?? null }),
   };
-  return new Dataset<T>(source);
+  return new Dataset<NumericRecord>(source);
 }
 
 /** The footer, read synchronously: 8 bytes at the end, then the metadata block. */

@@ -11,7 +11,7 @@ import { mixSeed, permutation, randomInt } from '../random.js';
  *   get length() { return 10; }
  *   getItem(i: number) { return [i * i]; }
  * }
- * const ds = new Dataset(fromSequence(new Squares(), { shuffle: true, seed: 1 }));
+ * const ds = fromSequence(new Squares(), { shuffle: true, seed: 1 });
  */
 export abstract class Sequence<B> {
   /** Number of batches per epoch (Keras `__len__`). */

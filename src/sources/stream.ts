@@ -8,7 +8,8 @@ import { checkFunction, SluiceError, describe } from '../errors.js';
  * mode, a Buffer or string otherwise). `open` is called once per epoch to make a fresh
  * stream; breaking out of the loop destroys it.
  * @example
- * const ds = new Dataset(fromStream(() => Readable.from([1, 2, 3])));
+ * import { Readable } from 'node:stream';
+ * const ds = fromStream<number>(() => Readable.from([1, 2, 3]));
  */
 export function fromStream<T = unknown>(open: () => Readable): Dataset<T> {
   checkFunction('fromStream', 'open', open);

@@ -4,6 +4,7 @@ import {
   type ChunkSource,
   type ColumnBatch,
   ColumnChunk,
+  type ColumnsOf,
   dtypeOf,
   epochOf,
   type NumericArray,
@@ -21,11 +22,11 @@ export interface BatchOptions {
  * What `batch` yields for elements of type T: numeric records become a ColumnBatch
  * (one typed array per field), anything else an array.
  */
-export type Batched<T> = T extends readonly unknown[]
+export type Batched<T, C = ColumnsOf<T>> = T extends readonly unknown[]
   ? T[]
   : T extends object
     ? T[keyof T] extends number
-      ? ColumnBatch<T>
+      ? ColumnBatch<T, C>
       : T[]
     : T[];
 
@@ -35,13 +36,13 @@ export type Batched<T> = T extends readonly unknown[]
  * per field, dtype from the source's schema (Float64Array when unknown); other elements
  * become arrays.
  */
-export function batch<T>(source: ChunkSource<T>, size: number, options: BatchOptions = {}): ChunkSource<Batched<T>> {
+export function batch<T, C = ColumnsOf<T>>(source: ChunkSource<T>, size: number, options: BatchOptions = {}): ChunkSource<Batched<T, C>> {
   checkInt('batch', 'size', size, 1);
   const dropRemainder = options.dropRemainder ?? false;
   const n = source.size;
   return {
     size: n === undefined ? undefined : dropRemainder ? Math.floor(n / size) : Math.ceil(n / size),
-    open: (epoch, options) => run(epoch, options) as AsyncGenerator<Chunk<Batched<T>>, undefined>,
+    open: (epoch, options) => run(epoch, options) as AsyncGenerator<Chunk<Batched<T, C>>, undefined>,
   };
 
   async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<unknown>, undefined> {

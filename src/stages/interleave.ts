@@ -7,8 +7,8 @@ import {
   chunkToArray,
   concatChunks,
   type OpenOptions,
-  sliceChunk,
 } from '../chunk.js';
+import { ChunkCursor } from '../chunk-cursor.js';
 import { closeAll } from '../iterator.js';
 import { checkFunction, checkInt, OptionError, StageError } from '../errors.js';
 import { mixSeed, randomInt } from '../random.js';
@@ -74,7 +74,7 @@ async function* interleaveEpoch<T, U>(
   blockLength: number,
   pick: ((n: number) => number) | undefined,
 ): AsyncGenerator<Chunk<U>, undefined> {
-  const lanes: Lane<U>[] = [];
+  const lanes: ChunkCursor<U>[] = [];
   const fill = async (): Promise<void> => {
     while (lanes.length < cycleLength) {
       const lane = await opener.next();
@@ -130,7 +130,7 @@ class Opener<T, U> {
   ) {}
 
   /** The next inner dataset, opened; undefined once the outer epoch is exhausted. */
-  async next(): Promise<Lane<U> | undefined> {
+  async next(): Promise<ChunkCursor<U> | undefined> {
     while (this.at === this.pending.length) {
       if (this.done) return undefined;
       const r = await this.outer.next();
@@ -150,59 +150,11 @@ class Opener<T, U> {
     } catch (err) {
       throw new StageError('interleave', index, err);
     }
-    return new Lane(inner.open(this.epoch, this.options));
+    // Each keeps one read in flight: the I/O of the open inner datasets overlaps.
+    return new ChunkCursor(inner.open(this.epoch, this.options), true);
   }
 
   async close(): Promise<void> {
     await this.outer.return?.();
-  }
-}
-
-/**
- * One open inner dataset and the rest of its current chunk. It keeps one read in flight
- * (asked for as soon as the previous chunk arrives), so the I/O of every open inner
- * dataset overlaps: at most one chunk ahead per lane.
- */
-class Lane<U> {
-  private chunk: Chunk<U> | undefined;
-  private at = 0;
-  private done = false;
-  private ahead: Promise<IteratorResult<Chunk<U>, undefined>> | undefined;
-
-  constructor(private readonly it: ChunkIterator<U>) {
-    this.readAhead();
-  }
-
-  /** Up to `n` next elements, or undefined when exhausted. */
-  async take(n: number): Promise<Chunk<U> | undefined> {
-    while (this.chunk === undefined || this.at >= chunkLength(this.chunk)) {
-      if (this.done || this.ahead === undefined) return undefined;
-      const r = await this.ahead;
-      if (r.done) {
-        this.done = true;
-        this.ahead = undefined;
-        return undefined;
-      }
-      this.chunk = r.value;
-      this.at = 0;
-      this.readAhead();
-    }
-    const end = Math.min(this.at + n, chunkLength(this.chunk));
-    const part = this.at === 0 && end === chunkLength(this.chunk) ? this.chunk : sliceChunk(this.chunk, this.at, end);
-    this.at = end;
-    return part;
-  }
-
-  async close(): Promise<void> {
-    if (!this.done) {
-      this.done = true;
-      await this.it.return?.();
-    }
-  }
-
-  private readAhead(): void {
-    this.ahead = this.it.next();
-    // Marked handled: a failed read is rethrown when take() awaits it, not reported unhandled.
-    this.ahead.catch(() => {});
   }
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { OptionError, describe } from '../errors.js';
@@ -44,19 +44,42 @@ async function start(name: BackendName): Promise<boolean> {
       await import(specifier);
       return tf.setBackend('tensorflow');
     }
-    case 'wasm': {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      // On Node the .wasm files are not found next to the bundle; point at the package's dist/.
-      const require = createRequire(import.meta.url);
-      const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
-      wasm.setWasmPaths(dir);
-      return tf.setBackend('wasm');
-    }
+    case 'wasm':
+      return withoutProcessHandlers(async () => {
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        // On Node the .wasm files are not found next to the bundle; point at the package's dist/.
+        const require = createRequire(import.meta.url);
+        const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+        wasm.setWasmPaths(dir);
+        return tf.setBackend('wasm');
+      });
     case 'cpu': {
       const ok = await tf.setBackend('cpu');
       silenceCpuBanner();
       return ok;
     }
+  }
+}
+
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `load` and then removes the process-level error handlers it added. The wasm
+ * backend's emscripten module installs an 'uncaughtException' handler that rethrows from
+ * its own minified source and exits with code 7, and an 'unhandledRejection' handler:
+ * with them, a user's first mistake prints ~40 KB of emscripten before its message.
+ * Without them, an uncaught error prints its own message and exits with Node's code.
+ */
+async function withoutProcessHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const before = PROCESS_EVENTS.map((event) => new Set<unknown>(process.listeners(event as 'uncaughtException')));
+  try {
+    return await load();
+  } finally {
+    PROCESS_EVENTS.forEach((event, k) => {
+      for (const listener of process.listeners(event as 'uncaughtException')) {
+        if (!before[k]!.has(listener)) process.removeListener(event, listener);
+      }
+    });
   }
 }
 

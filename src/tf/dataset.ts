@@ -1,18 +1,21 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import type { NumericArray } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { OptionError, SluiceError, describe } from '../errors.js';
 
-/** Model inputs: column names in the model's input order, or input name → column name. */
-export type XsSpec = string | readonly string[] | Readonly<Record<string, string>>;
+/**
+ * Model inputs: column names in the model's input order, or input name → column name.
+ * `K` is the batch's column names, so a misspelt name is a compile error.
+ */
+export type XsSpec<K extends string = string> = K | readonly K[] | Readonly<Record<string, K>>;
 /** Model targets: one column name, a list, or output name → column name. */
-export type YsSpec = string | readonly string[] | Readonly<Record<string, string>>;
+export type YsSpec<K extends string = string> = K | readonly K[] | Readonly<Record<string, K>>;
 
-export interface ToTfDatasetOptions {
+export interface ToTfDatasetOptions<K extends string = string> {
   /** Input columns: `['userId', 'movieId']` or `{ user: 'userId', item: 'movieId' }`. */
-  xs: XsSpec;
+  xs: XsSpec<K>;
   /** Target column(s), e.g. `'rating'`. */
-  ys: YsSpec;
+  ys: YsSpec<K>;
   /**
    * Extra trailing shape per example, e.g. `[1]` for a model whose inputs are `shape: [1]`.
    * Default `[]`: each column becomes a 1-D tensor of length batch size.
@@ -23,7 +26,7 @@ export interface ToTfDatasetOptions {
    * schema such as csv gives them), float32 for the rest. Records built by `map` carry no
    * schema, so their batches are Float64Array: name their id columns here.
    */
-  dtype?: Readonly<Record<string, 'int32' | 'float32'>>;
+  dtype?: Readonly<Partial<Record<K, 'int32' | 'float32'>>>;
 }
 
 /** What `tf.data.generator` yields for `fitDataset`. */
@@ -33,9 +36,9 @@ export type TfElement = {
 };
 
 /** A batch as `batch(n)` makes it, or anything with `size` and named typed-array columns. */
-export interface ColumnsLike {
+export interface ColumnsLike<K extends string = string> {
   readonly size: number;
-  readonly columns: Readonly<Record<string, NumericArray>>;
+  readonly columns: { readonly [P in K]: NumericArray };
 }
 
 type Column = Int32Array | Float32Array | Float64Array;
@@ -62,15 +65,15 @@ export type SizedTfDataset = tf.data.Dataset<TfElement> & { batchesPerEpoch: num
  *   { xs: ['userId', 'movieId'], ys: 'rating' });
  * await model.fitDataset(train, { epochs: 3 });
  */
-export function toTfDataset(ds: Dataset<ColumnsLike>, options: ToTfDatasetOptions): SizedTfDataset;
+export function toTfDataset<K extends string>(ds: Dataset<ColumnsLike<K>, unknown>, options: ToTfDatasetOptions<NoInfer<K>>): SizedTfDataset;
 /**
  * The same over batches that are already `{ xs, ys }` of typed arrays (a list or a map of
  * them for several inputs), as a Keras-style `Sequence` returns them.
  * @example
  * const train = toTfDataset(fromSequence(new RatingsGenerator(table, 1024)));
  */
-export function toTfDataset(ds: Dataset<ArrayBatch>, options?: Pick<ToTfDatasetOptions, 'exampleShape'>): SizedTfDataset;
-export function toTfDataset(ds: Dataset<ColumnsLike> | Dataset<ArrayBatch>, options: Partial<ToTfDatasetOptions> = {}): SizedTfDataset {
+export function toTfDataset(ds: Dataset<ArrayBatch, unknown>, options?: Pick<ToTfDatasetOptions, 'exampleShape'>): SizedTfDataset;
+export function toTfDataset(ds: Dataset<ColumnsLike, unknown> | Dataset<ArrayBatch, unknown>, options: Partial<ToTfDatasetOptions> = {}): SizedTfDataset {
   if (!(ds instanceof Dataset)) throw new OptionError(`toTfDataset: expected a sluice Dataset, got ${describe(ds)}`);
   const named = options.xs !== undefined || options.ys !== undefined;
   const xs = named ? checkSpec('xs', options.xs) : '';
@@ -80,7 +83,7 @@ export function toTfDataset(ds: Dataset<ColumnsLike> | Dataset<ArrayBatch>, opti
     throw new OptionError(`toTfDataset: exampleShape must be an array of positive integers, got ${describe(exampleShape)}`);
   }
   const perExample = exampleShape.reduce((a, b) => a * b, 1);
-  const dtypes = options.dtype ?? {};
+  const dtypes: Readonly<Record<string, 'int32' | 'float32' | undefined>> = options.dtype ?? {};
 
   let index = 0;
   const toTensor = (batch: ColumnsLike, column: string): tf.Tensor => {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { OptionError, describe } from '../errors.js';
 import { randomInt } from '../random.js';
 
@@ -9,7 +9,9 @@ import { randomInt } from '../random.js';
  * The gradient is dense (a table-sized tensor), so a step costs O(table): right for small
  * tables inside a LayersModel; for large ones use {@link SparseEmbedding}.
  * @example
- * const rows = embeddingLookup(table, tf.tensor1d([3, 1, 3], 'int32')); // [3, dim]
+ * import * as tf from '@tensorflow/tfjs';
+ * const table = tf.randomNormal([10, 4]) as tf.Tensor2D;
+ * const rows = embeddingLookup(table, tf.tensor1d([3, 1, 3], 'int32')); // [3, 4]
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   const lookup = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -54,6 +56,7 @@ export interface EmbeddingLookupArgs {
  * included (see {@link embeddingLookup}). Input: int32 ids of shape [batch]; output
  * [batch, outputDim].
  * @example
+ * import * as tf from '@tensorflow/tfjs';
  * const user = tf.input({ shape: [], dtype: 'int32' });
  * const u = new EmbeddingLookup({ inputDim: 943, outputDim: 32 }).apply(user);
  */
@@ -85,7 +88,7 @@ export class EmbeddingLookup extends tf.layers.Layer {
     return tf.tidy(() => {
       let ids = Array.isArray(inputs) ? inputs[0]! : inputs;
       if (ids.dtype !== 'int32') ids = tf.cast(ids, 'int32');
-      return embeddingLookup(this.table!.read() as tf.Tensor2D, ids.reshape([-1]) as tf.Tensor1D);
+      return embeddingLookup(this.table!.read() as tf.Tensor2D, tf.reshape(ids, [-1]) as tf.Tensor1D);
     });
   }
 
@@ -129,10 +132,12 @@ export interface SparseEmbeddingOptions {
  * repeated ids and moves each touched row by Adam (moments kept per row; bias correction
  * by the global step, as TF's LazyAdam).
  * @example
+ * import * as tf from '@tensorflow/tfjs';
  * const users = new SparseEmbedding(162_541, 32, { learningRate: 0.005 });
+ * const ids = Int32Array.of(7, 42, 7);
  * const rows = users.lookup(ids);                         // tf.Tensor2D [batch, 32]
- * const { grads } = tf.valueAndGrads((u) => loss(u))([rows]);
- * users.applyGradient(ids, grads[0].dataSync() as Float32Array);
+ * const { grads } = tf.valueAndGrads((u: tf.Tensor) => u.square().sum())([rows]);
+ * users.applyGradient(ids, grads[0]!.dataSync());
  */
 export class SparseEmbedding {
   readonly table: Float32Array;

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { OptionError, describe } from '../errors.js';
 import { EmbeddingLookup, SparseEmbedding, type SparseEmbeddingState } from './embedding.js';
 
@@ -36,7 +36,7 @@ export interface BiasedMfState {
  * MovieLens-25M size.
  * @example
  * const model = new BiasedMF({ users: 943, items: 1682, globalMean: 3.53 });
- * const loss = model.trainStep(userRows, itemRows, ratings); // mean squared error of the batch
+ * const loss = model.trainStep(Int32Array.of(0, 5), Int32Array.of(3, 3), Float32Array.of(4, 2.5)); // mean squared error of the batch
  */
 export class BiasedMF {
   readonly dim: number;
@@ -70,7 +70,7 @@ export class BiasedMF {
     // gradient (2·l2/B·row) is added by the tables, which saves a dozen small ops a step.
     this.grad = tf.valueAndGrads((...args: tf.Tensor[]) => {
       const [p, q, bu, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-      const pred = tf.sum(tf.mul(p, q), 1).add(bu).add(bi).add(this.globalMean);
+      const pred = tf.add(tf.add(tf.add(tf.sum(tf.mul(p, q), 1), bu), bi), this.globalMean);
       return tf.mean(tf.squaredDifference(pred, this.target!)) as tf.Scalar;
     }) as unknown as (args: tf.Tensor[]) => { value: tf.Scalar; grads: tf.Tensor[] };
   }
@@ -88,8 +88,9 @@ export class BiasedMF {
    * learning rate), for a checkpoint: `load(state())` into a model built with the same
    * options makes the next steps identical to the original's. Arrays are the live ones.
    * @example
+   * const model = new BiasedMF({ users: 943, items: 1682, globalMean: 3.53 });
    * const saved = model.state(); // write saved.tables.userFactors.table … to disk
-   * other.load(saved);
+   * new BiasedMF({ users: 943, items: 1682, globalMean: 3.53 }).load(saved);
    */
   state(): BiasedMfState {
     return {
@@ -173,7 +174,7 @@ export interface RecommenderModelOptions {
  * dense (O(table) per step), fine for MovieLens-100k-size tables.
  * @example
  * const model = recommenderModel({ users: 943, items: 1682, globalMean: 3.5 });
- * await model.fitDataset(toTfDataset(fromSequence(gen)), { epochs: 3 });
+ * await model.fitDataset(toTfDataset(fromSequence(new RatingsGenerator(table, 1024))), { epochs: 3 });
  */
 export function recommenderModel(options: RecommenderModelOptions): tf.LayersModel {
   const dim = options.dim ?? 32;
@@ -204,7 +205,7 @@ class BiasedDot extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [p, q, bu, bi] = inputs as tf.Tensor[];
-      return tf.sum(tf.mul(p!, q!), 1).add(bu!.reshape([-1])).add(bi!.reshape([-1])).add(this.globalMean);
+      return tf.add(tf.add(tf.add(tf.sum(tf.mul(p!, q!), 1), tf.reshape(bu!, [-1])), tf.reshape(bi!, [-1])), this.globalMean);
     });
   }
   override getConfig(): tf.serialization.ConfigDict {

@@ -9,6 +9,7 @@ import { bench } from '../../cli/bench.js';
 import { type BenchReport, countRows } from '../../cli/bench/harness.js';
 import { byteDecode, fastCsvParse } from '../../cli/bench/plain-contenders.js';
 import { DEFAULT_COLUMNS } from '../../cli/bench/protocol.js';
+import { DEFAULT_PYTHON, pythonPeer } from '../../cli/bench/contenders/pytorch.js';
 import { formatMarkdown, formatTable } from '../../cli/bench/report.js';
 import { spread } from '../../cli/bench/stats.js';
 import { OptionError } from '../../src/errors.js';
@@ -111,6 +112,68 @@ describe('sluice-cache contender', () => {
   });
 });
 
+describe('recommended-pipeline contenders', () => {
+  it('sluice-block and sluice-parallel deliver every row of the file, as tensors', async () => {
+    const { sluiceBlock, sluiceParallel } = await import('../../cli/bench/contenders/sluice.js');
+    const args = { file, batch: 1024, shuffle: 1000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS };
+    for (const run of [sluiceBlock, sluiceParallel]) {
+      const r = await run(args);
+      assert.deepEqual([r.rows, r.complete], [ROWS, true], run.name);
+    }
+  });
+});
+
+describe('the Python peer', () => {
+  /** A stand-in interpreter: answers the import probe, or records its arguments and reports `rows`. */
+  function fakePython(name: string, probe: string, rows: number): { python: string; argsFile: string } {
+    const python = path.join(dir, name);
+    const argsFile = `${python}.args`;
+    const report = JSON.stringify({ name: 'fake', pid: 1, peakRssMb: 1, cpuSeconds: 0.4, rows, seconds: 0.5, complete: true });
+    fs.writeFileSync(
+      python,
+      `#!/bin/sh\ncase "$2" in import*) ${probe};; *) printf '%s\\0' "$@" > '${argsFile}'; echo '@@sluice-bench ${report}';; esac\n`,
+      { mode: 0o755 },
+    );
+    return { python, argsFile };
+  }
+
+  it('is skipped with a one-line note where the interpreter is missing or lacks a module', async () => {
+    const missing = path.join(dir, 'no-such-python3');
+    const report = (await quiet([file, '--contenders', 'byte-decode,pytorch-stream,pytorch-dataloader', '--runs', '1', '--python', missing]))!;
+    assert.deepEqual(report.results.map((r) => r.name), ['byte-decode']);
+    assert.deepEqual(report.skipped.map((s) => s.name), ['pytorch-stream', 'pytorch-dataloader']);
+    assert.match(report.skipped[0]!.reason, /no-such-python3 did not start \(ENOENT\)/);
+    const notes = formatTable(report).split('\n').filter((l) => l.startsWith('skipped'));
+    assert.deepEqual(notes, [`skipped pytorch-stream, pytorch-dataloader: ${missing} did not start (ENOENT)`]);
+
+    const { python } = fakePython('python-without-torch', `echo "ModuleNotFoundError: No module named 'torch'" >&2; exit 1`, ROWS);
+    const without = (await quiet([file, '--contenders', 'pytorch-stream', '--runs', '1', '--python', python]))!;
+    assert.deepEqual(without.results, []);
+    assert.deepEqual(without.skipped, [{ name: 'pytorch-stream', reason: `${python} has no module 'torch'` }]);
+  });
+
+  it("runs as the interpreter's own process, with the same file and shapes as the node contenders", async () => {
+    const { python, argsFile } = fakePython('python-fake', 'echo python fake', ROWS);
+    const report = (await quiet([file, '--contenders', 'pytorch-dataloader', '--runs', '1', '--batch', '512', '--shuffle', '777', '--python', python]))!;
+    assert.deepEqual(report.skipped, []);
+    assert.equal(report.python, `${python}: python fake`);
+    assert.equal(report.results[0]!.samples[0]!.rows, ROWS);
+    const argv = fs.readFileSync(argsFile, 'utf8').split('\0');
+    const flag = (name: string): string => argv[argv.indexOf(name) + 1]!;
+    assert.equal(argv[0], '-c');
+    assert.match(argv[1]!, /DataLoader\(data, batch_size=a\.batch, shuffle=True\)/);
+    assert.deepEqual(['--mode', '--file', '--batch', '--shuffle', '--columns'].map(flag), ['dataloader', file, '512', '777', 'userId:int32,movieId:int32,rating:float32,timestamp:int32']);
+  });
+
+  const peer = pythonPeer(DEFAULT_PYTHON);
+  it('streams every row through pandas, numpy and torch (where they are installed)', { skip: peer.ok ? false : peer.reason }, async () => {
+    const report = (await quiet([file, '--contenders', 'pytorch-stream,pytorch-dataloader', '--runs', '1', '--shuffle', '1000']))!;
+    assert.deepEqual(report.skipped, []);
+    for (const r of report.results) assert.deepEqual([r.samples[0]!.rows, r.complete], [ROWS, true], r.name);
+    assert.match(report.python ?? '', /pandas .*torch/);
+  });
+});
+
 describe('sluice bench', () => {
   it('rejects bad options before running anything', async () => {
     await assert.rejects(quiet([file, '--contenders', 'nope']), OptionError);
@@ -119,6 +182,7 @@ describe('sluice bench', () => {
     await assert.rejects(quiet([file, '--batch', '2.5']), /--batch must be a whole number/);
     await assert.rejects(quiet([file, '--columns', 'userId:int64']), /--columns/);
     await assert.rejects(quiet([]), OptionError);
+    await assert.rejects(quiet([file, '--contenders', 'byte-decode', '--reference', 'sluice-fast']), /--reference: 'sluice-fast' is not among/);
   });
 
   it('runs each contender in its own process, alternating, and writes JSON and an SVG chart', async () => {
@@ -149,7 +213,7 @@ describe('sluice bench', () => {
     for (const r of report.results) {
       assert.equal(r.runs, 2);
       assert.equal(r.samples.length, 2);
-      for (const key of ['rowsPerSecond', 'mbPerSecond', 'peakRssMb'] as const) {
+      for (const key of ['rowsPerSecond', 'mbPerSecond', 'peakRssMb', 'cpuSeconds'] as const) {
         const s = r[key];
         assert.ok(s.min > 0 && s.min <= s.median && s.median <= s.max, `${r.name} ${key}`);
         assert.deepEqual(s, spread(r.samples.map((x) => x[key])));
@@ -158,14 +222,14 @@ describe('sluice bench', () => {
       // MB/s is rows/s times the file's mean row width.
       assert.ok(Math.abs(r.mbPerSecond.median - (r.rowsPerSecond.median * report.bytes) / report.rows / 1e6) < 1e-6 * r.mbPerSecond.median);
       if (reference === undefined) {
-        assert.equal(r.ratioToSluice, null);
+        assert.equal(r.ratio, null);
       } else {
         // The ratio is taken round by round against sluice-fast's run of the same round.
         const ratios = r.samples.map((s, i) => s.rowsPerSecond / reference.samples[i]!.rowsPerSecond);
-        assert.equal(r.ratioToSluice, spread(ratios).median);
+        assert.equal(r.ratio, spread(ratios).median);
       }
     }
-    if (reference !== undefined) assert.equal(reference.ratioToSluice, 1);
+    if (reference !== undefined) assert.equal(reference.ratio, 1);
 
     const chart = fs.readFileSync(svg, 'utf8');
     assert.match(chart, /^<svg/);

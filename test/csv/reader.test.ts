@@ -272,8 +272,7 @@ describe('csv: errors', () => {
     assert.throws(() => csv(path, { engine: 'fast', columns: { a: 'string' } }), /engine 'fast' reads numeric columns only/);
     assert.throws(() => csv(path, { onBadRow: 'ignore' as 'skip' }), OptionError);
     assert.throws(() => csv(path, { byteRange: [5, 2] }), OptionError);
-    assert.throws(() => csv(`${path}.gz`, { byteRange: [0, 2] }), /byteRange needs a plain local file, not a \.gz file/);
-    assert.throws(() => csv('http://127.0.0.1/x.csv', { byteRange: [0, 2] }), /not a URL/);
+    assert.throws(() => csv(`${path}.gz`, { byteRange: [0, 2] }), /byteRange needs a file, an s3:\/\/ object or a URL, not a \.gz file/);
   });
 });
 

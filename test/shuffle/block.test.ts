@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { blockShuffle, type BlockShuffleOptions, CHUNK_SIZE, ColumnChunk, csv, Dataset, mixSeed, randomInt, range, shuffledCsv } from '../../src/index.js';
 import { randomState } from '../../src/random.js';
-import { BlockDealer, handOut, stratifiedWindows } from '../../src/shuffle/block.js';
+import { BlockDealer } from '../../src/shuffle/dealer.js';
+import { handOut } from '../../src/shuffle/hand-out.js';
+import { stratifiedWindows } from '../../src/shuffle/windows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-block-'));
 const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;

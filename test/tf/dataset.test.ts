@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/tf/tf.js';
 import { ColumnChunk, Dataset, fromIterable, range } from '../../src/index.js';
 import { toTfDataset, useBackend } from '../../src/tf/index.js';
 
@@ -61,6 +61,7 @@ test('each epoch opens a fresh sluice epoch (reshuffled), and a missing column i
   assert.deepEqual([...a].sort(), [...b].sort());
   assert.notDeepEqual(a, b);
   tf.dispose([e1, e2] as unknown as tf.TensorContainer);
+  // @ts-expect-error a misspelt column is a compile error; the run-time check stays for untyped code
   const bad = toTfDataset(records(3).batch(3), { xs: ['nope'], ys: 'rating' });
   await assert.rejects(bad.toArray(), /no column 'nope'/);
 });

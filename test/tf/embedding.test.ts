@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/tf/tf.js';
 import { embeddingLookup, SparseEmbedding, useBackend } from '../../src/tf/index.js';
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void {

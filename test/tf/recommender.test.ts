@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/tf/tf.js';
 import { fromSequence, randomInt } from '../../src/index.js';
 import { BiasedMF, recommenderModel, toTfDataset, useBackend } from '../../src/tf/index.js';
 import { RatingsGenerator } from '../../pipelines/keras/ratings-generator.js';

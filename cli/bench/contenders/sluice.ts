@@ -1,8 +1,12 @@
-// The sluice contenders: csv (either engine, or its Arrow cache) → shuffle → batch → tensors.
+// The sluice contenders: csv (either engine, or its Arrow cache) → shuffle → batch → tensors,
+// and the pipelines README recommends for training (block shuffle, worker decoding).
 import type { ColumnBatch } from '../../../src/chunk.js';
 import type { ContenderArgs, ContenderResult } from './contender.js';
 import type { Dataset } from '../../../src/dataset.js';
+import { csvParallel } from '../../../src/csv/parallel.js';
 import { csv } from '../../../src/csv/reader.js';
+import { shuffledCsv } from '../../../src/csv/shuffled.js';
+import { withStats } from '../../../src/stats/track.js';
 import { batchToTensors, useCpu } from './tensors.js';
 
 type Rows = Dataset<Record<string, number>>;
@@ -12,11 +16,16 @@ function source(args: ContenderArgs, engine: 'fast' | 'general'): Rows {
 }
 
 /** One timed epoch of `rows → shuffle → batch → tensors`, stopped early by the time budget. */
-async function epoch(rows: Rows, args: ContenderArgs): Promise<ContenderResult> {
+function epoch(rows: Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
+  const pipeline = rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
+  return timed(stats ? withStats(pipeline) : pipeline, args);
+}
+
+/** Times one epoch of `batches` → tensors (opening the epoch included), stopped early by the time budget. */
+async function timed(batches: AsyncIterable<ColumnBatch>, args: ContenderArgs): Promise<ContenderResult> {
   await useCpu();
   const started = performance.now();
   const deadline = started + args.budgetS * 1000;
-  const batches: AsyncIterable<ColumnBatch> = rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
   let count = 0;
   let complete = true;
   for await (const b of batches) {
@@ -37,6 +46,36 @@ async function epoch(rows: Rows, args: ContenderArgs): Promise<ContenderResult> 
  */
 export function sluiceFast(args: ContenderArgs): Promise<ContenderResult> {
   return epoch(source(args, 'fast'), args);
+}
+
+/**
+ * `sluice-stats`: `sluice-fast` with per-stage statistics on (`withStats`): what they cost.
+ * @example
+ * await sluiceStats({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export function sluiceStats(args: ContenderArgs): Promise<ContenderResult> {
+  return epoch(source(args, 'fast'), args, true);
+}
+
+/**
+ * `sluice-block`: the recommended training pipeline, `shuffledCsv` with its defaults (block
+ * shuffle, 1 MiB blocks, 32 to a window, one worker thread where there are two CPUs) →
+ * batch → tensors. The block shuffle needs no buffer, so `shuffle` is not used.
+ * @example
+ * await sluiceBlock({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export function sluiceBlock(args: ContenderArgs): Promise<ContenderResult> {
+  return timed(shuffledCsv(args.file, { columns: args.columns, shuffle: { seed: args.seed } }).batch(args.batch), args);
+}
+
+/**
+ * `sluice-parallel`: `csvParallel` (2 worker threads decode byte ranges, file order) →
+ * shuffle → batch → tensors.
+ * @example
+ * await sluiceParallel({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export function sluiceParallel(args: ContenderArgs): Promise<ContenderResult> {
+  return epoch(csvParallel<Record<string, number>>(args.file, { columns: args.columns, workers: 2 }), args);
 }
 
 /**

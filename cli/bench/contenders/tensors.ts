@@ -1,5 +1,5 @@
 // The last step of every benchmark pipeline: a batch's typed arrays become tensors.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/tf/tf.js';
 import type { ColumnBatch } from '../../../src/chunk.js';
 import { silenceCpuBanner } from '../../../src/tf/backend.js';
 

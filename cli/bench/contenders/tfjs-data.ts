@@ -1,6 +1,6 @@
 // The `tfjs-data` contender: the loader sluice replaces, on the same file and pipeline shape.
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/tf/tf.js';
 import type { ContenderArgs, ContenderResult } from './contender.js';
 import { useCpu } from './tensors.js';
 

@@ -9,7 +9,7 @@ import { generateRatings } from '../../../pipelines/synthetic/generate.js';
 import { detectFormat } from '../../../pipelines/movielens/format.js';
 import { indexRatings } from '../../../pipelines/movielens/ids.js';
 import { readRatings } from '../../../pipelines/movielens/read.js';
-import { trainingBatches, trainingSet, trainRecommender, type Example, type ShuffleMode } from '../../../pipelines/movielens/train.js';
+import { trainingBatches, trainingSet, trainRecommender, type Example, type ExampleColumns, type ShuffleMode } from '../../../pipelines/movielens/train.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../../../pipelines/movielens/checkpoint.js';
 import { BiasedMF } from '../../../src/tf/recommender.js';
 
@@ -27,7 +27,7 @@ async function setup() {
 
 type Cols = { user: Int32Array; item: Int32Array; rating: Float32Array };
 /** Each row as "user,item,rating", batch by batch. */
-function rowsOf(batches: readonly ColumnBatch<Example>[]): string[] {
+function rowsOf(batches: readonly ColumnBatch<Example, ExampleColumns>[]): string[] {
   const out: string[] = [];
   for (const b of batches) {
     const c = b.columns as unknown as Cols;
@@ -39,7 +39,7 @@ function rowsOf(batches: readonly ColumnBatch<Example>[]): string[] {
 async function collect(mode: ShuffleMode, epochs: number, from = { epoch: 0, position: 0 }, loader: 'main' | 'worker' = 'main') {
   const { format, index } = await setup();
   const ds = trainingBatches(file, format, index, split, { shuffle: mode, shuffleBuffer: mode === 'block' ? 500 : 300, blockShuffle: { blockBytes: 4096, openBlocks: 8 }, batch: 100, seed: 3, epochs, from, loader });
-  const out: ColumnBatch<Example>[] = [];
+  const out: ColumnBatch<Example, ExampleColumns>[] = [];
   for await (const b of ds.iterator({ epoch: 0 })) out.push(b);
   return out;
 }
@@ -47,7 +47,7 @@ async function collect(mode: ShuffleMode, epochs: number, from = { epoch: 0, pos
 for (const mode of ['buffer', 'block', 'memory'] as const) {
   test(`shuffle '${mode}': every training row exactly once per epoch, deterministic, a new order each epoch`, async () => {
     const { format, index } = await setup();
-    const expected = rowsOf((await trainingSet(file, format, index, split).batch(1 << 20).toArray()) as ColumnBatch<Example>[]).sort();
+    const expected = rowsOf((await trainingSet(file, format, index, split).batch(1 << 20).toArray()) as ColumnBatch<Example, ExampleColumns>[]).sort();
     const two = await collect(mode, 2);
     const perEpoch = Math.ceil(index.trainRows / 100);
     assert.equal(two.length, 2 * perEpoch);

@@ -1,0 +1,65 @@
+// How close the training pipelines come to the bare decode loop, and how far ahead of the
+// Python peer they are (issue 18): one `sluice bench` run, contenders alternating, one child
+// process per run, each ratio taken round by round (same round, same machine weather), then
+// the median over rounds. Then the shuffle quality of the same two shuffles
+// (bench/shuffle-quality.ts on its user-sorted file), unless --quality 0.
+//   node --import tsx bench/limit.ts [--rows 10000000] [--runs 5] [--budget 60]
+//        [--contenders a,b,…] [--quality-rows 10000000] [--quality 1]
+// Writes bench/out/limit-<rows>.json and .md (the README table).
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bench } from '../cli/bench.js';
+import type { BenchReport } from '../cli/bench/harness.js';
+import { formatMarkdown } from '../cli/bench/report.js';
+import { spread } from '../cli/bench/stats.js';
+import { benchFlags, intFlag } from './lib/args.js';
+import { ratingsFile } from './lib/ratings-file.js';
+
+const ALL = ['byte-decode', 'sluice-block', 'sluice-parallel', 'sluice-fast', 'pytorch-stream', 'pytorch-dataloader'];
+const flags = benchFlags({ rows: '10000000', runs: '5', budget: '60', contenders: ALL.join(','), quality: '1', 'quality-rows': '10000000' });
+const rows = intFlag('rows', flags.rows);
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+fs.mkdirSync(here('out'), { recursive: true });
+const json = here(`out/limit-${rows}.json`);
+
+process.stderr.write(`generating or reusing a ${rows.toLocaleString('en')}-row ratings file…\n`);
+const file = ratingsFile(rows);
+const report = await bench([file, '--contenders', flags.contenders, '--reference', 'byte-decode', '--runs', flags.runs, '--budget', flags.budget, '--json', json]);
+if (report === undefined) process.exit(0);
+
+/** Median over rounds of a ÷ b (rows/s), with the range, from the samples of one run. */
+function roundRatio(r: BenchReport, a: string, b: string): { median: number; min: number; max: number } | undefined {
+  const sa = r.results.find((x) => x.name === a)?.samples;
+  const sb = r.results.find((x) => x.name === b)?.samples;
+  if (sa === undefined || sb === undefined) return undefined;
+  return spread(sa.map((s, i) => s.rowsPerSecond / sb[i]!.rowsPerSecond));
+}
+
+const targets: [string, string, number, string][] = [
+  ['sluice-block', 'byte-decode', 1.0, 'recommended block-shuffled pipeline vs the single-thread bare loop'],
+  ['sluice-block', 'pytorch-stream', 3.0, 'recommended block-shuffled pipeline vs the Python peer (stream)'],
+  ['sluice-block', 'pytorch-dataloader', 3.0, 'recommended block-shuffled pipeline vs the idiomatic DataLoader'],
+  ['sluice-parallel', 'byte-decode', 1.0, 'csvParallel → shuffle(10k) → batch → tensors vs the bare loop'],
+  ['sluice-fast', 'byte-decode', 0.7, 'csv → shuffle(10k) → batch(1024) → tensors, one thread, vs the bare loop'],
+];
+const lines = ['| ratio (median over rounds, min–max) | value | target | |', '|---|---:|---:|---|'];
+for (const [a, b, target, what] of targets) {
+  const x = roundRatio(report, a, b);
+  if (x === undefined) continue;
+  const met = x.median >= target ? 'met' : 'NOT met';
+  lines.push(`| ${what} (${a} ÷ ${b}) | **${x.median.toFixed(2)}×** (${x.min.toFixed(2)}–${x.max.toFixed(2)}) | ≥ ${target.toFixed(1)}× | ${met} |`);
+}
+// How noisy the machine was: the spread of the bare loop, which does the same work every run.
+const loop = report.results.find((r) => r.name === 'byte-decode');
+const noise = loop === undefined ? '' : `byte-decode runs: ${loop.samples.map((s) => (s.rowsPerSecond / 1e6).toFixed(2)).join(' / ')}M rows/s (max ÷ min ${(loop.rowsPerSecond.max / loop.rowsPerSecond.min).toFixed(2)})`;
+const command = `node --import tsx bench/limit.ts ${process.argv.slice(2).join(' ')}`.trim();
+let quality = '';
+if (flags.quality !== '0') {
+  // The shuffle quality of the two shuffles timed above, from their own script.
+  const out = execFileSync(process.execPath, [...process.execArgv, here('shuffle-quality.ts'), '--rows', flags['quality-rows'], '--epochs', '2', '--modes', 'buffer 10k,block shuffle'], { encoding: 'utf8' });
+  quality = out.trim();
+}
+const md = [formatMarkdown(report, command), lines.join('\n'), '', noise, '', quality].join('\n') + '\n';
+fs.writeFileSync(here(`out/limit-${rows}.md`), md);
+process.stdout.write(`\n${lines.join('\n')}\n\n${noise}\n\n${quality}\nJSON: ${json}\n`);

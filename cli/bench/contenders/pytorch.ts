@@ -1,0 +1,126 @@
+// The Python peer: what a PyTorch user would write instead of sluice, on the same file and
+// pipeline shape. It runs as its own process (`python3 -c SCRIPT …`), not in a node child,
+// so its peak RSS and time are Python's own. The script lives here as text so that it ships
+// in dist/ with the rest of the bench (tsc copies no .py files).
+import { spawnSync } from 'node:child_process';
+import type { ContenderArgs } from './contender.js';
+import { formatColumns } from '../protocol.js';
+
+/** The interpreter `sluice bench` looks for unless `--python` names another. */
+export const DEFAULT_PYTHON = '/usr/bin/python3';
+
+/** The two peers: a hand-tuned stream, and the idiomatic DataLoader. */
+export type PythonMode = 'stream' | 'dataloader';
+
+/**
+ * The peer's script. `stream`: pandas' C engine in chunks of 65,536 rows → a numpy shuffle
+ * buffer (each chunk joins the `shuffle` rows carried over, the pool is permuted and all but
+ * `shuffle` rows leave in batches) → `torch.from_numpy` per column of each batch.
+ * `dataloader`: `pd.read_csv` of the whole file → `TensorDataset` of its columns →
+ * `DataLoader(batch_size, shuffle=True)`. Time runs from opening the file to the last batch
+ * (imports excluded, as the node contenders exclude module loading); it prints the same
+ * marked JSON line as a node child.
+ */
+export const PYTORCH_SCRIPT = String.raw`
+import argparse, json, os, resource, sys, time
+import numpy as np, pandas as pd, torch
+from torch.utils.data import DataLoader, TensorDataset
+
+p = argparse.ArgumentParser()
+p.add_argument('--mode', required=True, choices=['stream', 'dataloader'])
+p.add_argument('--file', required=True)
+p.add_argument('--batch', type=int, required=True)
+p.add_argument('--shuffle', type=int, required=True)
+p.add_argument('--seed', type=int, required=True)
+p.add_argument('--budget', type=float, required=True)
+p.add_argument('--columns', required=True)
+p.add_argument('--chunk', type=int, default=65536)
+a = p.parse_args()
+dtypes = {n: {'int32': np.int32, 'float32': np.float32, 'float64': np.float64}[d] for n, d in (s.split(':') for s in a.columns.split(','))}
+names = list(dtypes)
+
+def stream(deadline):
+    rng = np.random.default_rng(a.seed)
+    rows = 0
+    def emit(pool, n):
+        nonlocal rows
+        for s in range(0, n, a.batch):
+            tensors = [torch.from_numpy(pool[k][s:s + a.batch]) for k in names]
+            rows += tensors[0].shape[0]
+            if time.perf_counter() > deadline:
+                return False
+        return True
+    carry = None
+    with pd.read_csv(a.file, usecols=names, dtype=dtypes, engine='c', chunksize=a.chunk) as reader:
+        for chunk in reader:
+            fresh = [chunk[k].to_numpy() for k in names]
+            pool = fresh if carry is None else [np.concatenate((c, f)) for c, f in zip(carry, fresh)]
+            size = len(pool[0])
+            perm = rng.permutation(size)
+            pool = [col[perm] for col in pool]
+            out = (size - a.shuffle) // a.batch * a.batch if size > a.shuffle else 0
+            if not emit(dict(zip(names, pool)), out):
+                return rows, False
+            carry = [col[out:] for col in pool]
+    if carry is not None and not emit(dict(zip(names, carry)), len(carry[0])):
+        return rows, False
+    return rows, True
+
+def dataloader(deadline):
+    torch.manual_seed(a.seed)
+    df = pd.read_csv(a.file, usecols=names, dtype=dtypes, engine='c')
+    data = TensorDataset(*(torch.from_numpy(np.array(df[k].to_numpy(), copy=True)) for k in names))
+    rows = 0
+    for batch in DataLoader(data, batch_size=a.batch, shuffle=True):
+        rows += batch[0].shape[0]
+        if time.perf_counter() > deadline:
+            return rows, False
+    return rows, True
+
+cpu = time.process_time()
+started = time.perf_counter()
+rows, complete = (stream if a.mode == 'stream' else dataloader)(started + a.budget)
+seconds = time.perf_counter() - started
+cpu = time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sys.stdout.write('@@sluice-bench ' + json.dumps({'name': 'pytorch-' + a.mode, 'pid': os.getpid(), 'peakRssMb': peak, 'cpuSeconds': cpu, 'rows': rows, 'seconds': seconds, 'complete': complete}) + '\n')
+`;
+
+/** The command line of one peer run: `python -c SCRIPT --mode … --file …`. */
+export function pythonArgs(mode: PythonMode, args: ContenderArgs): string[] {
+  return [
+    '-c', PYTORCH_SCRIPT,
+    '--mode', mode,
+    '--file', args.file,
+    '--batch', String(args.batch),
+    '--shuffle', String(args.shuffle),
+    '--seed', String(args.seed),
+    '--budget', String(args.budgetS),
+    '--columns', formatColumns(args.columns),
+  ];
+}
+
+/** Whether the peer can run: the versions it runs with, or why it cannot (one line). */
+export type PythonPeer = { readonly ok: true; readonly versions: string } | { readonly ok: false; readonly reason: string };
+
+const checked = new Map<string, PythonPeer>();
+
+/**
+ * Checks once per interpreter that it starts and imports numpy, pandas and torch.
+ * @example
+ * const peer = pythonPeer('/usr/bin/python3'); // { ok: true, versions: 'python 3.11.2, pandas 1.5.3, torch 2.1.2' }
+ */
+export function pythonPeer(python: string): PythonPeer {
+  let peer = checked.get(python);
+  if (peer === undefined) {
+    const probe = "import sys, numpy, pandas, torch; print('python %s, numpy %s, pandas %s, torch %s' % (sys.version.split()[0], numpy.__version__, pandas.__version__, torch.__version__))";
+    const r = spawnSync(python, ['-c', probe], { encoding: 'utf8', timeout: 120_000 });
+    if (r.error !== undefined) peer = { ok: false, reason: `${python} did not start (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` };
+    else if (r.status !== 0) {
+      const missing = /No module named '([^']+)'/.exec(r.stderr)?.[1];
+      peer = { ok: false, reason: missing !== undefined ? `${python} has no module '${missing}'` : `${python} failed to import numpy, pandas and torch (exit code ${r.status})` };
+    } else peer = { ok: true, versions: r.stdout.trim() };
+    checked.set(python, peer);
+  }
+  return peer;
+}

@@ -1,0 +1,66 @@
+// Reading the blocks of a window: every reader (this thread, a worker) claims the next block
+// from a counter on shared memory until none is left, and deals each into buckets.
+import type { Chunk } from '../chunk.js';
+import { BlockDealer } from './dealer.js';
+import type { BlockRows, PartReader, WindowClaims } from './windows.js';
+
+/** Blocks a reader has claimed and is reading: one decoding while the next ones' files open. */
+const READ_AHEAD = 3;
+
+/** Reads byte ranges of a source. */
+export interface RangeReader<T> {
+  /** The rows that start in [start, end). */
+  read(start: number, end: number): Promise<Chunk<T>[]>;
+  /** Takes back chunks the caller is done with, to decode into again (optional). */
+  recycle?(chunks: Chunk<T>[]): void;
+  /** Closes its files once a window part is read; a later read reopens them. */
+  close(): Promise<void>;
+  /** Blocks to read at once (default 3): more for remote sources, where a block is a request. */
+  readAhead?: number;
+}
+
+/**
+ * A reader of claimed blocks: claims the next block of the window until none is left,
+ * reading each with `ranges` and dealing it into buckets (BlockDealer).
+ */
+export function claimReader<T>(ranges: RangeReader<T>): PartReader<T> {
+  const dealer = new BlockDealer<T>();
+  return async (window, spares) => {
+    dealer.use(spares);
+    try {
+      return await readClaimed(window, ranges, dealer);
+    } finally {
+      await ranges.close();
+    }
+  };
+}
+
+/** Claims and reads blocks of `window`, dealt by `dealer`, until none is left. */
+export async function readClaimed<T>(window: WindowClaims, ranges: RangeReader<T>, dealer: BlockDealer<T>): Promise<BlockRows<T>[]> {
+  const inFlight: { block: number; chunks: Promise<Chunk<T>[]> }[] = [];
+  const claim = (): void => {
+    while (inFlight.length < (ranges.readAhead ?? READ_AHEAD)) {
+      const block = Atomics.add(window.next, 0, 1);
+      if (block >= window.ranges.length) return;
+      const chunks = ranges.read(...window.ranges[block]!);
+      chunks.catch(() => {}); // rethrown when awaited
+      inFlight.push({ block, chunks });
+    }
+  };
+  const out: BlockRows<T>[] = [];
+  try {
+    for (claim(); inFlight.length > 0; claim()) {
+      const { block, chunks } = inFlight.shift()!;
+      const read = await chunks;
+      out.push(dealer.deal(block, read, window.seeds[block]!, window.buckets));
+      ranges.recycle?.(read); // dealt: the rows are copied into the block's storage
+    }
+    return out;
+  } catch (error) {
+    Atomics.store(window.next, 0, window.ranges.length); // no reader goes on with this window
+    throw error;
+  } finally {
+    await Promise.allSettled(inFlight.map((r) => r.chunks)); // after an error: the other reads close their files first
+  }
+}
+

@@ -1,0 +1,113 @@
+// ColumnSlots' loops for the common width of 4 packed columns (MovieLens: userId, movieId,
+// rating, timestamp), each with every array in a local, so that V8 keeps them in registers:
+// the generic loops index an array of columns per value.
+import type { NumericArray } from '../chunk.js';
+
+/** `swap` for the common width of 4 (MovieLens), with every array in a local. */
+export function swap4(buf: Int32Array, slots: Int32Array, from: number, dsts: Int32Array[], srcs: Int32Array[]): void {
+  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
+  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let k = 0; k < slots.length; k++) {
+    const b = slots[k]! << 2;
+    const r = from + k;
+    d0[k] = buf[b]!;
+    d1[k] = buf[b + 1]!;
+    d2[k] = buf[b + 2]!;
+    d3[k] = buf[b + 3]!;
+    buf[b] = s0[r]!;
+    buf[b + 1] = s1[r]!;
+    buf[b + 2] = s2[r]!;
+    buf[b + 3] = s3[r]!;
+  }
+}
+
+/** `swapInPlace` for width 4: row from + k of the columns trades places with slot slots[k]. */
+export function swapInPlace4(buf: Int32Array, slots: Int32Array, from: number, cols: Int32Array[]): void {
+  const [c0, c1, c2, c3] = cols as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let k = 0; k < slots.length; k++) {
+    const b = slots[k]! << 2;
+    const r = from + k;
+    const v0 = buf[b]!;
+    const v1 = buf[b + 1]!;
+    const v2 = buf[b + 2]!;
+    const v3 = buf[b + 3]!;
+    buf[b] = c0[r]!;
+    buf[b + 1] = c1[r]!;
+    buf[b + 2] = c2[r]!;
+    buf[b + 3] = c3[r]!;
+    c0[r] = v0;
+    c1[r] = v1;
+    c2[r] = v2;
+    c3[r] = v3;
+  }
+}
+
+/** `write` for width 4 in one pass: each row written whole, in sequence. */
+export function write4(srcs: Int32Array[], from: number, count: number, buf: Int32Array, at: number): void {
+  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let i = 0; i < count; i++) {
+    const r = (at + i) << 2;
+    buf[r] = s0[from + i]!;
+    buf[r + 1] = s1[from + i]!;
+    buf[r + 2] = s2[from + i]!;
+    buf[r + 3] = s3[from + i]!;
+  }
+}
+
+/** `writeByKey` for width 4: each row read from its four columns and written whole. */
+export function writeByKey4(srcs: Int32Array[], n: number, keys: Uint16Array, at: number, next: Int32Array, buf: Int32Array): void {
+  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let i = 0; i < n; i++) {
+    const r = next[keys[at + i]!]!++ << 2;
+    buf[r] = s0[i]!;
+    buf[r + 1] = s1[i]!;
+    buf[r + 2] = s2[i]!;
+    buf[r + 3] = s3[i]!;
+  }
+}
+
+/**
+ * `shuffleInto` for width 4, every array and the generator's state in locals: randomInt's
+ * step inlined (hot loop: one draw a row; see src/random.ts), pinned to randomInt's stream
+ * by test/random.test.ts.
+ */
+export function shuffle4(buf: Int32Array, from: number, count: number, at: number, random: Int32Array, dsts: Int32Array[]): void {
+  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
+  let [a, b, c, d] = random as unknown as [number, number, number, number];
+  for (let k = 0; k < count; k++) {
+    const i = at + k;
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + t) | 0;
+    const j = Math.floor(((t >>> 0) / 4294967296) * (i + 1));
+    const r = (from + k) << 2;
+    d0[i] = d0[j]!;
+    d1[i] = d1[j]!;
+    d2[i] = d2[j]!;
+    d3[i] = d3[j]!;
+    d0[j] = buf[r]!;
+    d1[j] = buf[r + 1]!;
+    d2[j] = buf[r + 2]!;
+    d3[j] = buf[r + 3]!;
+  }
+  random.set([a, b, c, d]);
+}
+
+/** `gather` for width 4 in one pass: one random read of a 16-byte row per output row. */
+export function gather4(buf: Int32Array, order: Int32Array, dsts: Int32Array[]): void {
+  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let i = 0; i < order.length; i++) {
+    const b = order[i]! << 2;
+    d0[i] = buf[b]!;
+    d1[i] = buf[b + 1]!;
+    d2[i] = buf[b + 2]!;
+    d3[i] = buf[b + 3]!;
+  }
+}
+
+/** The same memory as an Int32Array (for 4-byte columns). */
+export function bits32(a: NumericArray): Int32Array {
+  return a instanceof Int32Array ? a : new Int32Array(a.buffer, a.byteOffset, a.length);
+}

@@ -1,0 +1,170 @@
+// The epoch loop of a block shuffle: which blocks make up each window, who reads them, and
+// the check that every block of a window was read exactly once.
+import { type Chunk, chunkLength, epochCounter, sliceChunk } from '../chunk.js';
+import { Dataset } from '../dataset.js';
+import { mixSeed, type RandomInt, randomInt, randomState, permutation } from '../random.js';
+import type { ColumnSlots } from './columns.js';
+import { handOut } from './hand-out.js';
+
+/**
+ * A window being read: its blocks' byte ranges and seeds, its bucket count, and a counter
+ * (on shared memory) from which every reader, this thread and the workers, claims the next
+ * block to read.
+ */
+export interface WindowClaims {
+  ranges: [number, number][];
+  seeds: number[];
+  buckets: number;
+  next: Int32Array;
+}
+
+/**
+ * A block of a window, read and dealt into the window's buckets: its rows that went to bucket
+ * b are rows [starts[b], starts[b + 1]) of `slots` (packed) or `rows` (layouts that do not pack).
+ */
+export type BlockRows<T> = { id: number; starts: Int32Array } & ({ slots: ColumnSlots; rows?: undefined } | { rows: T[]; slots?: undefined });
+
+/** Reads blocks of a window until none is left to claim, into `spares` (storage of blocks already handed out) first. */
+export type PartReader<T> = (window: WindowClaims, spares: ColumnSlots[]) => Promise<BlockRows<T>[]>;
+
+/** BlockShuffleOptions checked, with their defaults filled in. */
+export interface Settings {
+  blockBytes: number;
+  openBlocks: number;
+  seed: number;
+  reshuffleEachEpoch: boolean;
+  /** Which blocks form which window, in which order (sharding, resume); default: all blocks, stratifiedWindows. */
+  plan?: WindowPlan;
+}
+
+/** A window to hand out: its blocks, its permutation's seed, rows of it to skip (a resume), and who to tell its size. */
+export interface PlannedWindow {
+  blocks: number[];
+  seed: number;
+  skip?: number;
+  /** Hears how many rows the window hands out (after the skip), before its first chunk. */
+  onRows?: (rows: number) => void;
+}
+
+/** The windows of an epoch, given the epoch, the epoch that seeds the order, and the block count. */
+export type WindowPlan = (epoch: number, orderEpoch: number, blocks: number) => PlannedWindow[];
+
+/** Bytes of a window per bucket: about 2,900 MovieLens rows, whose shuffle stays in cache. */
+const BUCKET_BYTES = 64 << 10;
+/** Buckets a window may have (keys are 16-bit). */
+const MAX_BUCKETS = 65_535;
+
+/**
+ * The epoch loop of a block shuffle, whoever reads the blocks: blocks in a seeded,
+ * stratified order, `openBlocks` to a window. Worker readers start on the next window while
+ * this thread hands out the current one; then this thread claims blocks too until none is
+ * left (so it reads all of them without workers, few when its consumer keeps it busy, and
+ * nothing waits on a thread that is still starting). Every draw is seeded by (seed, epoch,
+ * block or window), so the output is the same whoever read which block.
+ */
+export function windowShuffle<T>(
+  bytesNow: () => number | Promise<number>,
+  openReaders: (epoch: number, signal: AbortSignal) => { here: PartReader<T>; workers: PartReader<T>[] },
+  settings: Settings,
+): Dataset<T> {
+  const { blockBytes, openBlocks, seed, reshuffleEachEpoch } = settings;
+  const epochs = epochCounter();
+  return new Dataset<T>({
+    size: undefined,
+    open: (asked) => {
+      const epoch = epochs(asked);
+      return run(epoch, reshuffleEachEpoch ? epoch : 0);
+    },
+  });
+
+  async function* run(epoch: number, orderEpoch: number): AsyncGenerator<Chunk<T>, undefined> {
+    const epochSeed = mixSeed(seed, orderEpoch);
+    const blockSeeds = mixSeed(epochSeed, 1);
+    const windowSeeds = mixSeed(epochSeed, 2);
+    const bytes = await bytesNow(); // per epoch: the file may have changed size
+    const blockCount = Math.ceil(bytes / blockBytes);
+    const windowBlocks: PlannedWindow[] =
+      settings.plan?.(epoch, orderEpoch, blockCount) ?? stratifiedWindows(blockCount, openBlocks, randomInt(epochSeed)).map((blocks, w) => ({ blocks, seed: mixSeed(windowSeeds, w) }));
+    const abort = new AbortController();
+    const readers = openReaders(epoch, abort.signal);
+    const here = readers.workers.length; // this thread's index in `spares`
+    // Per reader: storage of blocks already handed out, to read into again.
+    const spares: ColumnSlots[][] = Array.from({ length: here + 1 }, () => []);
+    const opened: WindowClaims[] = [];
+    const inFlight: Promise<unknown>[] = [];
+    const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[] } => {
+      const ids = windowBlocks[w]!.blocks;
+      const ranges = ids.map((b): [number, number] => [b * blockBytes, Math.min(bytes, (b + 1) * blockBytes)]);
+      const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(ranges.reduce((n, [s, e]) => n + e - s, 0) / BUCKET_BYTES)));
+      const claims = { ranges, seeds: ids.map((b) => mixSeed(blockSeeds, b)), buckets, next: new Int32Array(new SharedArrayBuffer(4)) };
+      opened.push(claims);
+      const workers = readers.workers.map((read, r) => {
+        const part = read(claims, spares[r]!.splice(0));
+        part.catch(() => {}); // rethrown when awaited
+        inFlight.push(part);
+        return part;
+      });
+      return { claims, workers };
+    };
+    try {
+      let next = windowBlocks.length > 0 ? start(0) : undefined;
+      for (let w = 0; next !== undefined; w++) {
+        const { claims, workers } = next;
+        const mine = readers.here(claims, spares[here]!.splice(0));
+        inFlight.push(mine.catch(() => {}));
+        const parts = [...(await Promise.all(workers)), await mine];
+        next = w + 1 < windowBlocks.length ? start(w + 1) : undefined;
+        const blocks = new Array<BlockRows<T>>(claims.ranges.length);
+        for (const part of parts) for (const block of part) blocks[block.id] = block;
+        // findIndex visits holes (some() would skip them): every block read, none twice.
+        if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
+        const { seed: windowSeed, skip = 0, onRows } = windowBlocks[w]!;
+        onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.starts[claims.buckets]!, 0) - skip));
+        yield* skipRows(handOut(blocks, claims.buckets, randomState(windowSeed)), skip);
+        parts.forEach((part, r) => {
+          for (const block of part) if (block.slots !== undefined) spares[r]!.push(block.slots);
+        });
+      }
+    } finally {
+      // After a break or an error no reader claims another block; the blocks being read
+      // finish (and close their files) first.
+      for (const claims of opened) Atomics.store(claims.next, 0, claims.ranges.length);
+      abort.abort();
+      await Promise.allSettled(inFlight);
+    }
+    return undefined;
+  }
+}
+
+/** `chunks` less their first `skip` rows (a window resumed part-way). */
+function* skipRows<T>(chunks: Generator<Chunk<T>, void>, skip: number): Generator<Chunk<T>, void> {
+  for (const chunk of chunks) {
+    const n = chunkLength(chunk);
+    if (skip >= n) skip -= n;
+    else {
+      yield skip > 0 ? sliceChunk(chunk, skip, n) : chunk;
+      skip = 0;
+    }
+  }
+}
+
+/**
+ * The blocks of each window of an epoch, stratified: the file's blocks are cut into
+ * `openBlocks` runs of neighbours, and each window takes one block, chosen at random, from
+ * every run. Every window then spans the whole file, so where a row lands in the epoch does
+ * not depend on where it sat in the file (with windows of blocks drawn at random instead,
+ * the windows' mean positions differ by chance, and the rank correlation between input and
+ * output positions is about 1/sqrt(blocks)). Which blocks share a window changes with the
+ * seed.
+ */
+export function stratifiedWindows(blocks: number, openBlocks: number, rand: RandomInt): number[][] {
+  const windows = Math.ceil(blocks / openBlocks);
+  const out: number[][] = Array.from({ length: windows }, () => []);
+  for (let first = 0; first < blocks; first += windows) {
+    const run = Math.min(windows, blocks - first);
+    // A run shorter than the window count (the last) goes to randomly chosen windows.
+    const to = permutation(windows, rand);
+    for (let k = 0; k < run; k++) out[to[k]!]!.push(first + k);
+  }
+  return out;
+}
