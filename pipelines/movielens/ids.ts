@@ -5,9 +5,16 @@ import { isTestRow } from './split.js';
 const DENSE_LIMIT = 1 << 24;
 
 /**
- * Raw MovieLens ids → embedding rows 0…size-1 (in increasing id order, so the mapping is
- * the same whatever the file order). Ids below 2^24 are looked up in a dense Int32Array
- * (MovieLens ids are below 300k); others in a Map.
+ * Raw ids → embedding rows 0…size-1 (in increasing id order, so the mapping is the same
+ * whatever the file order): size a model's tables with `size`, map a column with
+ * `mapColumn`. Built in one streamed pass by {@link indexRatings} (or `add` … `freeze`);
+ * saved beside a model as `ids()` (JSON) and restored with `IdIndex.fromIds`. Ids below
+ * 2^24 are looked up in a dense Int32Array (MovieLens ids are below 300k); others in a Map.
+ * @example
+ * const index = await indexRatings(readRatings('ratings.csv', { delimiter: ',', header: true }));
+ * fs.writeFileSync('users.json', JSON.stringify(index.users.ids()));
+ * const users = IdIndex.fromIds(JSON.parse(fs.readFileSync('users.json', 'utf8')) as number[]);
+ * users.rowOf(42); // the row of user 42, or -1
  */
 export class IdIndex {
   private seen = new Uint8Array(1024);
@@ -59,6 +66,29 @@ export class IdIndex {
     index.sparse = state.sparse.length > 0 ? new Map(state.sparse) : undefined;
     index.size = state.size;
     index.seen = new Uint8Array(0);
+    return index;
+  }
+
+  /** The raw ids in row order (`ids()[row]` is the id of `row`): what to save with a model. */
+  ids(): number[] {
+    const out: number[] = [];
+    const d = this.dense!;
+    for (let id = 0; id < d.length; id++) if (d[id]! >= 0) out.push(id);
+    if (this.sparse !== undefined) out.push(...this.sparse.keys());
+    return out;
+  }
+
+  /** The index whose `ids()` is `ids` (as `ids()` gave them: row k is ids[k]). */
+  static fromIds(ids: readonly number[]): IdIndex {
+    const index = new IdIndex();
+    for (const id of ids) {
+      if (!Number.isInteger(id)) throw new RangeError(`IdIndex.fromIds: ids must be integers, got ${id}`);
+      index.add(id);
+    }
+    index.freeze();
+    ids.forEach((id, k) => {
+      if (index.rowOf(id) !== k) throw new RangeError(`IdIndex.fromIds: ids[${k}] = ${id} is out of the order ids() gives (a duplicate, or not increasing)`);
+    });
     return index;
   }
 
