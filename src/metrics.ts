@@ -23,8 +23,9 @@ export function mae(predicted: ArrayLike<number>, actual: ArrayLike<number>): nu
  * bounds each prediction first (e.g. the rating scale, as `sluice train` does).
  * @example
  * const stats = new ErrorStats({ min: 0.5, max: 5 });
- * for await (const b of testBatches) stats.add(predict(b), b.columns.rating);
- * console.log(stats.rmse, stats.mae, stats.rows);
+ * stats.add([3.2, 5.4], [3, 5]); // one batch: predictions, true ratings
+ * stats.add([1.0], [1.5]);
+ * console.log(stats.rmse, stats.mae, stats.rows); // 3 rows; 5.4 counted as 5
  */
 export class ErrorStats {
   private sq = 0;
