@@ -136,7 +136,11 @@ export interface RatingsIndex {
  * @example
  * const index = await indexRatings(readRatings(file, format), { fraction: 0.1, seed: 0 });
  */
-export async function indexRatings(ds: Dataset<Rating>, split?: { fraction: number; seed: number }): Promise<RatingsIndex> {
+export async function indexRatings(
+  ds: Dataset<Rating>,
+  split?: { fraction: number; seed: number },
+  onProgress?: (info: { rows: number; done: boolean }) => void,
+): Promise<RatingsIndex> {
   const users = new IdIndex();
   const items = new IdIndex();
   let trainRows = 0;
@@ -144,8 +148,15 @@ export async function indexRatings(ds: Dataset<Rating>, split?: { fraction: numb
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
+  let rows = 0;
+  let reported = 0;
   for await (const chunk of ds.chunks()) {
     const { userId, movieId, rating, size } = columnsOf(chunk);
+    rows += size;
+    if (onProgress !== undefined && rows - reported >= 65_536) {
+      reported = rows;
+      onProgress({ rows, done: false });
+    }
     for (let k = 0; k < size; k++) {
       const u = userId[k]!;
       const m = movieId[k]!;
@@ -162,6 +173,7 @@ export async function indexRatings(ds: Dataset<Rating>, split?: { fraction: numb
       if (r > max) max = r;
     }
   }
+  onProgress?.({ rows, done: true });
   return { users: users.freeze(), items: items.freeze(), trainRows, testRows, mean: trainRows > 0 ? sum / trainRows : 0, min, max };
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { background, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError, SluiceError } from '../../src/index.js';
+import { background, checkOptionNames, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError, SluiceError } from '../../src/index.js';
 import { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 import { BiasedMF, useBackend, type BackendChoice } from '../../src/index.js';
 import { detectFormat, type RatingsFormat } from './format.js';
@@ -60,12 +60,48 @@ export interface TrainOptions {
    * (about a second under tsx) costs more than it saves.
    */
   loader?: 'auto' | 'worker' | 'main';
-  /** Called after each batch. */
-  onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number; seconds: number }) => void;
+  /**
+   * Stop when the held-out RMSE has not improved for this many epochs (0: never; the
+   * default). The held-out RMSE is measured after every epoch either way.
+   */
+  earlyStop?: number;
+  /** Called after each batch; `meanLoss` is the mean of the epoch's batches so far. */
+  onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number; meanLoss: number; seconds: number }) => void;
   /** Called once, before training, when the run resumes from a checkpoint. */
   onResume?: (info: { epoch: number; batch: number; batches: number }) => void;
-  /** Called after each epoch. */
-  onEpoch?: (info: { epoch: number; loss: number; seconds: number }) => void;
+  /** Called after each epoch: its mean training loss and the held-out RMSE after it. */
+  onEpoch?: (info: { epoch: number; loss: number; testRmse: number; seconds: number }) => void;
+  /** Called while the first pass maps ids and counts rows (every ~64k rows, then once at the end). */
+  onIndex?: (info: { rows: number; done: boolean }) => void;
+  /** Called before each evaluation pass (held-out rows each epoch, then train and test). */
+  onEvaluate?: (info: { set: 'train' | 'test'; epoch: number }) => void;
+}
+
+/** Every option name of {@link trainRecommender}, for the unknown-name check. */
+const TRAIN_OPTIONS = [
+  'test', 'split', 'delimiter', 'header', 'epochs', 'batch', 'dim', 'lr', 'decay', 'l2', 'seed', 'backend', 'shuffle', 'shuffleBuffer',
+  'checkpoint', 'checkpointEvery', 'loader', 'earlyStop', 'onBatch', 'onResume', 'onEpoch', 'onIndex', 'onEvaluate',
+] as const;
+
+/** The run's hyper-parameters, as used (defaults filled in): in the result and `--json`. */
+export interface TrainSettings {
+  epochs: number;
+  batch: number;
+  dim: number;
+  lr: number;
+  decay: number;
+  l2: number;
+  seed: number;
+  split: number;
+  shuffle: ShuffleMode;
+  shuffleBuffer: number | null;
+  loader: 'worker' | 'main';
+  earlyStop: number;
+}
+
+/** Training diverged: the loss became NaN or infinite. */
+export class DivergedError extends SluiceError {
+  override name = 'DivergedError';
 }
 
 export interface TrainResult {
@@ -91,6 +127,13 @@ export interface TrainResult {
   resumedFrom?: EpochState;
   /** Batches trained by this run (fewer than epochs × batches per epoch after a resume). */
   batchesTrained: number;
+  /** Held-out RMSE after each epoch trained by this run. */
+  epochTestRmse: number[];
+  /** Mean training loss of each epoch trained by this run. */
+  epochLoss: number[];
+  /** The epoch (counted from 1) after which --early-stop ended the run; null when it ran them all. */
+  stoppedAfter: number | null;
+  settings: TrainSettings;
 }
 
 /** Defaults chosen on MovieLens-100k-shaped data (see README): dim 32, Adam 0.005 decaying. */
@@ -105,6 +148,12 @@ export const DEFAULTS = { split: 0.1, epochs: 10, batch: 1024, dim: 32, lr: 0.00
  * console.log(r.testRmse); // ≈ 0.93
  */
 export async function trainRecommender(file: string, options: TrainOptions = {}): Promise<TrainResult> {
+  checkOptionNames('trainRecommender', options, TRAIN_OPTIONS);
+  if (options.test !== undefined && options.split !== undefined) {
+    throw new OptionError('split and test exclude each other: with a test file, every row of the training file trains (drop --split, or --test)');
+  }
+  const earlyStop = options.earlyStop ?? 0;
+  if (!Number.isInteger(earlyStop) || earlyStop < 0) throw new OptionError(`--early-stop must be an integer >= 0, got ${earlyStop}`);
   const epochs = positive('epochs', options.epochs ?? DEFAULTS.epochs);
   const batchSize = positive('batch', options.batch ?? DEFAULTS.batch);
   const dim = positive('dim', options.dim ?? DEFAULTS.dim);
@@ -146,13 +195,18 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
 
   // The id index is not saved: this pass rebuilds it, identical for an unchanged file
   // (rows are assigned in id order), and the sizes are checked against the checkpoint's.
-  const index = await indexRatings(readRatings(file, format), split);
+  const index = await indexRatings(readRatings(file, format), split, options.onIndex);
   if (index.trainRows === 0) throw new OptionError(`${file}: no training rows`);
   const indexSummary = { users: index.users.size, items: index.items.size, trainRows: index.trainRows, mean: index.mean };
   if (saved !== undefined && JSON.stringify(saved.header.index) !== JSON.stringify(indexSummary)) {
     throw new OptionError(`--checkpoint ${options.checkpoint}: the file's ids or rows differ from the checkpoint's (${JSON.stringify(saved.header.index)} vs ${JSON.stringify(indexSummary)})`);
   }
 
+  const loader = options.loader === 'worker' || options.loader === 'main' ? options.loader : index.trainRows * epochs >= 500_000 ? 'worker' : 'main';
+  const settings: TrainSettings = { epochs, batch: batchSize, dim, lr, decay, l2, seed, split: fraction, shuffle, shuffleBuffer: options.shuffleBuffer ?? null, loader, earlyStop };
+  const clip = { min: index.min, max: index.max };
+  const testFormat = options.test !== undefined ? await detectFormat(options.test, given) : format;
+  const testSet = () => (options.test !== undefined ? allRows(options.test, testFormat, index) : testSplit(file, format, index, split));
   const model = new BiasedMF({ users: index.users.size, items: index.items.size, dim, learningRate: lr, l2, globalMean: index.mean, seed });
   if (saved !== undefined) model.load(saved.model);
   const from: EpochState = saved?.header.cursor ?? { epoch: 0, position: 0 };
@@ -163,7 +217,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     seed,
     epochs,
     from,
-    loader: options.loader === 'worker' || options.loader === 'main' ? options.loader : index.trainRows * epochs >= 500_000 ? 'worker' : 'main',
+    loader,
   });
   const batches = Math.ceil(index.trainRows / batchSize);
   if (saved !== undefined) options.onResume?.({ epoch: from.epoch, batch: from.position, batches });
@@ -185,10 +239,15 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   let sq = 0;
   let n = 0;
   let epochStart = performance.now();
+  const epochTestRmse: number[] = [];
+  const epochLoss: number[] = [];
+  let best = Infinity;
+  let sinceBest = 0;
+  let stoppedAfter: number | null = null;
   model.learningRate = lr * decay ** epoch;
   const it = train.chunks({ epoch: 0 })[Symbol.asyncIterator]();
   try {
-    for (;;) {
+    while (stoppedAfter === null) {
       const t0 = performance.now();
       const r = await it.next();
       waited += performance.now() - t0;
@@ -196,21 +255,37 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
       for (const batch of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
         const cols = batch.columns as { user: Int32Array; item: Int32Array; rating: Float32Array };
         const loss = model.trainStep(cols.user, cols.item, cols.rating);
+        if (!Number.isFinite(loss)) {
+          throw new DivergedError(
+            `training diverged: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${model.learningRate.toPrecision(3)}). ` +
+              `Lower --lr (e.g. ${(lr / 4).toPrecision(2)}) or raise --l2 and run again`,
+          );
+        }
         sq += loss * batch.size;
         n += batch.size;
         b++;
         trained++;
         trainedRows += batch.size;
-        options.onBatch?.({ epoch, batch: b, batches, loss, seconds: (performance.now() - epochStart) / 1000 });
+        options.onBatch?.({ epoch, batch: b, batches, loss, meanLoss: sq / n, seconds: (performance.now() - epochStart) / 1000 });
         if ((b & 63) === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
         if (b === batches) {
           peakRss = Math.max(peakRss, process.memoryUsage.rss());
-          options.onEpoch?.({ epoch, loss: sq / Math.max(1, n), seconds: (performance.now() - epochStart) / 1000 });
+          const seconds = (performance.now() - epochStart) / 1000;
+          options.onEvaluate?.({ set: 'test', epoch });
+          const held = (await evaluate(model, testSet(), clip)).rmse;
+          epochTestRmse.push(held);
+          epochLoss.push(sq / Math.max(1, n));
+          options.onEpoch?.({ epoch, loss: sq / Math.max(1, n), testRmse: held, seconds });
           epoch++;
           b = sq = n = 0;
           epochStart = performance.now();
           model.learningRate = lr * decay ** epoch;
           save({ epoch, position: 0 });
+          if (held < best - 1e-6) [best, sinceBest] = [held, 0];
+          else if (earlyStop > 0 && ++sinceBest >= earlyStop && epoch < epochs) {
+            stoppedAfter = epoch;
+            break;
+          }
         } else if (b % checkpointEvery === 0) save({ epoch, position: b });
       }
     }
@@ -219,10 +294,10 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   }
   const seconds = (performance.now() - started) / 1000;
 
-  const clip = { min: index.min, max: index.max };
+  options.onEvaluate?.({ set: 'train', epoch });
   const trainEval = await evaluate(model, trainingSet(file, format, index, split), clip);
-  const testSet = options.test !== undefined ? allRows(options.test, await detectFormat(options.test, given), index) : testSplit(file, format, index, split);
-  const testEval = await evaluate(model, testSet, clip);
+  options.onEvaluate?.({ set: 'test', epoch });
+  const testEval = await evaluate(model, testSet(), clip);
   return {
     backend,
     rows: index.trainRows,
@@ -240,6 +315,10 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     shuffle,
     ...(saved === undefined ? {} : { resumedFrom: from }),
     batchesTrained: trained,
+    epochTestRmse,
+    epochLoss,
+    stoppedAfter,
+    settings,
   };
 }
 
