@@ -76,6 +76,14 @@ export interface ChunkSource<T> {
   readonly size: number | undefined;
   /** Field dtypes of record elements, when known. */
   readonly schema?: Schema | undefined;
+  /**
+   * True when every chunk its epochs yield is new and referenced by nothing else (a
+   * decoder's fresh columns, no view of them kept): the stage that reads this source directly
+   * may write into a chunk's arrays and hand them on (the shuffle buffer swaps rows in place
+   * instead of allocating its output). A stage never passes it on by default, so a stage
+   * that keeps chunks (a cache) between the two turns it off.
+   */
+  readonly freshChunks?: boolean | undefined;
 }
 
 /** Preferred number of elements per chunk for sources that can choose. */
@@ -153,6 +161,24 @@ export function gatherChunk<T>(chunk: ColumnChunk<T>, indices: ArrayLike<number>
     columns[name] = dst;
   }
   return new ColumnChunk<T>(count, columns);
+}
+
+/**
+ * The epoch numbering of a source or stage that counts epochs itself: `open(epoch)` starts
+ * the epoch asked for, `open()` the one after the last opened.
+ * @example
+ * const epochs = epochCounter();
+ * epochs(); // 0
+ * epochs(5); // 5
+ * epochs(); // 6
+ */
+export function epochCounter(): (asked?: number) => number {
+  let next = 0;
+  return (asked) => {
+    const epoch = asked ?? next;
+    next = epoch + 1;
+    return epoch;
+  };
 }
 
 /** One epoch of a source, as something `for await` can walk (return() reaches the source). */

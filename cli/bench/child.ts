@@ -36,8 +36,10 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
     cachePath: values.cache,
   };
   const run = await contender.load();
+  const cpu = process.cpuUsage();
   const result = await run(args);
-  return { name, pid: process.pid, peakRssMb: process.resourceUsage().maxRSS / 1024, ...result };
+  const used = process.cpuUsage(cpu);
+  return { name, pid: process.pid, peakRssMb: process.resourceUsage().maxRSS / 1024, cpuSeconds: (used.user + used.system) / 1e6, ...result };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -33,6 +33,8 @@ export interface Sample {
   readonly rowsPerSecond: number;
   readonly mbPerSecond: number;
   readonly peakRssMb: number;
+  /** CPU seconds of the run, every thread of the process. */
+  readonly cpuSeconds: number;
   readonly pid: number;
 }
 
@@ -43,6 +45,8 @@ export interface ContenderSummary {
   readonly rowsPerSecond: Spread;
   readonly mbPerSecond: Spread;
   readonly peakRssMb: Spread;
+  /** CPU seconds a run (all threads): with seconds, how much of the cores a run kept busy. */
+  readonly cpuSeconds: Spread;
   /** Median over rounds of (this rows/s ÷ the reference's rows/s in the same round); null without a reference. */
   readonly ratio: number | null;
   /** True when every run reached the end of the file. */
@@ -199,6 +203,7 @@ function sample(round: number, r: ChildReport, bytesPerRow: number): Sample {
     rowsPerSecond,
     mbPerSecond: (rowsPerSecond * bytesPerRow) / 1e6,
     peakRssMb: r.peakRssMb,
+    cpuSeconds: r.cpuSeconds,
     pid: r.pid,
   };
 }
@@ -213,6 +218,7 @@ function summarise(name: string, runs: Sample[], reference: Sample[] | undefined
     rowsPerSecond: spread(runs.map((s) => s.rowsPerSecond)),
     mbPerSecond: spread(runs.map((s) => s.mbPerSecond)),
     peakRssMb: spread(runs.map((s) => s.peakRssMb)),
+    cpuSeconds: spread(runs.map((s) => s.cpuSeconds)),
     ratio: reference === undefined ? null : spread(runs.map((s, i) => s.rowsPerSecond / reference[i]!.rowsPerSecond)).median,
     complete,
     note: complete ? undefined : `time budget ${budgetS} s: measured on a prefix of ${span(prefix.min, prefix.max)} of ${rows.toLocaleString('en')} rows`,

@@ -11,6 +11,8 @@ export interface ChildReport extends ContenderResult {
   readonly name: string;
   readonly pid: number;
   readonly peakRssMb: number;
+  /** CPU seconds (user + system, every thread of the process) spent in the run: less sensitive than wall time to other load on the machine. */
+  readonly cpuSeconds: number;
 }
 
 /** Prefix of the line a child prints its report on (anything else on stdout is ignored). */

@@ -1,5 +1,8 @@
 // Text forms of a bench report: a table for the terminal, markdown for bench/README.md.
 import type { BenchReport, ContenderSummary } from './harness.js';
+import { spread } from './stats.js';
+
+const median = (xs: number[]): number => spread(xs).median;
 
 /** A rate for humans: 9.53M, 231.4k, 812. */
 export function rate(x: number): string {
@@ -18,12 +21,13 @@ function rowsOf(report: BenchReport): string[][] {
     `${rate(r.rowsPerSecond.median)} (${rate(r.rowsPerSecond.min)}–${rate(r.rowsPerSecond.max)})`,
     `${r.mbPerSecond.median.toFixed(1)} (${r.mbPerSecond.min.toFixed(1)}–${r.mbPerSecond.max.toFixed(1)})`,
     `${r.peakRssMb.median.toFixed(0)} (${r.peakRssMb.min.toFixed(0)}–${r.peakRssMb.max.toFixed(0)})`,
+    `${r.cpuSeconds.median.toFixed(2)} / ${median(r.samples.map((s) => s.seconds)).toFixed(2)}`,
     ratio(r),
   ]);
 }
 
 function headers(report: BenchReport): string[] {
-  return ['contender', 'rows/s median (min–max)', 'MB/s median (min–max)', 'peak RSS MB (min–max)', `vs ${report.reference ?? '–'}`];
+  return ['contender', 'rows/s median (min–max)', 'MB/s median (min–max)', 'peak RSS MB (min–max)', 'CPU s / wall s', `vs ${report.reference ?? '–'}`];
 }
 
 function footnotes(report: BenchReport): string[] {

@@ -7,6 +7,9 @@ import { indexRatings, type RatingsIndex } from './ids.js';
 import { type LoaderArgs, loaderPipeline, SHUFFLE_MODES, type ShuffleMode } from './loader.js';
 import { checkFingerprint, fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readRatings } from './read.js';
+import { type LoaderChoice, openLoader } from './auto-loader.js';
+import type { AutotunePolicy } from '../../src/stats/autotune.js';
+import type { Bottleneck, StageStats } from '../../src/stats/model.js';
 
 export { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 export { type ShuffleMode, SHUFFLE_MODES } from './loader.js';
@@ -56,10 +59,14 @@ export interface TrainOptions {
   /**
    * Where the loading pipeline runs: 'worker' builds it on a worker thread with
    * `background()`, so decoding overlaps training; 'main' runs it in this thread. 'auto'
-   * (default): a worker from 500k training rows × epochs up; below that, starting one
-   * (about a second under tsx) costs more than it saves.
+   * (default): decided while training runs: the main-thread loader starts at once, and if
+   * over the first second training waits on it for 5% of the time or more with enough of
+   * the run left to repay starting a worker (about a second under tsx), a worker loader
+   * takes over a little ahead. The batches are the same whichever runs.
    */
-  loader?: 'auto' | 'worker' | 'main';
+  loader?: LoaderChoice;
+  /** How 'auto' measures and decides (window, thresholds); for tests and tuning. */
+  autotune?: AutotunePolicy;
   /**
    * Stop when the held-out RMSE has not improved for this many epochs (0: never; the
    * default). The held-out RMSE is measured after every epoch either way.
@@ -80,7 +87,7 @@ export interface TrainOptions {
 /** Every option name of {@link trainRecommender}, for the unknown-name check. */
 const TRAIN_OPTIONS = [
   'test', 'split', 'delimiter', 'header', 'epochs', 'batch', 'dim', 'lr', 'decay', 'l2', 'seed', 'backend', 'shuffle', 'shuffleBuffer',
-  'checkpoint', 'checkpointEvery', 'loader', 'earlyStop', 'onBatch', 'onResume', 'onEpoch', 'onIndex', 'onEvaluate',
+  'checkpoint', 'checkpointEvery', 'loader', 'autotune', 'earlyStop', 'onBatch', 'onResume', 'onEpoch', 'onIndex', 'onEvaluate',
 ] as const;
 
 /** The run's hyper-parameters, as used (defaults filled in): in the result and `--json`. */
@@ -95,7 +102,8 @@ export interface TrainSettings {
   split: number;
   shuffle: ShuffleMode;
   shuffleBuffer: number | null;
-  loader: 'worker' | 'main';
+  /** The --loader asked for ('auto' is decided while training: see the result's `loader`). */
+  loader: LoaderChoice;
   earlyStop: number;
 }
 
@@ -134,6 +142,11 @@ export interface TrainResult {
   /** The epoch (counted from 1) after which --early-stop ended the run; null when it ran them all. */
   stoppedAfter: number | null;
   settings: TrainSettings;
+  /** Which loader ran (with 'auto': what was decided, and why). */
+  loader: { used: 'worker' | 'main' | 'main→worker'; reason: string };
+  /** Per-stage statistics of the loader (the one that produced most batches), and the bottleneck. */
+  stages: StageStats[];
+  bottleneck: Bottleneck;
 }
 
 /** Defaults chosen on MovieLens-100k-shaped data (see README): dim 32, Adam 0.005 decaying. */
@@ -202,24 +215,24 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     throw new OptionError(`--checkpoint ${options.checkpoint}: the file's ids or rows differ from the checkpoint's (${JSON.stringify(saved.header.index)} vs ${JSON.stringify(indexSummary)})`);
   }
 
-  const loader = options.loader === 'worker' || options.loader === 'main' ? options.loader : index.trainRows * epochs >= 500_000 ? 'worker' : 'main';
-  const settings: TrainSettings = { epochs, batch: batchSize, dim, lr, decay, l2, seed, split: fraction, shuffle, shuffleBuffer: options.shuffleBuffer ?? null, loader, earlyStop };
+  const settings: TrainSettings = { epochs, batch: batchSize, dim, lr, decay, l2, seed, split: fraction, shuffle, shuffleBuffer: options.shuffleBuffer ?? null, loader: options.loader ?? 'auto', earlyStop };
   const clip = { min: index.min, max: index.max };
   const testFormat = options.test !== undefined ? await detectFormat(options.test, given) : format;
   const testSet = () => (options.test !== undefined ? allRows(options.test, testFormat, index) : testSplit(file, format, index, split));
   const model = new BiasedMF({ users: index.users.size, items: index.items.size, dim, learningRate: lr, l2, globalMean: index.mean, seed });
   if (saved !== undefined) model.load(saved.model);
   const from: EpochState = saved?.header.cursor ?? { epoch: 0, position: 0 };
-  const train = trainingBatches(file, format, index, split, {
+  const batches = Math.ceil(index.trainRows / batchSize);
+  const build = (loader: 'worker' | 'main', at: EpochState) => trainingBatches(file, format, index, split, {
     shuffle,
     shuffleBuffer: options.shuffleBuffer === undefined ? (shuffle === 'buffer' ? Math.min(DEFAULTS.shuffleBuffer, index.trainRows) : undefined) : Math.min(options.shuffleBuffer, index.trainRows),
     batch: batchSize,
     seed,
     epochs,
-    from,
+    from: at,
     loader,
   });
-  const batches = Math.ceil(index.trainRows / batchSize);
+  const loaderRun = openLoader(options.loader ?? 'auto', build, from, batches, Math.max(0, (epochs - from.epoch) * batches - from.position), options.autotune);
   if (saved !== undefined) options.onResume?.({ epoch: from.epoch, batch: from.position, batches });
   const save = (cursor: EpochState) => {
     if (options.checkpoint !== undefined) writeCheckpoint(options.checkpoint, { fingerprint: print!, cursor, index: indexSummary }, model);
@@ -245,7 +258,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   let sinceBest = 0;
   let stoppedAfter: number | null = null;
   model.learningRate = lr * decay ** epoch;
-  const it = train.chunks({ epoch: 0 })[Symbol.asyncIterator]();
+  const it = loaderRun.iterator;
   try {
     while (stoppedAfter === null) {
       const t0 = performance.now();
@@ -293,6 +306,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     await it.return?.();
   }
   const seconds = (performance.now() - started) / 1000;
+  const loaderStats = loaderRun.stats();
 
   options.onEvaluate?.({ set: 'train', epoch });
   const trainEval = await evaluate(model, trainingSet(file, format, index, split), clip);
@@ -319,6 +333,9 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     epochLoss,
     stoppedAfter,
     settings,
+    loader: loaderRun.loader(),
+    stages: loaderStats.stages,
+    bottleneck: loaderStats.bottleneck,
   };
 }
 

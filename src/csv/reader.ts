@@ -104,6 +104,7 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
       return schema;
     },
     open: () => run(),
+    freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: o }) : fileFingerprint(pathOrUrl, o)),
   };

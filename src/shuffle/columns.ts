@@ -5,7 +5,7 @@
 // loop monomorphic. Other layouts keep one array per column.
 import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { nextBelow } from '../random.js';
-import { bits32, gather4, shuffle4, swap4, write4, writeByKey4 } from './width4.js';
+import { bits32, gather4, shuffle4, swap4, swapInPlace4, write4, writeByKey4 } from './width4.js';
 
 /** ColumnSlots as they cross a thread boundary. */
 export interface SlotsWire {
@@ -176,6 +176,39 @@ export class ColumnSlots implements ColumnLayout {
       }
     }
     return this.named(out);
+  }
+
+  /**
+   * swap, with the output written over the chunk's own rows [from, from + slots.length):
+   * row from + k trades places with slot slots[k], in order (for a chunk nothing else holds).
+   */
+  swapInPlace(chunk: ColumnChunk<unknown>, from: number, slots: Int32Array): void {
+    const n = slots.length;
+    const w = this.width;
+    if (this.packed !== undefined) {
+      const buf = this.packed;
+      const cols = this.names.map((name) => bits32(chunk.columns[name]!));
+      if (w === 4) swapInPlace4(buf, slots, from, cols);
+      else for (let k = 0; k < n; k++) {
+        const base = slots[k]! * w;
+        for (let c = 0; c < w; c++) {
+          const v = buf[base + c]!;
+          buf[base + c] = cols[c]![from + k]!;
+          cols[c]![from + k] = v;
+        }
+      }
+      return;
+    }
+    for (let c = 0; c < w; c++) {
+      const buf = this.separate![c]!;
+      const col = chunk.columns[this.names[c]!]!;
+      for (let k = 0; k < n; k++) {
+        const j = slots[k]!;
+        const v = buf[j]!;
+        buf[j] = col[from + k]!;
+        col[from + k] = v;
+      }
+    }
   }
 
   /** Slots `order[0]`, `order[1]`, … as columns. */

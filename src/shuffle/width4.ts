@@ -21,6 +21,27 @@ export function swap4(buf: Int32Array, slots: Int32Array, from: number, dsts: In
   }
 }
 
+/** `swapInPlace` for width 4: row from + k of the columns trades places with slot slots[k]. */
+export function swapInPlace4(buf: Int32Array, slots: Int32Array, from: number, cols: Int32Array[]): void {
+  const [c0, c1, c2, c3] = cols as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let k = 0; k < slots.length; k++) {
+    const b = slots[k]! << 2;
+    const r = from + k;
+    const v0 = buf[b]!;
+    const v1 = buf[b + 1]!;
+    const v2 = buf[b + 2]!;
+    const v3 = buf[b + 3]!;
+    buf[b] = c0[r]!;
+    buf[b + 1] = c1[r]!;
+    buf[b + 2] = c2[r]!;
+    buf[b + 3] = c3[r]!;
+    c0[r] = v0;
+    c1[r] = v1;
+    c2[r] = v2;
+    c3[r] = v3;
+  }
+}
+
 /** `write` for width 4 in one pass: each row written whole, in sequence. */
 export function write4(srcs: Int32Array[], from: number, count: number, buf: Int32Array, at: number): void {
   const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];

@@ -1,4 +1,4 @@
-import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, sameLayout, splitChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, sameLayout, sliceChunk, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
 import { ColumnSlots } from '../shuffle/columns.js';
@@ -33,7 +33,7 @@ export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: 
   };
 
   async function* run(rand: RandomInt, e: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
-    const buffer = new ShuffleBuffer<T>(bufferSize, rand);
+    const buffer = new ShuffleBuffer<T>(bufferSize, rand, source.freshChunks === true);
     for await (const chunk of epochOf(source, e)) {
       const out = buffer.push(chunk);
       if (out !== undefined) yield out;
@@ -47,10 +47,14 @@ class ShuffleBuffer<T> {
   private rows: T[] | undefined;
   private columns: ColumnSlots | undefined;
   private filled = 0;
+  /** The slots drawn for a chunk (reused: a chunk's draws are used before the next chunk's). */
+  private slots = new Int32Array(0);
 
   constructor(
     private readonly capacity: number,
     private readonly rand: RandomInt,
+    /** Chunks come fresh (ChunkSource.freshChunks): swap rows into them in place. */
+    private readonly inPlace: boolean,
   ) {}
 
   /** Takes a chunk in; returns the elements it displaced (as many as overflowed). */
@@ -106,9 +110,14 @@ class ShuffleBuffer<T> {
     const n = chunk.size - take;
     if (n === 0) return undefined;
     // The same draws, in the same order, as the row path: the two agree element for element.
-    const slots = new Int32Array(n);
+    if (this.slots.length < n) this.slots = new Int32Array(Math.max(n, CHUNK_SIZE));
+    const slots = this.slots.subarray(0, n);
     for (let k = 0; k < n; k++) slots[k] = this.rand(cap);
-    return new ColumnChunk<T>(n, columns.swap(chunk, take, slots));
+    if (!this.inPlace) return new ColumnChunk<T>(n, columns.swap(chunk, take, slots));
+    // A fresh chunk's rows trade places with the displaced ones, and its arrays go on
+    // downstream: no output allocated (fresh memory costs page faults, more than the copy).
+    columns.swapInPlace(chunk, take, slots);
+    return take === 0 ? chunk : (sliceChunk(chunk, take, chunk.size) as ColumnChunk<T>);
   }
 
   private toRows(columns: ColumnSlots): void {

@@ -7,10 +7,11 @@ import { ColumnChunk, Dataset, type NumericArray } from '../../src/index.js';
 
 type Layout = ('int32' | 'float32' | 'float64')[];
 
-function columnar(layout: Layout, n: number, chunkSize: number): Dataset<Record<string, number>> {
+function columnar(layout: Layout, n: number, chunkSize: number, fresh = false, seen: ColumnChunk[] = []): Dataset<Record<string, number>> {
   const value = (c: number, i: number) => (layout[c] === 'int32' ? i * 10 + c : i + c / 4); // exact in float32
   return new Dataset({
     size: n,
+    freshChunks: fresh,
     open: async function* () {
       for (let s = 0; s < n; s += chunkSize) {
         const size = Math.min(chunkSize, n - s);
@@ -20,7 +21,9 @@ function columnar(layout: Layout, n: number, chunkSize: number): Dataset<Record<
           for (let i = 0; i < size; i++) a[i] = value(c, s + i);
           columns[`c${c}`] = a;
         });
-        yield new ColumnChunk(size, columns);
+        const chunk = new ColumnChunk(size, columns);
+        seen.push(chunk);
+        yield chunk;
       }
       return undefined;
     },
@@ -38,7 +41,9 @@ test('columnar shuffle equals the row shuffle element for element, for every col
       async (layout, n, chunkSize, buffer, seed) => {
         const cols = await columnar(layout, n, chunkSize).shuffle(buffer, { seed }).toArray();
         const rows = await columnar(layout, n, chunkSize).map((r) => ({ ...r })).shuffle(buffer, { seed }).toArray();
+        const inPlace = await columnar(layout, n, chunkSize, true).shuffle(buffer, { seed }).toArray();
         assert.deepEqual(cols, rows);
+        assert.deepEqual(inPlace, rows);
         assert.equal(new Set(cols.map((r) => r['c0'])).size, n);
       },
     ),
@@ -51,4 +56,28 @@ test('a dtype change mid-epoch falls back to rows without losing any', async () 
   const b = columnar(['int32', 'float64'], 30, 7);
   const out = await a.concat(b).shuffle(40, { seed: 3 }).toArray();
   assert.equal(out.length, 80);
+});
+
+test('fresh chunks (ChunkSource.freshChunks) are swapped in place and handed on: no output allocated', async () => {
+  const seen: ColumnChunk[] = [];
+  const outputs: ArrayBufferLike[][] = [];
+  let rows = 0;
+  for await (const chunk of columnar(['int32', 'float32', 'int32', 'float32'], 10_000, 1000, true, seen).shuffle(500, { seed: 1 }).chunks()) {
+    if (!(chunk instanceof ColumnChunk)) throw new Error('expected columns');
+    outputs.push(Object.values(chunk.columns).map((a) => a.buffer));
+    rows += chunk.size;
+  }
+  const inputs = new Set(seen.flatMap((c) => Object.values(c.columns).map((a) => a.buffer)));
+  // Every chunk out is an input chunk's arrays, but the drain's (the last 500 rows, one chunk).
+  const own = outputs.map((bs) => bs.every((b) => inputs.has(b)));
+  assert.deepEqual([seen.length, rows], [10, 10_000]);
+  assert.deepEqual(own, [...own.slice(0, -1).map(() => true), false]);
+});
+
+test('chunks a stage keeps are never written: a cached epoch shuffles the same', async () => {
+  const cached = columnar(['int32', 'float32'], 3000, 256, true).cache();
+  const first = await cached.shuffle(100, { seed: 5, reshuffleEachEpoch: false }).toArray();
+  const second = await cached.shuffle(100, { seed: 5, reshuffleEachEpoch: false }).toArray();
+  assert.deepEqual(second, first);
+  assert.deepEqual((await cached.toArray()).map((r) => r['c0']), Array.from({ length: 3000 }, (_, i) => i * 10));
 });

@@ -77,11 +77,13 @@ def dataloader(deadline):
             return rows, False
     return rows, True
 
+cpu = time.process_time()
 started = time.perf_counter()
 rows, complete = (stream if a.mode == 'stream' else dataloader)(started + a.budget)
 seconds = time.perf_counter() - started
+cpu = time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-sys.stdout.write('@@sluice-bench ' + json.dumps({'name': 'pytorch-' + a.mode, 'pid': os.getpid(), 'peakRssMb': peak, 'rows': rows, 'seconds': seconds, 'complete': complete}) + '\n')
+sys.stdout.write('@@sluice-bench ' + json.dumps({'name': 'pytorch-' + a.mode, 'pid': os.getpid(), 'peakRssMb': peak, 'cpuSeconds': cpu, 'rows': rows, 'seconds': seconds, 'complete': complete}) + '\n')
 `;
 
 /** The command line of one peer run: `python -c SCRIPT --mode … --file …`. */
