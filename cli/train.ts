@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from './command.js';
 import { numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../src/errors.js';
-import { progress, type Progress } from './progress.js';
+import { phaseBars, progress, type Progress } from './progress.js';
 
 const HELP = `sluice train FILE [--test FILE | --split 0.1] [--delimiter D] [--no-header | --header] [--epochs N]
              [--batch N] [--dim N] [--lr X] [--decay X] [--l2 X] [--seed S] [--early-stop N]
@@ -100,7 +100,7 @@ export const command: Command = {
     let lastEpoch = -1;
     const enabled = args.values['no-progress'] === true ? false : args.values.progress;
     const onOff = enabled === undefined ? {} : { enabled };
-    let indexBar: Progress | undefined;
+    const bars = phaseBars(enabled);
     const result = await trainRecommender(file, {
       test: args.values.test,
       split: args.values.split === undefined ? undefined : numberOption('split', args.values.split, DEFAULTS.split, 0),
@@ -120,14 +120,6 @@ export const command: Command = {
       checkpoint: args.values.checkpoint,
       checkpointEvery: numberOption('checkpoint-every', args.values['checkpoint-every'], DEFAULTS.checkpointEvery, 1),
       earlyStop: numberOption('early-stop', args.values['early-stop'], 0, 0),
-      onIndex: ({ rows, done }) => {
-        indexBar ??= progress({ label: 'mapping ids', extra: 'rows', ...onOff });
-        indexBar.update(rows);
-        if (done) indexBar.stop();
-      },
-      onEvaluate: ({ set }) => {
-        if (set === 'train' && (enabled ?? (process.stderr.isTTY === true && !process.env['CI']))) process.stderr.write('evaluating on the training and test rows…\n');
-      },
       onEpoch: ({ epoch, loss, testRmse, seconds }) => {
         bar?.stop();
         bar = undefined;
@@ -136,7 +128,12 @@ export const command: Command = {
       onResume: ({ epoch, batch, batches }) => {
         process.stdout.write(`resumed from epoch ${epoch}, batch ${batch} (${args.values.checkpoint}; epochs counted from 0, ${batches} batches an epoch)\n`);
       },
+      onProgress: (p) => {
+        if (p.phase === 'evaluate-train') bar?.stop();
+        bars.onProgress(p);
+      },
       onBatch: ({ epoch, batch, batches, meanLoss, seconds }) => {
+        if (batch === 1) bars.stop();
         if (killAfter > 0 && ++batchesRun === killAfter) process.kill(process.pid, 'SIGKILL');
         if (epoch !== lastEpoch) {
           bar?.stop();
@@ -147,6 +144,7 @@ export const command: Command = {
       },
     });
     bar?.stop();
+    bars.stop();
     const r = result;
     process.stdout.write(
       `train: ${r.rows.toLocaleString('en')} rows × ${r.stoppedAfter ?? r.epochs} epochs on ${r.backend} in ${r.seconds.toFixed(1)} s ` +
