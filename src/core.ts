@@ -18,7 +18,7 @@ export {
   type Schema,
   CHUNK_SIZE,
 } from './chunk.js';
-export { SluiceError, OptionError, StageError, DataError, FormatError, type BadRowInfo } from './errors.js';
+export { SluiceError, OptionError, StageError, DataError, FormatError, AbortError, type BadRowInfo } from './errors.js';
 export { checkOptionNames, nearestName } from './options.js';
 export { ErrorStats, mae, rmse } from './metrics.js';
 export type { Batched, BatchOptions } from './stages/batch.js';
