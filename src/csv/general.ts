@@ -4,9 +4,10 @@
 // row and loses where each row starts, which the error messages need.
 import { ParserOptions } from '@fast-csv/parse';
 import { Parser } from '@fast-csv/parse/build/src/parser/Parser.js';
-import { allocColumn, type Chunk, ColumnChunk, type DType, type NumericArray, type NumericDType } from '../chunk.js';
+import { allocColumn, type Chunk, ColumnChunk, type NumericArray } from '../chunk.js';
 import { SluiceError } from '../errors.js';
-import { type BadRows, countReason, isBlankLine, NUMERIC, numberReason, toNumber } from './fields.js';
+import type { Vocabulary } from './categorical.js';
+import { arrayDType, type BadRows, COLUMNAR, countReason, type CsvDType, isBlankLine, numberReason, toNumber } from './fields.js';
 
 /** Where each selected column comes from and what it becomes. */
 export interface CsvLayout {
@@ -16,7 +17,9 @@ export interface CsvLayout {
   /** Every field of a row, in file order. */
   readonly fieldNames: readonly string[];
   /** The selected columns, in output order. */
-  readonly outputs: readonly { readonly name: string; readonly field: number; readonly dtype: DType }[];
+  readonly outputs: readonly { readonly name: string; readonly field: number; readonly dtype: CsvDType }[];
+  /** The vocabulary of each 'category' output (by output index); none in a layout sent to a worker. */
+  readonly vocabularies?: readonly (Vocabulary | undefined)[];
 }
 
 export type CsvRecord = Record<string, number | string>;
@@ -89,7 +92,7 @@ export class GeneralDecoder {
     private readonly capacity: number,
   ) {
     this.line = line;
-    this.columnar = layout.outputs.every((o) => NUMERIC.has(o.dtype));
+    this.columnar = layout.outputs.every((o) => COLUMNAR.has(o.dtype));
     if (this.columnar) this.cols = this.alloc();
     this.split = new RowSplitter(layout.delimiter);
     // Fields are checked left to right in the file, as the fast engine meets them.
@@ -181,6 +184,10 @@ export class GeneralDecoder {
           values[k] = text;
           continue;
         }
+        if (o.dtype === 'category') {
+          values[k] = this.layout.vocabularies![k]!.idOf(text);
+          continue;
+        }
         const v = toNumber(text, o.dtype);
         if (v !== v) {
           this.bad.report(file, line, o.name, row.join(delimiter), numberReason(text, o.dtype));
@@ -224,7 +231,7 @@ export class GeneralDecoder {
   }
 
   private alloc(): NumericArray[] {
-    return this.layout.outputs.map((o) => allocColumn(o.dtype as NumericDType, this.capacity));
+    return this.layout.outputs.map((o) => allocColumn(arrayDType(o.dtype), this.capacity));
   }
 }
 

@@ -8,6 +8,7 @@ import { fileFingerprint } from '../io/fingerprint.js';
 import type { StreamTask, WindowTask } from './worker-tasks.js';
 import { fromWire, type WireChunk } from '../workers/wire.js';
 import { csv, type CsvColumns, type CsvOptions } from './reader.js';
+import { rejectCategories } from './categorical.js';
 import { FileError } from '../io/file.js';
 import { workerUrl } from '../worker-url.js';
 
@@ -70,8 +71,9 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
   if (options.onBadRow !== undefined && options.onBadRow !== 'error' && options.onBadRow !== 'skip') {
     throw new OptionError(`csvParallel: onBadRow must be 'error' or 'skip' (a callback cannot run in a worker), got ${describeValue(options.onBadRow)}`);
   }
+  rejectCategories('csvParallel', options.columns);
   const { workers: _w, rangeBytes: _r, order: _o, ...csvOptions } = options;
-  let schema: Schema | undefined = options.columns;
+  let schema: Schema | undefined = options.columns as Schema | undefined;
   let knownSize: number | undefined;
   const source = {
     get size() {
@@ -210,7 +212,7 @@ class RangeIterator<R> implements ChunkIterator<R> {
       }
       this.columns = probe.schema;
     }
-    if (this.columns !== undefined) this.onSchema(this.columns);
+    if (this.columns !== undefined) this.onSchema(this.columns as Schema); // no category columns here (rejected when built)
     // Only the range at byte 0 holds the header line: the others get its names, so that
     // each task does not read the file's start again to find them.
     if ((this.options.header ?? true) === true && size > 0) this.names = await headerNames(this.path, this.options);

@@ -3,14 +3,15 @@
 //  - general: fast-csv's parser → record objects (quotes, string columns).
 // 'auto' starts fast when every selected column is numeric and hands the rest of the epoch
 // to the general engine at the first row holding a quote; both give identical records.
-import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type DType, type Schema } from '../chunk.js';
+import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { type BadRowInfo, describe, OptionError, SluiceError } from '../errors.js';
 import { isUrl, openBytes, supportsByteRange } from '../io/bytes.js';
 import type { ObjectStoreOptions } from '../io/object-store.js';
 import { isS3 } from '../io/remote.js';
 import { FastDecoder, Stop } from './fast.js';
-import { BadRows, type BadRowPolicy, type CsvStats, emptyStats, inferDType, NUMERIC } from './fields.js';
+import { BadRows, type BadRowPolicy, COLUMNAR, type CsvDType, type CsvStats, emptyStats, inferDType, schemaOf } from './fields.js';
+import { type Vocabulary, vocabulariesFor } from './categorical.js';
 import { countNewlines, type CsvLayout, type CsvRecord, GeneralDecoder, splitRows } from './general.js';
 import { lineBlocks } from './lines.js';
 import { fileFingerprint, type Fingerprinted } from '../io/fingerprint.js';
@@ -19,7 +20,7 @@ export type { BadRowPolicy, CsvStats } from './fields.js';
 export type { CsvRecord } from './general.js';
 
 /** Column name → dtype: selects and types columns (the others are dropped). */
-export type CsvColumns = Readonly<Record<string, DType>>;
+export type CsvColumns = Readonly<Record<string, CsvDType>>;
 
 /** The record type that a `columns` map describes. */
 export type CsvRow<C extends CsvColumns> = { -readonly [K in keyof C]: C[K] extends 'string' ? string : number };
@@ -40,6 +41,11 @@ export interface CsvOptions {
    * 'int32'; other numbers → 'float64'; anything else → 'string'.
    */
   columns?: CsvColumns;
+  /**
+   * The vocabulary of each 'category' column (shared with other datasets, or loaded with
+   * `Vocabulary.from`); one is made for a category column left out, as `dataset.vocabularies`.
+   */
+  vocabularies?: Readonly<Record<string, Vocabulary>>;
   /** A wrong field count, a non-number in a numeric column, a bad quote: 'error' (default), 'skip', or a callback (the row is skipped). */
   onBadRow?: BadRowPolicy;
   /** 'auto' (default): fast when every selected column is numeric. 'fast' rejects quoted rows as bad rows. */
@@ -66,6 +72,8 @@ export class CsvDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
     source: ChunkSource<T>,
     /** Rows, skipped bad rows, bytes and engine of the current or last epoch. */
     readonly stats: CsvStats,
+    /** The vocabulary of each 'category' column: word ↔ id, kept across epochs. */
+    readonly vocabularies: Readonly<Record<string, Vocabulary>> = {},
   ) {
     super(source);
   }
@@ -94,7 +102,8 @@ export function csv<R = CsvRecord>(pathOrUrl: string, options?: CsvOptions): Csv
 export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<CsvRecord> {
   const o = checkOptions(pathOrUrl, options);
   const stats = options.stats ?? emptyStats();
-  let schema: Schema | undefined = o.columns;
+  let schema: Schema | undefined = o.columns && schemaOf(o.columns);
+  const vocabularies = vocabulariesFor(o.columns, options.vocabularies);
   let knownSize: number | undefined;
   const source: ChunkSource<CsvRecord> & Fingerprinted = {
     get size() {
@@ -108,7 +117,7 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: o }) : fileFingerprint(pathOrUrl, o)),
   };
-  return new CsvDataset(source, stats);
+  return new CsvDataset(source, stats, vocabularies);
 
   async function* run(): AsyncGenerator<Chunk<CsvRecord>, undefined> {
     Object.assign(stats, emptyStats());
@@ -183,11 +192,11 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
       const sample = needSample ? sampleRows(held, o.delimiter) : [];
       if (names === undefined) names = (sample[0] ?? []).map((_, i) => String(i));
       if (names.length === 0) return undefined; // nothing to read
-      const layout = makeLayout(pathOrUrl, o, names, sample);
-      schema = Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype]));
-      const numeric = layout.outputs.every((x) => NUMERIC.has(x.dtype));
+      const layout = { ...makeLayout(pathOrUrl, o, names, sample), vocabularies: Object.keys(o.columns ?? {}).map((k) => vocabularies[k]) };
+      schema = schemaOf(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype])));
+      const numeric = layout.outputs.every((x) => COLUMNAR.has(x.dtype));
       if (o.engine === 'fast' && !numeric) {
-        throw new SluiceError(`csv: engine 'fast' reads numeric columns only, but ${layout.outputs.filter((x) => !NUMERIC.has(x.dtype)).map((x) => `'${x.name}'`).join(', ')} of '${pathOrUrl}' ${o.columns ? 'are' : 'were inferred as'} 'string'`);
+        throw new SluiceError(`csv: engine 'fast' reads numeric columns only, but ${layout.outputs.filter((x) => !COLUMNAR.has(x.dtype)).map((x) => `'${x.name}'`).join(', ')} of '${pathOrUrl}' ${o.columns ? 'are' : 'were inferred as'} 'string'`);
       }
 
       const bad = new BadRows(o.onBadRow, stats);
@@ -266,7 +275,7 @@ export interface CheckedOptions {
   chunkRows: number;
 }
 
-const DTYPES = ['int32', 'float32', 'float64', 'string'];
+const DTYPES = ['int32', 'float32', 'float64', 'string', 'category'];
 
 /** @internal Validates csv() options (shared with the range reader). */
 export function checkOptions(path: string, options: CsvOptions): CheckedOptions {
@@ -317,7 +326,7 @@ export function checkOptions(path: string, options: CsvOptions): CheckedOptions 
 
 /** @internal Which fields are read, and as what (shared with the range reader). */
 export function makeLayout(file: string, o: CheckedOptions, names: string[], sample: string[][]): CsvLayout {
-  let selected: [string, DType][];
+  let selected: [string, CsvDType][];
   if (o.columns !== undefined) {
     selected = Object.entries(o.columns);
     for (const [name] of selected) {
