@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from './command.js';
 import { numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../src/errors.js';
-import { progress, type Progress } from './progress.js';
+import { phaseBars, progress, type Progress } from './progress.js';
 
 const HELP = `sluice train FILE [--test FILE] [--split 0.1] [--delimiter D] [--no-header] [--epochs N]
              [--batch N] [--dim N] [--lr X] [--l2 X] [--seed S] [--backend auto|node|wasm|cpu] [--json OUT]
@@ -84,6 +84,7 @@ export const command: Command = {
     let bar: Progress | undefined;
     let lastEpoch = -1;
     const enabled = args.values.progress;
+    const bars = phaseBars(enabled);
     const result = await trainRecommender(file, {
       test: args.values.test,
       split: numberOption('split', args.values.split, DEFAULTS.split, 0),
@@ -105,7 +106,12 @@ export const command: Command = {
       onResume: ({ epoch, batch, batches }) => {
         process.stdout.write(`resumed from epoch ${epoch}, batch ${batch} (${args.values.checkpoint}; epochs counted from 0, ${batches} batches an epoch)\n`);
       },
+      onProgress: (p) => {
+        if (p.phase === 'evaluate-train') bar?.stop();
+        bars.onProgress(p);
+      },
       onBatch: ({ epoch, batch, batches, loss, seconds }) => {
+        if (batch === 1) bars.stop();
         if (killAfter > 0 && ++batchesRun === killAfter) process.kill(process.pid, 'SIGKILL');
         if (epoch !== lastEpoch) {
           bar?.stop();
@@ -116,6 +122,7 @@ export const command: Command = {
       },
     });
     bar?.stop();
+    bars.stop();
     const r = result;
     process.stdout.write(
       `train: ${r.rows.toLocaleString('en')} rows × ${r.epochs} epochs on ${r.backend} in ${r.seconds.toFixed(1)} s ` +

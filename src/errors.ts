@@ -23,6 +23,23 @@ export class StageError extends SluiceError {
   }
 }
 
+/**
+ * An epoch ended because its AbortSignal aborted; `cause` is the signal's reason. Its name is
+ * 'AbortError', as for the DOM's and Node's own aborts.
+ */
+export class AbortError extends SluiceError {
+  override name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(reason?: unknown) {
+    super('the operation was aborted', { cause: reason });
+  }
+}
+
+/** Throws an AbortError (cause: the reason) if `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new AbortError(signal.reason);
+}
+
 /** A file that is not readable in its format (Arrow, Parquet, …), or a column that cannot become numbers. */
 export class FormatError extends SluiceError {
   override name = 'FormatError';
@@ -81,6 +98,11 @@ export function checkInt(where: string, name: string, value: unknown, min: numbe
 
 export function checkFunction(where: string, name: string, value: unknown): void {
   if (typeof value !== 'function') throw new OptionError(`${where}: ${name} must be a function, got ${describe(value)}`);
+}
+
+/** Whether a user callback returned a promise (or any thenable) where a value was expected. */
+export function isThenable(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
 export function describe(value: unknown): string {

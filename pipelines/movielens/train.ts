@@ -8,6 +8,7 @@ import { type LoaderArgs, loaderPipeline, SHUFFLE_MODES, type ShuffleMode } from
 import { checkFingerprint, fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readRatings } from './read.js';
 import { type LoaderChoice, openLoader } from './auto-loader.js';
+import { type PhaseProgress, phaseProgress } from './progress.js';
 import type { AutotunePolicy } from '../../src/stats/autotune.js';
 import type { Bottleneck, StageStats } from '../../src/stats/model.js';
 
@@ -60,8 +61,8 @@ export interface TrainOptions {
    * Where the loading pipeline runs: 'worker' builds it on a worker thread with
    * `background()`, so decoding overlaps training; 'main' runs it in this thread. 'auto'
    * (default): decided while training runs: the main-thread loader starts at once, and if
-   * over the first second training waits on it for 5% of the time or more with enough of
-   * the run left to repay starting a worker (about a second under tsx), a worker loader
+   * over the first second training waits on it for 10% of the time or more and the wait left to save outweighs
+   * starting a worker (about a second under tsx; 2 s of waiting at least), a worker loader
    * takes over a little ahead. The batches are the same whichever runs.
    */
   loader?: LoaderChoice;
@@ -71,6 +72,8 @@ export interface TrainOptions {
   onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number; seconds: number }) => void;
   /** Called once, before training, when the run resumes from a checkpoint. */
   onResume?: (info: { epoch: number; batch: number; batches: number }) => void;
+  /** Called after each chunk of the id pass and of the evaluations (rows, total, rows/s, ETA). */
+  onProgress?: (info: PhaseProgress) => void;
   /** Called after each epoch. */
   onEpoch?: (info: { epoch: number; loss: number; seconds: number }) => void;
 }
@@ -158,7 +161,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
 
   // The id index is not saved: this pass rebuilds it, identical for an unchanged file
   // (rows are assigned in id order), and the sizes are checked against the checkpoint's.
-  const index = await indexRatings(readRatings(file, format), split);
+  const index = await indexRatings(phaseProgress(readRatings(file, format), 'index', undefined, file, options.onProgress), split);
   if (index.trainRows === 0) throw new OptionError(`${file}: no training rows`);
   const indexSummary = { users: index.users.size, items: index.items.size, trainRows: index.trainRows, mean: index.mean };
   if (saved !== undefined && JSON.stringify(saved.header.index) !== JSON.stringify(indexSummary)) {
@@ -234,9 +237,9 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   const loaderStats = loaderRun.stats();
 
   const clip = { min: index.min, max: index.max };
-  const trainEval = await evaluate(model, trainingSet(file, format, index, split), clip);
+  const trainEval = await evaluate(model, phaseProgress(trainingSet(file, format, index, split), 'evaluate-train', index.trainRows, undefined, options.onProgress), clip);
   const testSet = options.test !== undefined ? allRows(options.test, await detectFormat(options.test, given), index) : testSplit(file, format, index, split);
-  const testEval = await evaluate(model, testSet, clip);
+  const testEval = await evaluate(model, phaseProgress(testSet, 'evaluate-test', options.test === undefined ? index.testRows : undefined, options.test, options.onProgress), clip);
   return {
     backend,
     rows: index.trainRows,

@@ -3,7 +3,7 @@
 // and the block shuffle draws blocks across all of them. Blocks can be dealt to shards, and
 // a shard can say where it stands (a few numbers) and what it delivered (a receipt).
 import { open } from 'node:fs/promises';
-import { type Chunk, type ChunkIterator, chunkLength } from '../chunk.js';
+import type { Chunk } from '../chunk.js';
 import { CsvRanges } from '../csv/ranges.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from '../csv/reader.js';
 import { Dataset } from '../dataset.js';
@@ -16,13 +16,18 @@ import { mixSeed } from '../random.js';
 import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
 import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { Coverage, type Receipt } from '../shuffle/coverage.js';
+import { type Delivery, deliver, equalTarget } from '../shuffle/equal-batches.js';
 import { checkResume, type Cursor, type JobPosition, type Layout, planShards, type ShardPosition, type ShardSpec } from '../shuffle/shard-plan.js';
 import { type PlannedWindow, windowShuffle } from '../shuffle/windows.js';
 
 export interface CsvFilesOptions extends Omit<CsvOptions, 'byteRange' | 'stats' | 'store'> {
   shuffle?: BlockShuffleOptions;
-  /** Read only shard `index` of `count`: blocks dealt by (seed, epoch, count, index), ≈1/count of the bytes. */
-  shard?: ShardSpec;
+  /**
+   * Read only shard `index` of `count`: blocks dealt by (seed, epoch, count, index), ≈1/count
+   * of the bytes. With `batchSize`, every shard hands out the same number of rows, in whole
+   * batches (remainder policy: see equal-batches.ts; `receipt()` counts rows dropped and repeated).
+   */
+  shard?: ShardSpec & { batchSize?: number };
   /** Resume epoch `resume.epoch` from a job's position (joinPositions of every shard's `position()`), with any shard count. */
   resume?: JobPosition;
   /** Object storage: credentials, endpoint, concurrency, retries, block cache. */
@@ -75,19 +80,24 @@ export class CsvFilesDataset<T> extends Dataset<T> {
   }
 
   /** The coverage receipt of the rows handed out in the current (or last) epoch. */
-  receipt(): Receipt & { epoch: number; shard: ShardSpec } {
-    return { ...this.state.coverage.receipt(), epoch: this.state.epoch, shard: { count: this.state.layout?.count ?? 1, index: this.state.index } };
+  receipt(): Receipt & { epoch: number; shard: ShardSpec; dropped: Receipt; repeated: number } {
+    const s = this.state;
+    return { ...s.coverage.receipt(), epoch: s.epoch, shard: { count: s.layout?.count ?? 1, index: s.index }, dropped: s.dropped.receipt(), repeated: s.repeated };
+  }
+
+  /** Rows every shard hands out this epoch (with `shard.batchSize`), else undefined. */
+  get target(): number | undefined {
+    return this.state.target;
   }
 }
 
-interface EpochState {
+interface EpochState extends Delivery {
   seed: number;
   epoch: number;
   index: number;
   layout: Layout | undefined;
   windowRows: number[];
-  delivered: number;
-  coverage: Coverage;
+  target: number | undefined;
 }
 
 /**
@@ -110,10 +120,15 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   const spec0 = checkShard(shard, resume);
   let parts: Part[] = [];
   let header: CsvOptions['header'] = csvOptions.header;
-  const state: EpochState = { seed: settings.seed, epoch: 0, index: spec0.index, layout: undefined, windowRows: [], delivered: 0, coverage: new Coverage() };
+  const fresh = (): Delivery => ({ delivered: 0, coverage: new Coverage(), dropped: new Coverage(), repeated: 0 });
+  const state: EpochState = { seed: settings.seed, epoch: 0, index: spec0.index, layout: undefined, windowRows: [], target: undefined, ...fresh() };
+  let rowsPerByte = 0;
+  let total = 0;
   const bytesNow = async (): Promise<number> => {
     ({ parts, header } = await layoutOf(spec, csvOptions, store));
-    return parts.reduce((n, p) => n + p.size - p.start, 0);
+    total = parts.reduce((n, p) => n + p.size - p.start, 0);
+    if (spec0.batchSize !== undefined) rowsPerByte = await probeDensity(parts[0]!);
+    return total;
   };
   const plan = (epoch: number, orderEpoch: number, blocks: number): PlannedWindow[] => {
     const { blockBytes, openBlocks, seed } = settings;
@@ -122,37 +137,41 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
       checkResume(resume, seed, blockBytes, openBlocks, blocks);
       layout = { ...layout, from: resume };
     }
-    Object.assign(state, { epoch, layout, windowRows: [], delivered: 0, coverage: new Coverage() });
-    return planShards(layout, mixSeed(seed, orderEpoch))[spec0.index]!.map((w, i) => ({ ...w, onRows: (rows: number) => (state.windowRows[i] = rows) }));
+    const shards = planShards(layout, mixSeed(seed, orderEpoch));
+    const target = spec0.batchSize === undefined ? undefined : equalTarget(shards, (b) => Math.min(total, (b + 1) * blockBytes) - b * blockBytes, rowsPerByte, spec0.batchSize);
+    Object.assign(state, { epoch, layout, windowRows: [], target, ...fresh() });
+    return shards[spec0.index]!.map((w, i) => ({ ...w, onRows: (rows: number) => (state.windowRows[i] = rows) }));
   };
   const inner = windowShuffle<CsvRecord>(bytesNow, () => ({ here: claimReader(new PartsReader(parts, { ...csvOptions, header, ...(storeOptions === undefined ? {} : { store: storeOptions }) }, store, settings.blockBytes)), workers: [] }), {
     ...settings,
     plan,
   });
-  return new CsvFilesDataset<CsvRecord>({ size: undefined, open: (epoch) => track(inner.source.open(epoch), state) }, state);
+  return new CsvFilesDataset<CsvRecord>({ size: undefined, open: (epoch) => deliver(inner.source.open(epoch), state, () => state.target) }, state);
 }
 
-function checkShard(shard: ShardSpec | undefined, resume: JobPosition | undefined): ShardSpec {
+function checkShard(shard: (ShardSpec & { batchSize?: number }) | undefined, resume: JobPosition | undefined): ShardSpec & { batchSize?: number } {
   if (shard === undefined) return { count: 1, index: 0 };
+  checkOptionNames('shuffledCsvFiles shard', shard, ['count', 'index', 'batchSize']);
+  const batchSize = shard.batchSize === undefined ? undefined : checkInt('shuffledCsvFiles', 'shard.batchSize', shard.batchSize, 1);
   const count = checkInt('shuffledCsvFiles', 'shard.count', shard.count, 1);
   const index = checkInt('shuffledCsvFiles', 'shard.index', shard.index, 0);
   if (index >= count) throw new OptionError(`shuffledCsvFiles: shard.index must be < shard.count (${count}), got ${index}`);
   if (resume !== undefined && (typeof resume !== 'object' || !Array.isArray(resume.cursors))) throw new OptionError('shuffledCsvFiles: resume must be a JobPosition (joinPositions of every shard position)');
-  return { count, index };
+  return { count, index, ...(batchSize === undefined ? {} : { batchSize }) };
 }
 
-async function* track(chunks: ChunkIterator<CsvRecord>, state: EpochState): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+/** Rows per byte of the first 64 KiB of data (the same bytes for every shard). */
+async function probeDensity(part: Part): Promise<number> {
+  const reader = await part.open();
   try {
-    for (let r = await chunks.next(); r.done !== true; r = await chunks.next()) {
-      const chunk = r.value;
-      state.delivered += chunkLength(chunk);
-      state.coverage.add(chunk);
-      yield chunk;
-    }
+    const bytes = Buffer.alloc(Math.min(HEAD_BYTES, part.size - part.start));
+    const { bytesRead } = await reader.read(bytes, 0, bytes.length, part.start);
+    let rows = 0;
+    for (let at = bytes.indexOf(0x0a); at >= 0 && at < bytesRead; at = bytes.indexOf(0x0a, at + 1)) rows++;
+    return bytesRead > 0 ? rows / bytesRead : 0;
   } finally {
-    await chunks.return?.(undefined);
+    await reader.close();
   }
-  return undefined;
 }
 
 /** The epoch's files: listed, pinned, their headers read and checked to agree. */

@@ -9,8 +9,14 @@ import { type Chunk, type ChunkIterator, chunkLength, sliceChunk } from '../chun
 export interface AutotunePolicy {
   /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up). Default 1000. */
   windowMs?: number;
-  /** Decide for the candidate when the consumer waited at least this share of the window. Default 0.05. */
+  /** Decide for the candidate only when the consumer waited at least this share of the window. Default 0.1. */
   minWait?: number;
+  /**
+   * ... and when the waiting it would save (that share of the time left after the hand-over)
+   * is at least this many milliseconds: what starting the candidate costs (a worker thread
+   * under tsx takes about a second, and shares the CPUs while it starts). Default 2000.
+   */
+  minSavingMs?: number;
   /** Only start it when at least this many milliseconds of the run are left after the hand-over. Default 3000. */
   minRemainingMs?: number;
   /** Elements of lead the candidate gets to start up, in milliseconds of the measured rate. Default 1500. */
@@ -64,7 +70,8 @@ export class HandOver<T> implements ChunkIterator<T> {
     this.current = first;
     this.policy = {
       windowMs: options.windowMs ?? 1000,
-      minWait: options.minWait ?? 0.05,
+      minWait: options.minWait ?? 0.1,
+      minSavingMs: options.minSavingMs ?? 2000,
       minRemainingMs: options.minRemainingMs ?? 3000,
       leadMs: options.leadMs ?? 1500,
       cpus: options.cpus ?? os.availableParallelism(),
@@ -111,7 +118,9 @@ export class HandOver<T> implements ChunkIterator<T> {
       this.onDecision?.({ chose, waitFraction, rate, reason, ...(handOver === undefined ? {} : { handOver }) });
     if (this.policy.cpus < 2) return report('current', `one CPU: a second thread cannot overlap`);
     if (waitFraction < this.policy.minWait) return report('current', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms: loading keeps up`);
-    if (remainingMs < this.policy.minRemainingMs) return report('current', `the consumer waited ${pct(waitFraction)}, but only ~${Math.round(Math.max(0, remainingMs))} ms would be left after a hand-over: not worth starting`);
+    if (remainingMs < this.policy.minRemainingMs || waitFraction * remainingMs < this.policy.minSavingMs) {
+      return report('current', `the consumer waited ${pct(waitFraction)}, but with ~${Math.round(Math.max(0, remainingMs))} ms left after a hand-over that saves less than starting a worker costs`);
+    }
     this.handOverAt = at;
     this.next_ = this.candidate(at);
     report('candidate', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms with ~${Math.round(remainingMs / 1000)} s left: handing over at element ${at}`, at);

@@ -125,6 +125,24 @@ describe('shuffledCsv over object storage and many files', { skip }, () => {
     }
   });
 
+  it('with shard.batchSize every shard hands out the same whole batches; dropped rows are counted and digested', async () => {
+    const receipts = [];
+    for (let index = 0; index < 4; index++) {
+      const ds = shuffledCsvFiles('s3://data/parts/', { columns, shuffle, store: s3.store, shard: { count: 4, index, batchSize: 64 } });
+      let batches = 0;
+      for await (const _ of ds.batch(64)) batches++;
+      const r = ds.receipt();
+      assert.equal(batches * 64, ds.target);
+      assert.equal(r.rows + r.repeated, ds.target); // a short shard repeats (this data's rows lengthen past the probe's)
+      assert.ok(r.repeated < 0.05 * ds.target!);
+      receipts.push(r, r.dropped);
+    }
+    assert.ok(receipts[0]!.rows > 0.9 * (N / 4), `target ${receipts[0]!.rows}`);
+    const whole = new Coverage();
+    for await (const c of shuffledCsvFiles(join(dir, 'ids.csv'), { columns, shuffle }).chunks()) whole.add(c);
+    assert.deepEqual(Coverage.sum(receipts), whole.receipt()); // delivered + dropped = every row once
+  });
+
   it('under 10% injected request failures, every row exactly once', async () => {
     const proxy = await startFaultProxy(s3.endpoint, randomFaults(0.1, 11));
     try {
