@@ -46,7 +46,8 @@ export interface AutotuneReport {
  * number of elements the stream has left from the start. Order and content never depend on
  * the decision; only who produces them does.
  * @example
- * const it = new HandOver(main.open(), (at) => onWorker(at).open(), { total: rows }, (r) => console.log(r.reason));
+ * const main = csv('ratings.csv', { columns }).source;
+ * const it = new HandOver(main.open(), (at) => csv('ratings.csv', { columns }).skip(at).source.open(), { total: 1000 }, (r) => console.log(r.reason));
  */
 export class HandOver<T> implements ChunkIterator<T> {
   private current: ChunkIterator<T>;
