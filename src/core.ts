@@ -18,7 +18,7 @@ export {
   type Schema,
   CHUNK_SIZE,
 } from './chunk.js';
-export { SluiceError, OptionError, StageError, DataError, FormatError, type BadRowInfo } from './errors.js';
+export { SluiceError, OptionError, StageError, DataError, FormatError, AbortError, type BadRowInfo } from './errors.js';
 export { checkOptionNames, nearestName } from './options.js';
 export type { Batched, BatchOptions } from './stages/batch.js';
 export type { ShuffleOptions } from './stages/shuffle.js';
@@ -56,3 +56,4 @@ export { withStats, StatsDataset, type StatsOptions } from './stats/track.js';
 export { findBottleneck } from './stats/bottleneck.js';
 export { formatStats, type PipelineStats, type StageStats, type Bottleneck } from './stats/model.js';
 export { withProgress, type ProgressInfo } from './stats/progress.js';
+export { HandOver, type AutotunePolicy, type AutotuneReport } from './stats/autotune.js';

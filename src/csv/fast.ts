@@ -81,8 +81,26 @@ export class FastDecoder {
   }
 
   /**
+   * Adds a row decoded elsewhere (a quoted row, read by the general engine's rules). A row
+   * that finds the chunk full first moves it to `full`, for the caller to take.
+   */
+  push(values: readonly number[]): void {
+    if (this.filled === this.capacity) this.full.push(this.take());
+    const cols = (this.cols ??= this.alloc());
+    for (let k = 0; k < cols.length; k++) cols[k]![this.filled] = values[k]!;
+    this.filled++;
+  }
+
+  /** Chunks that push() filled, oldest first. */
+  readonly full: ColumnChunk[] = [];
+
+  /**
    * Decodes rows of `buf` from `pos` (a line start) until the chunk is full, the block ends or
    * a quote is met; returns where it stopped. `buf` must end with a newline.
+   * This is the decode hot loop: one pass over the bytes with the row, field and number
+   * state in locals. It stays one function because splitting it (a call per field or per
+   * row, state moved to fields) costs the engine a measured share of its speed
+   * (bench/csv.ts); the per-field slow paths (fieldEnd, toNumber, bad rows) are out of it.
    */
   decode(buf: Buffer, pos: number): number {
     const end = buf.length;

@@ -14,7 +14,7 @@ export interface CsvStats {
   skipped: number;
   /** Bytes decoded (after decompression). */
   bytes: number;
-  /** The engine that decoded the epoch ('general' when auto fell back part-way). */
+  /** The engine that decoded the epoch (auto's fast engine reads quoted rows by the general engine's rules, and stays 'fast'). */
   engine: 'fast' | 'general' | undefined;
   /** True once the epoch has been read to its end. */
   complete: boolean;
@@ -101,4 +101,17 @@ export function inferDType(samples: readonly string[]): DType {
     if (int && !(INT_TEXT.test(s) && !Number.isNaN(toNumber(s, 'int32')))) int = false;
   }
   return int ? 'int32' : 'float64';
+}
+
+/**
+ * Text for an error message: control characters (C0, DEL, C1, and the U+FFFD of bytes that
+ * are not UTF-8) written as \xNN / \uNNNN escapes, so binary or UTF-16 input cannot put raw
+ * control bytes into a terminal or a log.
+ */
+export function escapeText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

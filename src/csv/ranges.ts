@@ -12,6 +12,7 @@ import { rejectCategories } from './categorical.js';
 import type { CsvLayout, CsvRecord } from './general.js';
 import { StageError } from '../errors.js';
 import { FileError } from '../io/file.js';
+import { bomLength } from './lines.js';
 import type { PositionedReader } from '../io/remote.js';
 
 const LF = 0x0a;
@@ -153,7 +154,7 @@ export class CsvRanges {
         const nl = buf.indexOf(LF);
         if (nl < 0 || from + nl + 1 >= end) return undefined; // no row starts in the range
         first = nl + 1;
-      } else if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) first = 3; // a BOM
+      } else first = bomLength(buf);
       if (from + first >= end) return undefined;
       const last = buf.indexOf(LF, Math.max(first, end - 1 - from));
       if (last >= 0) return buf.subarray(first, last + 1);

@@ -3,21 +3,36 @@
 //  - general: fast-csv's parser → record objects (quotes, string columns).
 // 'auto' starts fast when every selected column is numeric and hands the rest of the epoch
 // to the general engine at the first row holding a quote; both give identical records.
+<<<<<<< HEAD
 import { type Chunk, chunkLength, CHUNK_SIZE, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type Schema } from '../chunk.js';
+=======
+// An epoch is a few named steps: open the input, take the header, hold a sample, settle
+// the layout (and engine), decode, close the stats.
+import { type Chunk, chunkLength, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type Schema } from '../chunk.js';
+>>>>>>> main
 import { Dataset } from '../dataset.js';
-import { type BadRowInfo, describe, OptionError, SluiceError } from '../errors.js';
-import { isUrl, openBytes, supportsByteRange } from '../io/bytes.js';
-import type { ObjectStoreOptions } from '../io/object-store.js';
+import { type BadRowInfo, SluiceError } from '../errors.js';
+import { isUrl, openBytes } from '../io/bytes.js';
 import { isS3 } from '../io/remote.js';
+<<<<<<< HEAD
 import { FastDecoder, Stop } from './fast.js';
 import { BadRows, type BadRowPolicy, COLUMNAR, type CsvDType, type CsvStats, emptyStats, inferDType, schemaOf } from './fields.js';
 import { type Vocabulary, vocabulariesFor } from './categorical.js';
 import { countNewlines, type CsvLayout, type CsvRecord, GeneralDecoder, splitRows } from './general.js';
+=======
+import { AutoDecoder } from './auto.js';
+import { BadRows, type CsvStats, emptyStats, NUMERIC } from './fields.js';
+import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
+import { splitRows } from './records.js';
+import { readHeader, takeHeader } from './header.js';
+>>>>>>> main
 import { lineBlocks } from './lines.js';
+import { type CheckedOptions, checkOptions, type CsvColumns, type CsvOptions, type CsvRow, makeLayout } from './options.js';
 import { fileFingerprint, type Fingerprinted } from '../io/fingerprint.js';
 
 export type { BadRowPolicy, CsvStats } from './fields.js';
 export type { CsvRecord } from './general.js';
+<<<<<<< HEAD
 
 /** Column name → dtype: selects and types columns (the others are dropped). */
 export type CsvColumns = Readonly<Record<string, CsvDType>>;
@@ -65,6 +80,10 @@ export interface CsvOptions {
   /** For `s3://` objects and ranges of URLs: credentials, endpoint, concurrency, retries, block cache (default: the AWS env vars). */
   store?: ObjectStoreOptions;
 }
+=======
+export type { CsvColumns, CsvEngine, CsvOptions, CsvRow } from './options.js';
+export { checkOptions, type CheckedOptions, makeLayout } from './options.js';
+>>>>>>> main
 
 /** A csv Dataset: `stats` holds the figures of the current (or last) epoch. */
 export class CsvDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
@@ -85,11 +104,12 @@ const SAMPLE_BYTES = 64 << 10;
 /** Bytes a byte range reads past its end in its first read, for the line that crosses it. */
 const RANGE_SLACK = 16 << 10;
 const LF = 0x0a;
-const QUOTE = 0x22;
 
 /**
  * Streams a CSV file (or `.gz` file, or http(s) URL) as records. Each epoch reopens the
- * source; the file is never held whole in memory nor read twice.
+ * source; the file is never held whole in memory nor read twice. Line ends may be LF,
+ * CRLF or CR-only; a row longer than `maxRowBytes` (16 MiB) is a DataError; a plain file
+ * that changes during an epoch is a FileError (never a short epoch).
  * @example
  * const ratings = csv('ratings.csv', {
  *   columns: { userId: 'int32', movieId: 'int32', rating: 'float32' },
@@ -105,6 +125,7 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
   let schema: Schema | undefined = o.columns && schemaOf(o.columns);
   const vocabularies = vocabulariesFor(o.columns, options.vocabularies);
   let knownSize: number | undefined;
+  const { identity: _identity, ...stamped } = o;
   const source: ChunkSource<CsvRecord> & Fingerprinted = {
     get size() {
       return knownSize;
@@ -112,26 +133,62 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
     get schema() {
       return schema;
     },
-    open: () => run(),
+    open: () =>
+      readEpoch(pathOrUrl, o, stats, (s) => (schema = s), (n) => (knownSize = n)),
     freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
-    fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: o }) : fileFingerprint(pathOrUrl, o)),
+    fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: stamped }) : fileFingerprint(pathOrUrl, stamped)),
   };
+<<<<<<< HEAD
   return new CsvDataset(source, stats, vocabularies);
+=======
+  return new CsvDataset(source, stats);
+}
+>>>>>>> main
 
-  async function* run(): AsyncGenerator<Chunk<CsvRecord>, undefined> {
-    Object.assign(stats, emptyStats());
+/** One epoch of csv(): the steps, in order. */
+async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, onSchema: (s: Schema) => void, onSize: (n: number) => void): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+  Object.assign(stats, emptyStats());
+  const input = new Input(path, o, stats);
+  try {
+    const head = await takeNames(path, o, input);
+    if (head === undefined) return undefined; // an empty file
+    const { held, sample } = await holdSample(o, input, head.first, head.names === undefined || o.columns === undefined);
+    const names = head.names ?? (sample[0] ?? []).map((_, i) => String(i));
+    if (names.length === 0) return undefined; // nothing to read
+    const layout = makeLayout(path, o, names, sample);
+    onSchema(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype])));
+    yield* decode(layout, o, stats, input, held);
+    stats.complete = true;
+    onSize(stats.rows);
+  } finally {
+    await input.close();
+  }
+  return undefined;
+}
+
+/** The input as runs of whole lines, and the line the decoder is at (for errors raised while reading). */
+class Input {
+  line = 1;
+  private readonly blocks: AsyncGenerator<Buffer, undefined>;
+
+  constructor(path: string, o: CheckedOptions, stats: CsvStats) {
     const [rangeStart, rangeEnd] = o.byteRange ?? [0, undefined];
     const readFrom = rangeStart > 0 ? rangeStart - 1 : 0;
     // A range reads what it holds plus a little for the line that crosses its end, not a
     // whole chunkBytes block (a block shuffle reads many small ranges).
-    const byteOptions = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
-    const blocks = lineBlocks(openBytes(pathOrUrl, { start: readFrom, ...byteOptions, ...(options.store === undefined ? {} : { store: options.store }) }), {
+    const sizes = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
+    const bytes = openBytes(path, { start: readFrom, ...sizes, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }) });
+    this.blocks = lineBlocks(bytes, {
       offset: readFrom,
       alignStart: rangeStart > 0,
       end: rangeEnd,
       onBytes: (n) => (stats.bytes += n),
+      maxLineBytes: o.maxRowBytes,
+      file: path,
+      line: () => this.line,
     });
+<<<<<<< HEAD
     try {
       const read = async (): Promise<Buffer | undefined> => {
         const r = await blocks.next();
@@ -259,11 +316,95 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
       await blocks.return(undefined);
     }
     return undefined;
+=======
+>>>>>>> main
   }
+
+  async read(): Promise<Buffer | undefined> {
+    const r = await this.blocks.next();
+    return r.done ? undefined : r.value;
+  }
+
+  async close(): Promise<void> {
+    await this.blocks.return(undefined);
+  }
+}
+
+/**
+ * The column names (from the header line, the options, or none yet) and the first block
+ * of rows; undefined for a file with nothing in it.
+ */
+async function takeNames(path: string, o: CheckedOptions, input: Input): Promise<{ names: string[] | undefined; first: Buffer | undefined } | undefined> {
+  if (o.header !== true) return { names: Array.isArray(o.header) ? [...o.header] : undefined, first: await input.read() };
+  if ((o.byteRange?.[0] ?? 0) > 0) return { names: (await readHeader(path, o.delimiter, o.maxRowBytes, o.store)).names ?? [], first: await input.read() };
+  const h = await takeHeader(() => input.read(), path, o.delimiter, o.maxRowBytes);
+  if (h.names === undefined) return undefined;
+  input.line = h.lines;
+  return { names: h.names, first: h.rest };
+}
+
+/** The first blocks, held (up to SAMPLE_ROWS rows or SAMPLE_BYTES) when dtypes or the field count must be guessed, and their rows. */
+async function holdSample(o: CheckedOptions, input: Input, first: Buffer | undefined, needed: boolean): Promise<{ held: Buffer[]; sample: string[][] }> {
+  const held = first === undefined || first.length === 0 ? [] : [first];
+  if (!needed) return { held, sample: [] };
+  let bytes = 0;
+  let lines = 0;
+  for (const h of held) (bytes += h.length), (lines += countLines(h));
+  while (bytes < SAMPLE_BYTES && lines < SAMPLE_ROWS) {
+    const more = await input.read();
+    if (more === undefined) break;
+    held.push(more);
+    bytes += more.length;
+    lines += countLines(more);
+  }
+  return { held, sample: sampleRows(held, o.delimiter) };
+}
+
+/** The engine for the layout: fast when every column is numeric (and the options allow), else general. */
+function chooseEngine(layout: CsvLayout, o: CheckedOptions): 'fast' | 'general' {
+  const numeric = layout.outputs.every((x) => NUMERIC.has(x.dtype));
+  if (o.engine === 'fast' && !numeric) {
+    const strings = layout.outputs.filter((x) => !NUMERIC.has(x.dtype)).map((x) => `'${x.name}'`);
+    throw new SluiceError(`csv: engine 'fast' reads numeric columns only, but ${strings.join(', ')} of '${layout.file}' ${o.columns ? 'are' : 'were inferred as'} 'string'`);
+  }
+  return numeric && o.engine !== 'general' ? 'fast' : 'general';
+}
+
+/** Decodes the held blocks, then the rest of the input, with the engine the layout and options call for. */
+async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, input: Input, held: Buffer[]): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+  const bad = new BadRows(o.onBadRow, stats);
+  const engine = chooseEngine(layout, o);
+  const auto = engine === 'fast' ? new AutoDecoder(layout, bad, input.line, o.chunkRows, o.engine === 'fast', o.maxRowBytes) : undefined;
+  const general = engine === 'general' ? new GeneralDecoder(layout, bad, input.line, o.chunkRows, o.maxRowBytes) : undefined;
+  stats.engine = engine;
+  const out: Chunk<CsvRecord>[] = [];
+  for (let h = 0; ; h++) {
+    const buf = h < held.length ? held[h]! : await input.read();
+    if (buf === undefined) break;
+    if (h < held.length) held[h] = EMPTY; // let it go once used
+    if (auto !== undefined) auto.feed(buf, out);
+    else general!.decode(buf.toString('utf8'), true, out);
+    input.line = auto?.line ?? general!.line;
+    for (const chunk of out) yield count(stats, chunk);
+    out.length = 0;
+  }
+  if (auto !== undefined) auto.finish(out);
+  else {
+    general!.decode('', false, out);
+    general!.flush(out);
+  }
+  for (const chunk of out) yield count(stats, chunk);
+  return undefined;
+}
+
+function count(stats: CsvStats, chunk: Chunk<CsvRecord>): Chunk<CsvRecord> {
+  stats.rows += chunkLength(chunk);
+  return chunk;
 }
 
 const EMPTY = Buffer.alloc(0);
 
+<<<<<<< HEAD
 export interface CheckedOptions {
   header: boolean | readonly string[];
   delimiter: string;
@@ -357,6 +498,8 @@ function recordEnd(buf: Buffer, pos: number): number {
   return -1;
 }
 
+=======
+>>>>>>> main
 function countLines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(LF); i !== -1; i = buf.indexOf(LF, i + 1)) n++;
@@ -380,26 +523,6 @@ function sampleRows(held: readonly Buffer[], delimiter: string): string[][] {
     }
   }
   return rows.filter((r) => r.length > 0).slice(0, SAMPLE_ROWS);
-}
-
-/** The column names on the first non-blank line of a file (for a byte range that starts later). */
-async function headerOf(path: string, delimiter: string, store: ObjectStoreOptions | undefined): Promise<string[]> {
-  // Small reads, none ahead: a remote object is not fetched past its first line.
-  const blocks = lineBlocks(openBytes(path, { chunkBytes: 64 << 10, aheadUntil: 0, ...(store === undefined ? {} : { store }) }), { offset: 0, alignStart: false });
-  try {
-    for await (const seg of blocks) {
-      for (let start = 0; start < seg.length; ) {
-        const end = recordEnd(seg, start);
-        const stop = end < 0 ? seg.length : end + 1;
-        const rows = splitRows(seg.toString('utf8', start, stop), delimiter).filter((r) => r.length > 0);
-        if (rows.length > 0) return rows[0]!;
-        start = stop;
-      }
-    }
-  } finally {
-    await blocks.return(undefined);
-  }
-  return [];
 }
 
 export type { BadRowInfo };

@@ -46,8 +46,9 @@ export interface AutotuneReport {
  * number of elements the stream has left from the start. Order and content never depend on
  * the decision; only who produces them does.
  * @example
- * const main = csv('ratings.csv', { columns }).source;
- * const it = new HandOver(main.open(), (at) => csv('ratings.csv', { columns }).skip(at).source.open(), { total: 1000 }, (r) => console.log(r.reason));
+ * import { HandOver, range } from 'sluice';
+ * // A stream of 1000 elements; a candidate producer of the same stream from element `at` on.
+ * const it = new HandOver<number>(range(1000).source.open(), (at) => range(1000).skip(at).source.open(), { total: 1000 }, (r) => console.log(r.reason));
  */
 export class HandOver<T> implements ChunkIterator<T> {
   private current: ChunkIterator<T>;
