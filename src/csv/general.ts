@@ -2,18 +2,10 @@
 // quotes) driven synchronously over decoded text, turning its string rows into records.
 // We call fast-csv's Parser directly rather than its stream: the stream adds a transform per
 // row and loses where each row starts, which the error messages need.
-<<<<<<< HEAD
-import { ParserOptions } from '@fast-csv/parse';
-import { Parser } from '@fast-csv/parse/build/src/parser/Parser.js';
 import { allocColumn, type Chunk, ColumnChunk, type NumericArray } from '../chunk.js';
-import { SluiceError } from '../errors.js';
-import type { Vocabulary } from './categorical.js';
-import { arrayDType, type BadRows, COLUMNAR, countReason, type CsvDType, isBlankLine, numberReason, toNumber } from './fields.js';
-=======
-import { allocColumn, type Chunk, ColumnChunk, type DType, type NumericArray, type NumericDType } from '../chunk.js';
 import { countNewlines, openQuoteReason, parseReason, recordEndIn, RowSplitter, type ScanState, stripEol } from './records.js';
-import { type BadRows, countReason, isBlankLine, MAX_RAW, NUMERIC, numberReason, toNumber } from './fields.js';
->>>>>>> main
+import type { Vocabulary } from './categorical.js';
+import { arrayDType, type BadRows, COLUMNAR, countReason, type CsvDType, isBlankLine, MAX_RAW, numberReason, toNumber } from './fields.js';
 
 /** Where each selected column comes from and what it becomes. */
 export interface CsvLayout {
@@ -70,13 +62,8 @@ export class GeneralDecoder {
     private readonly sink?: (values: readonly number[]) => void,
   ) {
     this.line = line;
-<<<<<<< HEAD
     this.columnar = layout.outputs.every((o) => COLUMNAR.has(o.dtype));
-    if (this.columnar) this.cols = this.alloc();
-=======
-    this.columnar = layout.outputs.every((o) => NUMERIC.has(o.dtype));
     if (this.columnar && sink === undefined) this.cols = this.alloc();
->>>>>>> main
     this.split = new RowSplitter(layout.delimiter);
     // Fields are checked left to right in the file, as the fast engine meets them.
     this.checkOrder = layout.outputs.map((_, k) => k).sort((a, b) => layout.outputs[a]!.field - layout.outputs[b]!.field);

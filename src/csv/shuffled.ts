@@ -9,12 +9,9 @@ import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
 import { runCsvTask } from './parallel.js';
 import { CsvRanges } from './ranges.js';
-<<<<<<< HEAD
 import { rejectCategories } from './categorical.js';
-=======
 import { readHeaderSync } from './header.js';
 import { MAX_ROW_BYTES } from './lines.js';
->>>>>>> main
 import { type CsvFilesOptions, shuffledCsvFiles } from '../sources/csv-files.js';
 import { isRemote } from '../io/remote.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
