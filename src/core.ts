@@ -20,6 +20,7 @@ export {
 } from './chunk.js';
 export { SluiceError, OptionError, StageError, DataError, FormatError, AbortError, type BadRowInfo } from './errors.js';
 export { checkOptionNames, nearestName } from './options.js';
+export { ErrorStats, mae, rmse } from './metrics.js';
 export type { Batched, BatchOptions } from './stages/batch.js';
 export type { ShuffleOptions } from './stages/shuffle.js';
 export type { InterleaveOptions } from './stages/interleave.js';
