@@ -7,7 +7,8 @@ import { open } from 'node:fs/promises';
 import { allocColumn, type Chunk, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } from './reader.js';
 import { FastDecoder, Stop } from './fast.js';
-import { BadRows, emptyStats, NUMERIC } from './fields.js';
+import { BadRows, COLUMNAR, emptyStats } from './fields.js';
+import { rejectCategories } from './categorical.js';
 import type { CsvLayout, CsvRecord } from './general.js';
 import { DataError, StageError } from '../errors.js';
 import { FileError } from '../io/file.js';
@@ -48,8 +49,9 @@ export class CsvRanges {
     private readonly slack = SLACK,
   ) {
     this.o = checkOptions(path, options);
+    rejectCategories('csv byte ranges', this.o.columns);
     const names = this.o.header;
-    const numeric = this.o.columns !== undefined && Object.values(this.o.columns).every((d) => NUMERIC.has(d));
+    const numeric = this.o.columns !== undefined && Object.values(this.o.columns).every((d) => COLUMNAR.has(d));
     // Only the fast path is done here; anything else goes through csv().
     this.layout = Array.isArray(names) && numeric && this.o.engine !== 'general' ? makeLayout(path, this.o, [...names], []) : undefined;
   }
