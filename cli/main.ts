@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   train: () => import('./train.js'),
   bench: () => import('./bench.js'),
   convert: () => import('./convert.js'),
+  profile: () => import('./profile.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -19,7 +19,8 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
   --epochs N    default 10      --batch N   default 1024     --dim N   default 32
   --lr X        Adam learning rate, default 0.005 (×0.8 per epoch)   --l2 X   default 0.1
   --loader      where the file is decoded, shuffled and batched: worker (a worker thread,
-                overlapping training), main, or auto (worker from 500k rows × epochs; default)
+                overlapping training), main, or auto (default: starts on main, hands over to
+                a worker when training waits on loading and enough of the run is left)
   --shuffle M   how rows are shuffled each epoch (rating files are sorted by user):
                 block (default): the file read in 1 MiB blocks, 32 to a window (one from
                   each 32nd of the file), each window permuted: near-uniform, memory about
@@ -33,7 +34,8 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
                 if DIR holds a checkpoint of the same file and options, resume from it
                 (a checkpoint of another run is refused)
   --json OUT    write { backend, rows, epochs, seconds, samplesPerSecond, trainRmse,
-                testRmse, testMae, peakRssMb, loaderWaitFraction } to OUT`;
+                testRmse, testMae, peakRssMb, loaderWaitFraction, loader, stages (per-stage
+                statistics of the loader), bottleneck: { stage, fraction, advice, line } } to OUT`;
 
 export const command: Command = {
   summary: 'train the MovieLens recommender on a ratings file (streamed) and report test RMSE/MAE',
@@ -119,11 +121,12 @@ export const command: Command = {
       `train: ${r.rows.toLocaleString('en')} rows × ${r.epochs} epochs on ${r.backend} in ${r.seconds.toFixed(1)} s ` +
         `(${Math.round(r.samplesPerSecond).toLocaleString('en')} samples/s, loader wait ${(r.loaderWaitFraction * 100).toFixed(1)}%, peak RSS ${Math.round(r.peakRssMb)} MB)\n` +
         `       ${r.users.toLocaleString('en')} users, ${r.items.toLocaleString('en')} items; train RMSE ${r.trainRmse.toFixed(4)}; ` +
-        `test RMSE ${r.testRmse.toFixed(4)}, MAE ${r.testMae.toFixed(4)} on ${r.testRows.toLocaleString('en')} rows\n`,
+        `test RMSE ${r.testRmse.toFixed(4)}, MAE ${r.testMae.toFixed(4)} on ${r.testRows.toLocaleString('en')} rows\n` +
+        `       loader: ${r.loader.used} (${r.loader.reason}); ${r.bottleneck.line}\n`,
     );
     if (args.values.json !== undefined) {
       const { backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom, batchesTrained } = r;
-      await writeFile(args.values.json, JSON.stringify({ backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom: resumedFrom ?? null, batchesTrained }, null, 2) + '\n');
+      await writeFile(args.values.json, JSON.stringify({ backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom: resumedFrom ?? null, batchesTrained, loader: r.loader, bottleneck: r.bottleneck, stages: r.stages }, null, 2) + '\n');
     }
     return 0;
   },

@@ -163,6 +163,24 @@ export function gatherChunk<T>(chunk: ColumnChunk<T>, indices: ArrayLike<number>
   return new ColumnChunk<T>(count, columns);
 }
 
+/**
+ * The epoch numbering of a source or stage that counts epochs itself: `open(epoch)` starts
+ * the epoch asked for, `open()` the one after the last opened.
+ * @example
+ * const epochs = epochCounter();
+ * epochs(); // 0
+ * epochs(5); // 5
+ * epochs(); // 6
+ */
+export function epochCounter(): (asked?: number) => number {
+  let next = 0;
+  return (asked) => {
+    const epoch = asked ?? next;
+    next = epoch + 1;
+    return epoch;
+  };
+}
+
 /** One epoch of a source, as something `for await` can walk (return() reaches the source). */
 export function epochOf<T>(source: ChunkSource<T>, epoch?: number): AsyncIterable<Chunk<T>> {
   return { [Symbol.asyncIterator]: () => source.open(epoch) };

@@ -39,6 +39,14 @@ export { fileFingerprint, writeArrow, type CacheOptions, type Fingerprinted } fr
 export { arrow, ArrowFormatError, type ArrowOptions } from './sources/arrow.js';
 export { parquet, ParquetFormatError, type ParquetOptions } from './sources/parquet.js';
 export { shuffledCsv, type ShuffledCsvOptions } from './csv/shuffled.js';
+export { shuffledCsvFiles, CsvFilesDataset, type CsvFilesOptions } from './sources/csv-files.js';
+export { joinPositions, type ShardSpec, type ShardPosition, type JobPosition, type Layout, type Cursor } from './shuffle/shard-plan.js';
+export { Coverage, type Receipt } from './shuffle/coverage.js';
+export { objectStore, type ObjectStore, type ObjectStoreOptions } from './io/object-store.js';
+export { RemoteObject, RemoteReadError, ObjectChangedError, isS3, type ObjectInfo } from './io/remote.js';
+export { readRemote, type RemoteBytesOptions } from './io/remote-stream.js';
+export { BlockCache, type BlockCacheOptions, type BlockKey } from './io/block-cache.js';
+export { listFiles, type ListedFile } from './io/listing.js';
 export { csvParallel, type CsvParallelOptions } from './csv/parallel.js';
 export { background, type BackgroundOptions } from './sources/background.js';
 export { inspect, type InspectResult, type InspectOptions, type ColumnSummary } from './csv/inspect.js';

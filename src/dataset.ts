@@ -1,4 +1,5 @@
-import { type Chunk, type ChunkIterator, type ChunkSource, chunkToArray, ColumnChunk, type ColumnsOf, epochOf, rowAt, type Schema } from './chunk.js';
+import { type AnyColumns, type Chunk, type ChunkSource, chunkToArray, ColumnChunk, type ColumnsOf, epochOf, type NumericArray, type RowOf, type Schema } from './chunk.js';
+import { ElementIterator } from './element-iterator.js';
 import { batch, type BatchOptions, type Batched } from './stages/batch.js';
 import { cache, type CacheOptions } from './stages/cache.js';
 import { concat } from './stages/concat.js';
@@ -6,6 +7,11 @@ import { filter } from './stages/filter.js';
 import { flatMap } from './stages/flat-map.js';
 import { interleave, type InterleaveOptions } from './stages/interleave.js';
 import { map } from './stages/map.js';
+import { type ColumnsFn, mapColumns } from './stages/map-columns.js';
+import { filterRows, type RowMask } from './stages/filter-rows.js';
+import { rename, type Renamed } from './stages/rename.js';
+import { select } from './stages/select.js';
+import { withColumn, type WithColumn } from './stages/with-column.js';
 import { mapParallel, type MapParallelOptions, type WorkerFn } from './stages/map-parallel.js';
 import { prefetch } from './stages/prefetch.js';
 import { repeat } from './stages/repeat.js';
@@ -73,7 +79,11 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     return this.iterator();
   }
 
-  /** Applies `fn` to every element. `index` counts from 0 each epoch. */
+  /**
+   * Applies `fn` to every element. `index` counts from 0 each epoch. Over columnar data
+   * (csv, arrow, parquet) this is the slow path: it builds an object per row and `batch`
+   * turns them back into columns (≈0.4× the speed); prefer `mapColumns`.
+   */
   map<U>(fn: (value: T, index: number) => U): Dataset<U> {
     return this.derive('map', (s) => map(s, fn));
   }
@@ -87,6 +97,41 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
    */
   mapParallel<U>(fn: WorkerFn<T, U>, options?: MapParallelOptions): Dataset<U> {
     return this.derive('mapParallel', (s) => mapParallel(s, fn, options));
+  }
+
+  /**
+   * Runs `fn` once per chunk on its columns (typed from the schema, each `size` long) and
+   * carries on with the columns it returns: no object per row, columnar and typed downstream.
+   * Return columns unchanged to pass them on without a copy.
+   * @example
+   * const scaled = csv('ratings.csv', { columns }).mapColumns((c, size) => {
+   *   const rating = new Float32Array(size);
+   *   for (let i = 0; i < size; i++) rating[i] = c.rating[i]! / 5;
+   *   return { ...c, rating };
+   * });
+   */
+  mapColumns<D extends AnyColumns>(fn: ColumnsFn<C, D>): Dataset<RowOf<D>, D> {
+    return this.derive('mapColumns', (s) => mapColumns<T, D>(s, fn as ColumnsFn<AnyColumns, D>));
+  }
+
+  /** Keeps the named columns, in this order (no copy). */
+  select<const K extends keyof C & string>(...names: K[]): Dataset<RowOf<Pick<C, K>>, Pick<C, K>> {
+    return this.derive('select', (s) => select(s, names) as ChunkSource<RowOf<Pick<C, K>>>);
+  }
+
+  /** Renames columns: `rename({ movieId: 'item' })`. */
+  rename<const M extends { readonly [K in keyof C]?: string }>(mapping: M): Dataset<RowOf<Renamed<C, M>>, Renamed<C, M>> {
+    return this.derive('rename', (s) => rename(s, mapping as Readonly<Record<string, string>>));
+  }
+
+  /** Adds or replaces column `name`, computed per chunk from the columns: `withColumn('r5', (c) => c.rating.map((r) => r / 5))`. */
+  withColumn<const N extends string, A extends NumericArray>(name: N, fn: ColumnsFn<C, A>): Dataset<RowOf<WithColumn<C, N, A>>, WithColumn<C, N, A>> {
+    return this.derive('withColumn', (s) => withColumn(s, name, fn as ColumnsFn<AnyColumns, A>) as ChunkSource<RowOf<WithColumn<C, N, A>>>);
+  }
+
+  /** Keeps the rows whose mask entry is non-zero; the mask is computed per chunk from the columns. */
+  filterRows(mask: ColumnsFn<C, RowMask>): Dataset<T, C> {
+    return this.derive<T, C>('filterRows', (s) => filterRows(s, mask as ColumnsFn<AnyColumns, RowMask>));
   }
 
   /** Keeps the elements for which `predicate` returns true. */
@@ -215,64 +260,4 @@ export interface Lineage {
 
 function sourceOf<T>(x: Dataset<T, unknown> | ChunkSource<T>): ChunkSource<T> {
   return x instanceof Dataset ? x.source : x;
-}
-
-/** One element at a time over a chunk iterator: a resolved promise per element, one await per chunk. */
-class ElementIterator<T> implements AsyncIterableIterator<T> {
-  private items: readonly T[] | undefined;
-  private column: ColumnChunk<T> | undefined;
-  private length = 0;
-  private pos = 0;
-  private finished = false;
-
-  constructor(private readonly chunks: ChunkIterator<T>) {}
-
-  next(): Promise<IteratorResult<T>> {
-    if (this.pos < this.length) return Promise.resolve({ done: false, value: this.current() });
-    return this.pull();
-  }
-
-  async return(): Promise<IteratorResult<T>> {
-    if (!this.finished) {
-      this.finished = true;
-      await this.chunks.return?.();
-    }
-    return { done: true, value: undefined };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
-  }
-
-  private current(): T {
-    const i = this.pos++;
-    if (this.items !== undefined) return this.items[i]!;
-    return rowAt(this.column!, i);
-  }
-
-  private async pull(): Promise<IteratorResult<T>> {
-    while (!this.finished) {
-      const r = await this.chunks.next();
-      if (r.done) {
-        this.finished = true;
-        break;
-      }
-      this.setChunk(r.value);
-      if (this.length > 0) return { done: false, value: this.current() };
-    }
-    return { done: true, value: undefined };
-  }
-
-  private setChunk(chunk: Chunk<T>): void {
-    this.pos = 0;
-    if (chunk instanceof ColumnChunk) {
-      this.column = chunk;
-      this.items = undefined;
-      this.length = chunk.size;
-    } else {
-      this.items = chunk;
-      this.column = undefined;
-      this.length = chunk.length;
-    }
-  }
 }

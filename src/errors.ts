@@ -83,6 +83,11 @@ export function checkFunction(where: string, name: string, value: unknown): void
   if (typeof value !== 'function') throw new OptionError(`${where}: ${name} must be a function, got ${describe(value)}`);
 }
 
+/** Whether a user callback returned a promise (or any thenable) where a value was expected. */
+export function isThenable(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ColumnChunk, concatChunks, sameLayout } from '../src/chunk.js';
+import { ColumnChunk, concatChunks, epochCounter, sameLayout } from '../src/chunk.js';
 import { ColumnSlots } from '../src/shuffle/columns.js';
 
 const chunk = (columns: Record<string, Int32Array | Float32Array | Float64Array>) => new ColumnChunk(1, columns);
@@ -33,4 +33,9 @@ test('concatChunks stays columnar only for parts of the same layout', () => {
   assert.deepEqual([...joined.columns.u!], [1, 2]);
   const mixed = concatChunks([a, chunk({ u: Int32Array.of(3), r: Float64Array.of(2.5) })]);
   assert.deepEqual(mixed, [{ u: 1, r: 0.5 }, { u: 3, r: 2.5 }]);
+});
+
+test('epochCounter: the epoch asked for, else the one after the last', () => {
+  const epochs = epochCounter();
+  assert.deepEqual([epochs(), epochs(), epochs(7), epochs(), epochs(2), epochs()], [0, 1, 7, 8, 2, 3]);
 });

@@ -36,6 +36,11 @@ export const CONTENDERS: Readonly<Record<string, Contender>> = {
     description: 'sluice csvParallel (2 workers) → shuffle → batch → tensors',
     load: async () => (await import('./contenders/sluice.js')).sluiceParallel,
   },
+  'sluice-stats': {
+    kind: 'node',
+    description: 'sluice-fast with per-stage statistics on (withStats): their cost',
+    load: async () => (await import('./contenders/sluice.js')).sluiceStats,
+  },
   'sluice-general': {
     kind: 'node',
     description: "sluice csv(engine: 'general') → shuffle → batch → tensors",

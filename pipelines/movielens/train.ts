@@ -7,6 +7,9 @@ import { indexRatings, type RatingsIndex } from './ids.js';
 import { type LoaderArgs, loaderPipeline, SHUFFLE_MODES, type ShuffleMode } from './loader.js';
 import { checkFingerprint, fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readRatings } from './read.js';
+import { type LoaderChoice, openLoader } from './auto-loader.js';
+import type { AutotunePolicy } from '../../src/stats/autotune.js';
+import type { Bottleneck, StageStats } from '../../src/stats/model.js';
 
 export { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 export { type ShuffleMode, SHUFFLE_MODES } from './loader.js';
@@ -56,10 +59,14 @@ export interface TrainOptions {
   /**
    * Where the loading pipeline runs: 'worker' builds it on a worker thread with
    * `background()`, so decoding overlaps training; 'main' runs it in this thread. 'auto'
-   * (default): a worker from 500k training rows × epochs up; below that, starting one
-   * (about a second under tsx) costs more than it saves.
+   * (default): decided while training runs: the main-thread loader starts at once, and if
+   * over the first second training waits on it for 5% of the time or more with enough of
+   * the run left to repay starting a worker (about a second under tsx), a worker loader
+   * takes over a little ahead. The batches are the same whichever runs.
    */
-  loader?: 'auto' | 'worker' | 'main';
+  loader?: LoaderChoice;
+  /** How 'auto' measures and decides (window, thresholds); for tests and tuning. */
+  autotune?: AutotunePolicy;
   /** Called after each batch. */
   onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number; seconds: number }) => void;
   /** Called once, before training, when the run resumes from a checkpoint. */
@@ -91,6 +98,11 @@ export interface TrainResult {
   resumedFrom?: EpochState;
   /** Batches trained by this run (fewer than epochs × batches per epoch after a resume). */
   batchesTrained: number;
+  /** Which loader ran (with 'auto': what was decided, and why). */
+  loader: { used: 'worker' | 'main' | 'main→worker'; reason: string };
+  /** Per-stage statistics of the loader (the one that produced most batches), and the bottleneck. */
+  stages: StageStats[];
+  bottleneck: Bottleneck;
 }
 
 /** Defaults chosen on MovieLens-100k-shaped data (see README): dim 32, Adam 0.005 decaying. */
@@ -156,16 +168,17 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   const model = new BiasedMF({ users: index.users.size, items: index.items.size, dim, learningRate: lr, l2, globalMean: index.mean, seed });
   if (saved !== undefined) model.load(saved.model);
   const from: EpochState = saved?.header.cursor ?? { epoch: 0, position: 0 };
-  const train = trainingBatches(file, format, index, split, {
+  const batches = Math.ceil(index.trainRows / batchSize);
+  const build = (loader: 'worker' | 'main', at: EpochState) => trainingBatches(file, format, index, split, {
     shuffle,
     shuffleBuffer: options.shuffleBuffer === undefined ? (shuffle === 'buffer' ? Math.min(DEFAULTS.shuffleBuffer, index.trainRows) : undefined) : Math.min(options.shuffleBuffer, index.trainRows),
     batch: batchSize,
     seed,
     epochs,
-    from,
-    loader: options.loader === 'worker' || options.loader === 'main' ? options.loader : index.trainRows * epochs >= 500_000 ? 'worker' : 'main',
+    from: at,
+    loader,
   });
-  const batches = Math.ceil(index.trainRows / batchSize);
+  const loaderRun = openLoader(options.loader ?? 'auto', build, from, batches, Math.max(0, (epochs - from.epoch) * batches - from.position), options.autotune);
   if (saved !== undefined) options.onResume?.({ epoch: from.epoch, batch: from.position, batches });
   const save = (cursor: EpochState) => {
     if (options.checkpoint !== undefined) writeCheckpoint(options.checkpoint, { fingerprint: print!, cursor, index: indexSummary }, model);
@@ -186,7 +199,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   let n = 0;
   let epochStart = performance.now();
   model.learningRate = lr * decay ** epoch;
-  const it = train.chunks({ epoch: 0 })[Symbol.asyncIterator]();
+  const it = loaderRun.iterator;
   try {
     for (;;) {
       const t0 = performance.now();
@@ -218,6 +231,7 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     await it.return?.();
   }
   const seconds = (performance.now() - started) / 1000;
+  const loaderStats = loaderRun.stats();
 
   const clip = { min: index.min, max: index.max };
   const trainEval = await evaluate(model, trainingSet(file, format, index, split), clip);
@@ -240,6 +254,9 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     shuffle,
     ...(saved === undefined ? {} : { resumedFrom: from }),
     batchesTrained: trained,
+    loader: loaderRun.loader(),
+    stages: loaderStats.stages,
+    bottleneck: loaderStats.bottleneck,
   };
 }
 

@@ -3,7 +3,7 @@
 // one pass of the fast decoder. csv(path, { byteRange }) reads a range the same way, but
 // opens the file, checks its options and builds its stream anew each time: about half a
 // millisecond a range, which a shuffle that reads hundreds of 1 MiB blocks an epoch feels.
-import { type FileHandle, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { allocColumn, type Chunk, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } from './reader.js';
 import { FastDecoder, Stop } from './fast.js';
@@ -11,6 +11,7 @@ import { BadRows, emptyStats, NUMERIC } from './fields.js';
 import type { CsvLayout, CsvRecord } from './general.js';
 import { StageError } from '../errors.js';
 import { FileError } from '../io/file.js';
+import type { PositionedReader } from '../io/remote.js';
 
 const LF = 0x0a;
 /** Bytes read past a range's end in the first read, for the line that crosses it. */
@@ -29,7 +30,7 @@ const SLACK = 16 << 10;
 export class CsvRanges {
   private readonly o: CheckedOptions;
   private readonly layout: CsvLayout | undefined;
-  private file: Promise<FileHandle> | undefined;
+  private file: Promise<PositionedReader> | undefined;
   /** Read buffers not in use (ranges may be read concurrently); each grows as needed. */
   private buffers: { bytes: Buffer }[] = [];
   /** Rows per byte seen so far, to size each range's columns. */
@@ -40,6 +41,10 @@ export class CsvRanges {
   constructor(
     private readonly path: string,
     private readonly options: CsvOptions,
+    /** Opens what the bytes come from: default the file at `path`; a remote object's positioned reader for s3:// or http(s). */
+    private readonly opener: () => Promise<PositionedReader> = () => open(path, 'r'),
+    /** Bytes read past a range's end for the line that crosses it (smaller for remote blocks: each is a request). */
+    private readonly slack = SLACK,
   ) {
     this.o = checkOptions(path, options);
     const names = this.o.header;
@@ -129,10 +134,10 @@ export class CsvRanges {
   private async bytes(buffer: { bytes: Buffer }, start: number, end: number): Promise<Buffer | undefined> {
     if (end <= start) return undefined;
     // Ranges are read concurrently: the first to need the file opens it for all.
-    this.file ??= open(this.path, 'r').catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
+    this.file ??= this.opener().catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
     const file = await this.file;
     const from = start > 0 ? start - 1 : 0; // the byte before a row's start is a newline
-    for (let want = end - from + SLACK; ; want *= 2) {
+    for (let want = end - from + this.slack; ; want *= 2) {
       if (buffer.bytes.length < want) buffer.bytes = Buffer.allocUnsafe(want);
       let n: number;
       try {

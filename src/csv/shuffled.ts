@@ -9,9 +9,11 @@ import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
 import { runCsvTask } from './parallel.js';
 import { CsvRanges } from './ranges.js';
+import { type CsvFilesOptions, shuffledCsvFiles } from '../sources/csv-files.js';
+import { isRemote } from '../io/remote.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
 
-export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & {
+export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<CsvFilesOptions, 'shard' | 'resume'> & {
   shuffle?: BlockShuffleOptions;
   /**
    * Worker threads that read blocks (decode them and deal their rows into the window's
@@ -35,6 +37,11 @@ export function shuffledCsv<const C extends CsvColumns>(path: string, options: S
 export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R>;
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
   const { shuffle, workers: w, ...csvOptions } = options;
+  // Object storage, many files, shards and resumes: shuffledCsvFiles (blocks decoded on this thread).
+  if (isRemote(path) || /[*?]/.test(path) || isDirectory(path) || options.shard !== undefined || options.resume !== undefined) {
+    if ((w ?? 0) !== 0 && w !== 'auto') throw new OptionError(`shuffledCsv: workers are for one local file; '${path}' is read by range requests on this thread`);
+    return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }) });
+  }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
   const workers =
     (w ?? 'auto') === 'auto'
@@ -71,6 +78,14 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     }),
     checkOptions(shuffle ?? {}),
   );
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // a missing file fails when the epoch starts, as before
+  }
 }
 
 /** `ranges` read at offsets counted from `start` (the first byte after the header). */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { checkInt, describe, OptionError } from '../errors.js';
+import { checkOptionNames } from '../options.js';
 import { BlockCache, type BlockCacheOptions } from './block-cache.js';
 import { Limiter, type RetryPolicy } from './retry.js';
 
@@ -81,7 +82,7 @@ const stores = new Map<string, ObjectStore>();
  * const store = objectStore({ endpoint: 'http://127.0.0.1:9000', concurrency: 4 });
  */
 export function objectStore(options: ObjectStoreOptions = {}): ObjectStore {
-  checkNames('objectStore', options, NAMES);
+  checkOptionNames('objectStore', options, NAMES);
   const key = JSON.stringify(options, Object.keys(options).sort()) + JSON.stringify(envKey());
   const known = stores.get(key);
   if (known !== undefined) return known;
@@ -145,32 +146,4 @@ function readProfile(name: string): Record<string, string> {
     }
   }
   return out;
-}
-
-/**
- * Rejects option names not in `known`, naming the nearest valid one.
- * @example
- * checkNames('objectStore', { concurency: 4 }, ['concurrency']); // throws: … did you mean 'concurrency'?
- */
-export function checkNames(where: string, options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') throw new OptionError(`${where}: options must be an object, got ${describe(options)}`);
-  for (const name of Object.keys(options)) {
-    if (known.includes(name)) continue;
-    const near = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0];
-    throw new OptionError(`${where}: unknown option '${name}'${near !== undefined && distance(name, near) <= 3 ? ` (did you mean '${near}'?)` : ''}`);
-  }
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
 }

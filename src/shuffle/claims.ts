@@ -15,6 +15,8 @@ export interface RangeReader<T> {
   recycle?(chunks: Chunk<T>[]): void;
   /** Closes its files once a window part is read; a later read reopens them. */
   close(): Promise<void>;
+  /** Blocks to read at once (default 3): more for remote sources, where a block is a request. */
+  readAhead?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export function claimReader<T>(ranges: RangeReader<T>): PartReader<T> {
 export async function readClaimed<T>(window: WindowClaims, ranges: RangeReader<T>, dealer: BlockDealer<T>): Promise<BlockRows<T>[]> {
   const inFlight: { block: number; chunks: Promise<Chunk<T>[]> }[] = [];
   const claim = (): void => {
-    while (inFlight.length < READ_AHEAD) {
+    while (inFlight.length < (ranges.readAhead ?? READ_AHEAD)) {
       const block = Atomics.add(window.next, 0, 1);
       if (block >= window.ranges.length) return;
       const chunks = ranges.read(...window.ranges[block]!);

@@ -1,6 +1,6 @@
 // The epoch loop of a block shuffle: which blocks make up each window, who reads them, and
 // the check that every block of a window was read exactly once.
-import type { Chunk } from '../chunk.js';
+import { type Chunk, chunkLength, epochCounter, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { mixSeed, type RandomInt, randomInt, randomState, permutation } from '../random.js';
 import type { ColumnSlots } from './columns.js';
@@ -33,7 +33,21 @@ export interface Settings {
   openBlocks: number;
   seed: number;
   reshuffleEachEpoch: boolean;
+  /** Which blocks form which window, in which order (sharding, resume); default: all blocks, stratifiedWindows. */
+  plan?: WindowPlan;
 }
+
+/** A window to hand out: its blocks, its permutation's seed, rows of it to skip (a resume), and who to tell its size. */
+export interface PlannedWindow {
+  blocks: number[];
+  seed: number;
+  skip?: number;
+  /** Hears how many rows the window hands out (after the skip), before its first chunk. */
+  onRows?: (rows: number) => void;
+}
+
+/** The windows of an epoch, given the epoch, the epoch that seeds the order, and the block count. */
+export type WindowPlan = (epoch: number, orderEpoch: number, blocks: number) => PlannedWindow[];
 
 /** Bytes of a window per bucket: about 2,900 MovieLens rows, whose shuffle stays in cache. */
 const BUCKET_BYTES = 64 << 10;
@@ -49,17 +63,16 @@ const MAX_BUCKETS = 65_535;
  * block or window), so the output is the same whoever read which block.
  */
 export function windowShuffle<T>(
-  bytesNow: () => number,
+  bytesNow: () => number | Promise<number>,
   openReaders: (epoch: number, signal: AbortSignal) => { here: PartReader<T>; workers: PartReader<T>[] },
   settings: Settings,
 ): Dataset<T> {
   const { blockBytes, openBlocks, seed, reshuffleEachEpoch } = settings;
-  let counter = 0;
+  const epochs = epochCounter();
   return new Dataset<T>({
     size: undefined,
     open: (asked) => {
-      const epoch = asked ?? counter;
-      counter = epoch + 1;
+      const epoch = epochs(asked);
       return run(epoch, reshuffleEachEpoch ? epoch : 0);
     },
   });
@@ -68,8 +81,10 @@ export function windowShuffle<T>(
     const epochSeed = mixSeed(seed, orderEpoch);
     const blockSeeds = mixSeed(epochSeed, 1);
     const windowSeeds = mixSeed(epochSeed, 2);
-    const bytes = bytesNow(); // per epoch: the file may have changed size
-    const windowBlocks = stratifiedWindows(Math.ceil(bytes / blockBytes), openBlocks, randomInt(epochSeed));
+    const bytes = await bytesNow(); // per epoch: the file may have changed size
+    const blockCount = Math.ceil(bytes / blockBytes);
+    const windowBlocks: PlannedWindow[] =
+      settings.plan?.(epoch, orderEpoch, blockCount) ?? stratifiedWindows(blockCount, openBlocks, randomInt(epochSeed)).map((blocks, w) => ({ blocks, seed: mixSeed(windowSeeds, w) }));
     const abort = new AbortController();
     const readers = openReaders(epoch, abort.signal);
     const here = readers.workers.length; // this thread's index in `spares`
@@ -78,7 +93,7 @@ export function windowShuffle<T>(
     const opened: WindowClaims[] = [];
     const inFlight: Promise<unknown>[] = [];
     const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[] } => {
-      const ids = windowBlocks[w]!;
+      const ids = windowBlocks[w]!.blocks;
       const ranges = ids.map((b): [number, number] => [b * blockBytes, Math.min(bytes, (b + 1) * blockBytes)]);
       const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(ranges.reduce((n, [s, e]) => n + e - s, 0) / BUCKET_BYTES)));
       const claims = { ranges, seeds: ids.map((b) => mixSeed(blockSeeds, b)), buckets, next: new Int32Array(new SharedArrayBuffer(4)) };
@@ -103,7 +118,9 @@ export function windowShuffle<T>(
         for (const part of parts) for (const block of part) blocks[block.id] = block;
         // findIndex visits holes (some() would skip them): every block read, none twice.
         if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
-        yield* handOut(blocks, claims.buckets, randomState(mixSeed(windowSeeds, w)));
+        const { seed: windowSeed, skip = 0, onRows } = windowBlocks[w]!;
+        onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.starts[claims.buckets]!, 0) - skip));
+        yield* skipRows(handOut(blocks, claims.buckets, randomState(windowSeed)), skip);
         parts.forEach((part, r) => {
           for (const block of part) if (block.slots !== undefined) spares[r]!.push(block.slots);
         });
@@ -116,6 +133,18 @@ export function windowShuffle<T>(
       await Promise.allSettled(inFlight);
     }
     return undefined;
+  }
+}
+
+/** `chunks` less their first `skip` rows (a window resumed part-way). */
+function* skipRows<T>(chunks: Generator<Chunk<T>, void>, skip: number): Generator<Chunk<T>, void> {
+  for (const chunk of chunks) {
+    const n = chunkLength(chunk);
+    if (skip >= n) skip -= n;
+    else {
+      yield skip > 0 ? sliceChunk(chunk, skip, n) : chunk;
+      skip = 0;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { type Chunk, type ChunkSource, chunkToArray, epochOf } from '../chunk.js';
-import { checkFunction, StageError } from '../errors.js';
+import { checkFunction, isThenable, StageError } from '../errors.js';
 
 /** Applies `fn` to every element; `index` counts elements from 0 in each epoch. */
 export function map<T, U>(source: ChunkSource<T>, fn: (value: T, index: number) => U): ChunkSource<U> {
@@ -25,8 +25,4 @@ export function map<T, U>(source: ChunkSource<T>, fn: (value: T, index: number) 
     }
     return undefined;
   }
-}
-
-function isThenable(x: unknown): boolean {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }

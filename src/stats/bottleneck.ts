@@ -35,7 +35,9 @@ function adviceFor(s: StageStats, stages: readonly StageStats[], workers: Readon
   const prefetched = stages.some((x) => x.stage === 'prefetch' || x.stage === 'background');
   switch (s.stage) {
     case 'csv':
-      return 'decode on more threads: `csvParallel(file, { workers: 2 })`, or `shuffledCsv` (decodes on a worker); declare numeric `columns` so the fast engine runs';
+      return s.engine === 'general'
+        ? 'the general engine runs: declare numeric `columns` (and no string column) so the fast engine decodes'
+        : 'decode on more threads: `csvParallel(file, { workers: 2 })`, or `shuffledCsv` (decodes on a worker)';
     case 'csvParallel':
     case 'shuffledCsv':
       return `use \`workers: ${(workers[s.stage] ?? 1) + 1}\` (or 'auto'), or cache the decoded rows (\`.cache(path)\`)`;
@@ -47,6 +49,8 @@ function adviceFor(s: StageStats, stages: readonly StageStats[], workers: Readon
       return "raise `concurrency` (or `concurrency: 'auto'`)";
     case 'shuffle':
       return 'a smaller shuffle buffer, or the block shuffle (`shuffledCsv`) which shuffles while it reads';
+    case 'loader':
+      return "load on a worker thread (`--loader worker`, or 'auto' to decide from this wait)";
     case 'background':
       return "the worker's pipeline is the bottleneck: profile that module (`sluice profile MODULE`)";
     case 'prefetch':

@@ -6,6 +6,7 @@ import { probe, StageCounter } from './probe.js';
 /** Where a stage's figures beyond the counters come from (bytes read, workers). */
 export interface StageExtras {
   bytes?: () => number;
+  engine?: () => string | undefined;
   workers?: () => { count: number; utilisation: number } | undefined;
 }
 
@@ -67,6 +68,8 @@ export class StatsCollector {
       if (c.buffer !== undefined) s.buffer = { capacity: c.buffer, unit: c.stage === 'prefetch' ? 'chunks' : 'rows', meanFill: c.fillSamples > 0 ? c.fillSum / c.fillSamples : 0 };
       const extra = this.extras[i]!;
       if (extra.bytes !== undefined) s.bytes = extra.bytes();
+      const engine = extra.engine?.();
+      if (engine !== undefined) s.engine = engine;
       const workers = extra.workers?.();
       if (workers !== undefined) s.workers = workers;
       return s;

@@ -21,8 +21,10 @@ export interface StageStats {
   waitingConsumer: number;
   /** Stages with a buffer: its bound and mean fill seen at each pull (prefetch: chunks, shuffle: rows). */
   buffer?: { capacity: number; unit: 'chunks' | 'rows'; meanFill: number };
-  /** Sources that read bytes (csv): bytes read. */
+  /** Sources that read bytes (csv): bytes read (csv: in its current or last epoch). */
   bytes?: number;
+  /** csv: the engine that decoded ('fast' or 'general'). */
+  engine?: string;
   /** Stages with worker threads: how many, and the share of their time spent working. */
   workers?: { count: number; utilisation: number };
 }
@@ -64,6 +66,7 @@ export function formatStats(stats: PipelineStats): string {
     if (s.workers !== undefined) extra.push(`${s.workers.count} workers ${(s.workers.utilisation * 100).toFixed(0)}% busy`);
     return `${s.stage.padEnd(14)}${s.rows.toLocaleString('en').padStart(12)}${String(s.chunks).padStart(9)}${pct(s.producing)}  ${pct(s.waitingUpstream)}  ${pct(s.waitingConsumer)}   ${extra.join(', ')}`;
   });
-  const total = `${stats.rows.toLocaleString('en')} rows in ${stats.seconds.toFixed(2)} s (${Math.round(stats.rowsPerSecond).toLocaleString('en')}/s), consumer waited ${(stats.consumerWait * 100).toFixed(1)}%`;
+  const read = stats.stages[0]?.rows ?? 0;
+  const total = `${read.toLocaleString('en')} rows read, ${stats.rows.toLocaleString('en')} out in ${stats.seconds.toFixed(2)} s (${Math.round(read / Math.max(stats.seconds, 1e-9)).toLocaleString('en')} rows/s); the consumer waited ${(stats.consumerWait * 100).toFixed(1)}% of the time`;
   return [head, ...lines, total, stats.bottleneck.line].join('\n');
 }

@@ -75,20 +75,17 @@ export class StageCounter {
 
 /** `source` with every epoch's pulls counted in `counter`; `onEpoch` hears opens (+1) and ends (-1). */
 export function probe<T>(source: ChunkSource<T>, counter: StageCounter, onEpoch: (delta: 1 | -1) => void): ChunkSource<T> {
-  return {
-    get size() {
-      return source.size;
-    },
-    get schema() {
-      return source.schema;
-    },
-    open: (epoch) => {
+  // Inherits everything else the source carries (size and schema getters, csv's fingerprint for cache()).
+  const probed = Object.create(source) as ChunkSource<T> & { open: ChunkSource<T>['open'] };
+  Object.defineProperty(probed, 'open', {
+    value: (epoch?: number) => {
       const it = source.open(epoch);
       counter.epochs++;
       onEpoch(1);
       return new Probe(it, counter, onEpoch);
     },
-  };
+  });
+  return probed;
 }
 
 class Probe<T> implements ChunkIterator<T> {

@@ -45,28 +45,30 @@ export class StatsDataset<T> extends Dataset<T> {
 export function withStats<T>(ds: Dataset<T>, options: StatsOptions = {}): StatsDataset<T> {
   checkStatsOptions(options);
   const collector = new StatsCollector(options.onStats, options.interval ?? 1000);
-  const source = rebuild(ds as Dataset<unknown>, collector, options.source) as ChunkSource<T>;
+  const source = rebuild(ds as Dataset<unknown, unknown>, collector, options.source) as ChunkSource<T>;
   return new StatsDataset<T>(source, collector);
 }
 
 /** The chain under `ds`, source first, each stage probed. */
-function rebuild(ds: Dataset<unknown>, collector: StatsCollector, sourceName: string | undefined): ChunkSource<unknown> {
+function rebuild(ds: Dataset<unknown, unknown>, collector: StatsCollector, sourceName: string | undefined): ChunkSource<unknown> {
   const lineage = ds.lineage;
   if (lineage === undefined) return collector.add(sourceName ?? nameOf(ds), ds.source, undefined, extrasOf(ds));
   const upstream = rebuild(lineage.parent, collector, sourceName);
   return collector.add(lineage.stage, lineage.build(upstream), lineage.buffer);
 }
 
-function nameOf(ds: Dataset<unknown>): string {
+function nameOf(ds: Dataset<unknown, unknown>): string {
   if (ds.constructor.name === 'CsvDataset') return 'csv';
   if (ds.source.constructor.name === 'BackgroundSource') return 'background';
   return 'source';
 }
 
 /** csv() keeps `stats.bytes` of its current (or last) epoch. */
-function extrasOf(ds: Dataset<unknown>): StageExtras {
-  const stats = (ds as { stats?: { bytes?: unknown } }).stats;
-  if (stats !== undefined && typeof stats === 'object' && typeof stats.bytes === 'number') return { bytes: () => stats.bytes as number };
+function extrasOf(ds: Dataset<unknown, unknown>): StageExtras {
+  const stats = (ds as { stats?: { bytes?: unknown; engine?: unknown } }).stats;
+  if (stats !== undefined && typeof stats === 'object' && typeof stats.bytes === 'number') {
+    return { bytes: () => stats.bytes as number, engine: () => (typeof stats.engine === 'string' ? stats.engine : undefined) };
+  }
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 import { Piscina } from 'piscina';
 import { allocColumn, type Chunk, chunkToArray, ColumnChunk, dtypeOf, type NumericArray } from '../chunk.js';
+import { isThenable } from '../errors.js';
 import { importModule } from './load.js';
 import { fromWire, toWire, type WireChunk } from './wire.js';
 
@@ -130,8 +131,4 @@ function toColumns(out: unknown[], input: Chunk<unknown>): Chunk<unknown> {
     for (let i = 0; i < out.length; i++) if (col[i] !== (out[i] as Record<string, number>)[name]) return out;
   }
   return new ColumnChunk(out.length, columns);
-}
-
-function isThenable(x: unknown): boolean {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }

@@ -25,6 +25,10 @@ test('sluice train FILE --json OUT: summary and every JSON field', async () => {
   assert.equal(r.epochs, 2);
   assert.ok(r.rows > 17_000 && r.rows < 19_000);
   assert.ok(r.testRmse > 0.5 && r.testRmse < 1.2, String(r.testRmse));
+  // The loader's statistics and the bottleneck line (issue 17).
+  assert.match(out, /loader: (main|worker|main→worker) \(.+\); (the pipeline is idle|the consumer waits on `)/);
+  assert.deepEqual(Object.keys(r.bottleneck).sort(), ['advice', 'fraction', 'line', 'stage']);
+  assert.ok(Array.isArray(r.stages) && r.stages.length >= 1 && typeof r.stages[0].producing === 'number');
 });
 
 test('a real tab and :: work as --delimiter; bad options are named', async () => {

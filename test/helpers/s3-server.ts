@@ -132,3 +132,10 @@ export function randomFaults(p: number, seed: number, kinds: Fault[] = ['503', '
   const rand = randomInt(seed);
   return (_n, req) => (req.method === 'GET' && rand(1_000_000) < p * 1_000_000 ? kinds[rand(kinds.length)]! : 'ok');
 }
+
+/** id,a,b rows 0..n-1: id is unique, so a count per id checks exactly once. */
+export function idRows(n: number, from = 0): string {
+  let s = 'id,a,b\n';
+  for (let i = from; i < from + n; i++) s += `${i},${(i * 7) % 13},${(i % 100) / 4}\n`;
+  return s;
+}

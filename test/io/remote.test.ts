@@ -8,14 +8,8 @@ import { BlockCache } from '../../src/io/block-cache.js';
 import { objectStore } from '../../src/io/object-store.js';
 import { ObjectChangedError, RemoteObject, RemoteReadError } from '../../src/io/remote.js';
 import { readRemote } from '../../src/io/remote-stream.js';
-import { hasS3rver, randomFaults, startFaultProxy, startS3, type S3Server } from '../helpers/s3-server.js';
+import { hasS3rver, idRows, randomFaults, startFaultProxy, startS3, type S3Server } from '../helpers/s3-server.js';
 
-/** id,a,b rows 0..n-1: id is unique, so a count per id checks exactly once. */
-export function idRows(n: number, from = 0): string {
-  let s = 'id,a,b\n';
-  for (let i = from; i < from + n; i++) s += `${i},${(i * 7) % 13},${(i % 100) / 4}\n`;
-  return s;
-}
 
 // s3rver is a dev dependency: where it is not installed these tests say so and skip.
 const skip = (await hasS3rver()) ? false : 's3rver is not installed (npm install)';

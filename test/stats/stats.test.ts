@@ -155,3 +155,26 @@ test('a tracked source counts the same pulls with stats on', async () => {
   assert.equal(tracker.pulled, 30);
   assert.equal(tracker.closed, 1);
 });
+
+test('a probed source keeps what it carries: cache(path) of a timed csv still finds its fingerprint', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-stats-'));
+  const file = join(dir, 'r.csv');
+  writeFileSync(file, 'a,b\n' + Array.from({ length: 500 }, (_, i) => `${i},${i % 7}`).join('\n') + '\n');
+  const ds = withStats(csv(file, { columns: { a: 'int32', b: 'int32' } }).cache(join(dir, 'r.arrow')));
+  assert.equal(await ds.count(), 500);
+  assert.equal(await ds.count(), 500);
+  assert.deepEqual(ds.stats().stages.map((s) => s.stage), ['csv', 'cache']);
+});
+
+test("csv's advice follows its engine: columns for the general engine, more threads for the fast one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-stats-'));
+  const file = join(dir, 'r.csv');
+  writeFileSync(file, 'a,b\n' + Array.from({ length: 300 }, (_, i) => `${i},x${i}`).join('\n') + '\n');
+  const general = withStats(csv(file));
+  await general.count();
+  const s = general.stats().stages[0]!;
+  assert.equal(s.engine, 'general');
+  const line = findBottleneck([{ ...s, producing: 0.9, waitingUpstream: 0, waitingConsumer: 0.1 }]);
+  assert.match(line.advice, /declare numeric `columns`/);
+  assert.match(findBottleneck([{ ...s, engine: 'fast', producing: 0.9, waitingUpstream: 0, waitingConsumer: 0.1 }]).advice, /csvParallel/);
+});

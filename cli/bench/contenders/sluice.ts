@@ -6,6 +6,7 @@ import type { Dataset } from '../../../src/dataset.js';
 import { csvParallel } from '../../../src/csv/parallel.js';
 import { csv } from '../../../src/csv/reader.js';
 import { shuffledCsv } from '../../../src/csv/shuffled.js';
+import { withStats } from '../../../src/stats/track.js';
 import { batchToTensors, useCpu } from './tensors.js';
 
 type Rows = Dataset<Record<string, number>>;
@@ -15,8 +16,9 @@ function source(args: ContenderArgs, engine: 'fast' | 'general'): Rows {
 }
 
 /** One timed epoch of `rows → shuffle → batch → tensors`, stopped early by the time budget. */
-function epoch(rows: Rows, args: ContenderArgs): Promise<ContenderResult> {
-  return timed(rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch), args);
+function epoch(rows: Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
+  const pipeline = rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
+  return timed(stats ? withStats(pipeline) : pipeline, args);
 }
 
 /** Times one epoch of `batches` → tensors (opening the epoch included), stopped early by the time budget. */
@@ -46,6 +48,15 @@ async function timed(batches: AsyncIterable<ColumnBatch>, args: ContenderArgs): 
  */
 export function sluiceFast(args: ContenderArgs): Promise<ContenderResult> {
   return epoch(source(args, 'fast'), args);
+}
+
+/**
+ * `sluice-stats`: `sluice-fast` with per-stage statistics on (`withStats`): what they cost.
+ * @example
+ * await sluiceStats({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
+ */
+export function sluiceStats(args: ContenderArgs): Promise<ContenderResult> {
+  return epoch(source(args, 'fast'), args, true);
 }
 
 /**

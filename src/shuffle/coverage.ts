@@ -1,0 +1,101 @@
+// A coverage receipt: an order-independent digest of the rows an epoch delivered. Each row
+// hashes its values (column by column, by their bits) to two 32-bit words; the receipt keeps
+// the row count and the two words' sums mod 2^32. Sums commute, so shards' receipts add up,
+// and the union of a job's shards matches the digest of the whole dataset exactly when
+// every row was delivered once (a lost or repeated row changes the count and the sums).
+// Rows are identified by content: a dataset with equal rows is checked as a multiset.
+import { type Chunk, ColumnChunk, type NumericArray } from '../chunk.js';
+
+/** What a receipt says: rows, and a 64-bit digest (hex) of their values. */
+export interface Receipt {
+  rows: number;
+  digest: string;
+}
+
+const f64 = new Float64Array(1);
+const f64words = new Uint32Array(f64.buffer);
+
+/**
+ * Accumulates the digest of the rows of chunks, in any order.
+ * @example
+ * const all = new Coverage();
+ * for await (const c of csv('ratings.csv').chunks()) all.add(c);
+ * const shards = [0, 1].map((index) => shuffledCsvFiles('ratings.csv', { shard: { count: 2, index } }));
+ * for (const s of shards) for await (const _ of s.chunks({ epoch: 0 }));
+ * Coverage.sum(shards.map((s) => s.receipt())).digest === all.receipt().digest; // every row once
+ */
+export class Coverage {
+  private rows = 0;
+  private a = 0;
+  private b = 0;
+
+  /** Adds a chunk's rows. */
+  add(chunk: Chunk<unknown>): void {
+    if (chunk instanceof ColumnChunk) this.addColumns(chunk.size, Object.keys(chunk.columns).sort().map((k) => (chunk.columns as Record<string, NumericArray | string[]>)[k]!));
+    else for (const row of chunk) this.addHash(stringHash(JSON.stringify(row), 0x9e3779b9), stringHash(JSON.stringify(row), 0x7f4a7c15));
+  }
+
+  receipt(): Receipt {
+    return { rows: this.rows, digest: hex(this.a) + hex(this.b) };
+  }
+
+  /** The receipt of several (shards, runs) together. */
+  static sum(receipts: readonly Receipt[]): Receipt {
+    let [rows, a, b] = [0, 0, 0];
+    for (const r of receipts) {
+      rows += r.rows;
+      a = (a + parseInt(r.digest.slice(0, 8), 16)) >>> 0;
+      b = (b + parseInt(r.digest.slice(8, 16), 16)) >>> 0;
+    }
+    return { rows, digest: hex(a) + hex(b) };
+  }
+
+  // hot loop: once per value of every delivered row (a call per row would cost more than the hash)
+  private addColumns(n: number, columns: (NumericArray | string[])[]): void {
+    const h1 = new Uint32Array(n).fill(0x9e3779b9);
+    const h2 = new Uint32Array(n).fill(0x7f4a7c15);
+    for (const column of columns) {
+      for (let i = 0; i < n; i++) {
+        const v = column[i]!;
+        let lo: number;
+        let hi: number;
+        if (typeof v === 'string') [lo, hi] = [stringHash(v, 1), stringHash(v, 2)];
+        else if (Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) [lo, hi] = [v | 0, 0x51ed27];
+        else {
+          f64[0] = v;
+          [lo, hi] = [f64words[0]!, f64words[1]!];
+        }
+        h1[i] = mix(h1[i]! ^ lo, hi);
+        h2[i] = mix(h2[i]! ^ hi, lo ^ 0x2545f491);
+      }
+    }
+    for (let i = 0; i < n; i++) this.addHash(h1[i]!, h2[i]!);
+  }
+
+  private addHash(x: number, y: number): void {
+    this.rows++;
+    this.a = (this.a + fmix(x)) >>> 0;
+    this.b = (this.b + fmix(y)) >>> 0;
+  }
+}
+
+function mix(h: number, k: number): number {
+  h = Math.imul(h ^ k, 0xcc9e2d51);
+  return ((h << 15) | (h >>> 17)) >>> 0;
+}
+
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function stringHash(s: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
+  return fmix(h);
+}
+
+function hex(x: number): string {
+  return (x >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,268 @@
+// CSV files, local or in object storage, one file or many, read as one block-shuffled
+// dataset: the files' data bytes (after each header) are laid end to end, cut into blocks,
+// and the block shuffle draws blocks across all of them. Blocks can be dealt to shards, and
+// a shard can say where it stands (a few numbers) and what it delivered (a receipt).
+import { open } from 'node:fs/promises';
+import type { Chunk } from '../chunk.js';
+import { CsvRanges } from '../csv/ranges.js';
+import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from '../csv/reader.js';
+import { Dataset } from '../dataset.js';
+import { checkInt, OptionError, SluiceError } from '../errors.js';
+import { listFiles } from '../io/listing.js';
+import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
+import { isRemote, type PositionedReader, RemoteObject } from '../io/remote.js';
+import { checkOptionNames } from '../options.js';
+import { mixSeed } from '../random.js';
+import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
+import { claimReader, type RangeReader } from '../shuffle/claims.js';
+import { Coverage, type Receipt } from '../shuffle/coverage.js';
+import { type Delivery, deliver, equalTarget } from '../shuffle/equal-batches.js';
+import { checkResume, type Cursor, type JobPosition, type Layout, planShards, type ShardPosition, type ShardSpec } from '../shuffle/shard-plan.js';
+import { type PlannedWindow, windowShuffle } from '../shuffle/windows.js';
+
+export interface CsvFilesOptions extends Omit<CsvOptions, 'byteRange' | 'stats' | 'store'> {
+  shuffle?: BlockShuffleOptions;
+  /**
+   * Read only shard `index` of `count`: blocks dealt by (seed, epoch, count, index), ≈1/count
+   * of the bytes. With `batchSize`, every shard hands out the same number of rows, in whole
+   * batches (remainder policy: see equal-batches.ts; `receipt()` counts rows dropped and repeated).
+   */
+  shard?: ShardSpec & { batchSize?: number };
+  /** Resume epoch `resume.epoch` from a job's position (joinPositions of every shard's `position()`), with any shard count. */
+  resume?: JobPosition;
+  /** Object storage: credentials, endpoint, concurrency, retries, block cache. */
+  store?: ObjectStoreOptions;
+}
+
+/** One file of the epoch: where its rows start, and how its bytes are read. */
+interface Part {
+  name: string;
+  /** First byte after the header. */
+  start: number;
+  size: number;
+  /** Offset of its first data byte in the dataset's byte space. */
+  offset: number;
+  open: () => Promise<PositionedReader>;
+}
+
+const HEAD_BYTES = 64 << 10;
+
+/**
+ * A block-shuffled dataset of CSV files that knows where it stands.
+ * @example
+ * const rank = Number(process.env['RANK'] ?? 0);
+ * const ratings = shuffledCsvFiles('s3://bucket/ratings/', { columns, shard: { count: 4, index: rank } });
+ * for await (const chunk of ratings.chunks({ epoch: 0 })) train(chunk);
+ * save(JSON.stringify(ratings.position())); // and ratings.receipt() for the coverage check
+ */
+export class CsvFilesDataset<T> extends Dataset<T> {
+  constructor(
+    source: Dataset<T>['source'],
+    private readonly state: EpochState,
+  ) {
+    super(source);
+  }
+
+  /**
+   * Where this shard stands in its current (or last) epoch after `consumed` rows of it
+   * (default: every row handed out so far). Join every shard's with joinPositions to resume.
+   */
+  position(consumed = this.state.delivered): ShardPosition {
+    const s = this.state;
+    if (s.layout === undefined) throw new SluiceError('position(): no epoch has started');
+    if (!Number.isInteger(consumed) || consumed < 0 || consumed > s.delivered) throw new OptionError(`position(): consumed must be an integer in [0, ${s.delivered}], got ${consumed}`);
+    const cursor: Cursor = { window: 0, row: consumed };
+    while (cursor.window < s.windowRows.length && cursor.row >= s.windowRows[cursor.window]! && (cursor.row > 0 || s.windowRows[cursor.window] === 0)) {
+      cursor.row -= s.windowRows[cursor.window]!;
+      cursor.window++;
+    }
+    return { seed: s.seed, epoch: s.epoch, layout: s.layout, index: s.index, cursor };
+  }
+
+  /** The coverage receipt of the rows handed out in the current (or last) epoch. */
+  receipt(): Receipt & { epoch: number; shard: ShardSpec; dropped: Receipt; repeated: number } {
+    const s = this.state;
+    return { ...s.coverage.receipt(), epoch: s.epoch, shard: { count: s.layout?.count ?? 1, index: s.index }, dropped: s.dropped.receipt(), repeated: s.repeated };
+  }
+
+  /** Rows every shard hands out this epoch (with `shard.batchSize`), else undefined. */
+  get target(): number | undefined {
+    return this.state.target;
+  }
+}
+
+interface EpochState extends Delivery {
+  seed: number;
+  epoch: number;
+  index: number;
+  layout: Layout | undefined;
+  windowRows: number[];
+  target: number | undefined;
+}
+
+/**
+ * CSV files as one block-shuffled dataset: `spec` is a path, an s3:// object, an http(s) URL,
+ * a directory, a glob (`data/part-*.csv`), an `s3://bucket/prefix/`, or a list of these. The
+ * files must share one header (a file whose header differs is an error naming it). Remote
+ * blocks are range GETs (see ObjectStoreOptions); objects are pinned by ETag per epoch.
+ * Blocks are decoded on this thread (the requests run concurrently).
+ * @example
+ * const ds = shuffledCsvFiles(['a.csv', 'b.csv'], { columns: { id: 'int32' }, shuffle: { seed: 1 } }).batch(1024);
+ */
+export function shuffledCsvFiles<const C extends CsvColumns>(spec: string | readonly string[], options: CsvFilesOptions & { columns: C }): CsvFilesDataset<CsvRow<C>>;
+export function shuffledCsvFiles<R = CsvRecord>(spec: string | readonly string[], options?: CsvFilesOptions): CsvFilesDataset<R>;
+export function shuffledCsvFiles(spec: string | readonly string[], options: CsvFilesOptions = {}): CsvFilesDataset<CsvRecord> {
+  checkOptionNames('shuffledCsvFiles', options, ['shuffle', 'shard', 'resume', 'store', 'header', 'delimiter', 'columns', 'onBadRow', 'engine', 'chunkBytes', 'chunkRows']);
+  const { shuffle, shard, resume, store: storeOptions, ...csvOptions } = options;
+  if ('byteRange' in options) throw new OptionError('shuffledCsvFiles: byteRange is chosen per block; leave it out');
+  const settings = checkOptions(shuffle ?? {});
+  const store = objectStore(storeOptions ?? {});
+  const spec0 = checkShard(shard, resume);
+  let parts: Part[] = [];
+  let header: CsvOptions['header'] = csvOptions.header;
+  const fresh = (): Delivery => ({ delivered: 0, coverage: new Coverage(), dropped: new Coverage(), repeated: 0 });
+  const state: EpochState = { seed: settings.seed, epoch: 0, index: spec0.index, layout: undefined, windowRows: [], target: undefined, ...fresh() };
+  let rowsPerByte = 0;
+  let total = 0;
+  const bytesNow = async (): Promise<number> => {
+    ({ parts, header } = await layoutOf(spec, csvOptions, store));
+    total = parts.reduce((n, p) => n + p.size - p.start, 0);
+    if (spec0.batchSize !== undefined) rowsPerByte = await probeDensity(parts[0]!);
+    return total;
+  };
+  const plan = (epoch: number, orderEpoch: number, blocks: number): PlannedWindow[] => {
+    const { blockBytes, openBlocks, seed } = settings;
+    let layout: Layout = { count: spec0.count, blocks, blockBytes, openBlocks };
+    if (resume !== undefined && epoch === resume.epoch) {
+      checkResume(resume, seed, blockBytes, openBlocks, blocks);
+      layout = { ...layout, from: resume };
+    }
+    const shards = planShards(layout, mixSeed(seed, orderEpoch));
+    const target = spec0.batchSize === undefined ? undefined : equalTarget(shards, (b) => Math.min(total, (b + 1) * blockBytes) - b * blockBytes, rowsPerByte, spec0.batchSize);
+    Object.assign(state, { epoch, layout, windowRows: [], target, ...fresh() });
+    return shards[spec0.index]!.map((w, i) => ({ ...w, onRows: (rows: number) => (state.windowRows[i] = rows) }));
+  };
+  const inner = windowShuffle<CsvRecord>(bytesNow, () => ({ here: claimReader(new PartsReader(parts, { ...csvOptions, header, ...(storeOptions === undefined ? {} : { store: storeOptions }) }, store, settings.blockBytes)), workers: [] }), {
+    ...settings,
+    plan,
+  });
+  return new CsvFilesDataset<CsvRecord>({ size: undefined, open: (epoch) => deliver(inner.source.open(epoch), state, () => state.target) }, state);
+}
+
+function checkShard(shard: (ShardSpec & { batchSize?: number }) | undefined, resume: JobPosition | undefined): ShardSpec & { batchSize?: number } {
+  if (shard === undefined) return { count: 1, index: 0 };
+  checkOptionNames('shuffledCsvFiles shard', shard, ['count', 'index', 'batchSize']);
+  const batchSize = shard.batchSize === undefined ? undefined : checkInt('shuffledCsvFiles', 'shard.batchSize', shard.batchSize, 1);
+  const count = checkInt('shuffledCsvFiles', 'shard.count', shard.count, 1);
+  const index = checkInt('shuffledCsvFiles', 'shard.index', shard.index, 0);
+  if (index >= count) throw new OptionError(`shuffledCsvFiles: shard.index must be < shard.count (${count}), got ${index}`);
+  if (resume !== undefined && (typeof resume !== 'object' || !Array.isArray(resume.cursors))) throw new OptionError('shuffledCsvFiles: resume must be a JobPosition (joinPositions of every shard position)');
+  return { count, index, ...(batchSize === undefined ? {} : { batchSize }) };
+}
+
+/** Rows per byte of the first 64 KiB of data (the same bytes for every shard). */
+async function probeDensity(part: Part): Promise<number> {
+  const reader = await part.open();
+  try {
+    const bytes = Buffer.alloc(Math.min(HEAD_BYTES, part.size - part.start));
+    const { bytesRead } = await reader.read(bytes, 0, bytes.length, part.start);
+    let rows = 0;
+    for (let at = bytes.indexOf(0x0a); at >= 0 && at < bytesRead; at = bytes.indexOf(0x0a, at + 1)) rows++;
+    return bytesRead > 0 ? rows / bytesRead : 0;
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The epoch's files: listed, pinned, their headers read and checked to agree. */
+async function layoutOf(spec: string | readonly string[], options: CsvOptions, store: ObjectStore): Promise<{ parts: Part[]; header: CsvOptions['header'] }> {
+  const files = await listFiles(spec, store);
+  if (files.length === 0) throw new SluiceError(`no files match ${JSON.stringify(spec)}`);
+  const heads = await Promise.all(
+    files.map(async (f) => {
+      if (isRemote(f.name)) {
+        const object = new RemoteObject(f.name, store);
+        await object.stat(f.etag === undefined ? undefined : { size: f.size, etag: f.etag });
+        // A small first read: most headers fit; a longer one is read again, larger.
+        let head = await object.read(0, 1024);
+        for (let want = 8192; head.indexOf(0x0a) < 0 && head.length < f.size && want <= HEAD_BYTES; want *= 4) head = await object.read(0, want);
+        return { head, open: async () => object.positioned() };
+      }
+      const file = await open(f.name, 'r');
+      try {
+        const head = Buffer.alloc(Math.min(HEAD_BYTES, f.size));
+        await file.read(head, 0, head.length, 0);
+        return { head, open: () => open(f.name, 'r') };
+      } finally {
+        await file.close();
+      }
+    }),
+  );
+  let names: string[] | undefined;
+  let offset = 0;
+  const parts = files.map((f, i): Part => {
+    const { head, open } = heads[i]!;
+    let start = 0;
+    if (options.header === undefined || options.header === true) {
+      const line = headerLine(head, f.name, f.size);
+      start = line.end;
+      const these = line.text.split(options.delimiter ?? ',').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
+      if (names === undefined) names = these;
+      else if (these.join('\u0000') !== names.join('\u0000')) throw new SluiceError(`'${f.name}': its header (${these.join(', ')}) differs from '${files[0]!.name}' (${names.join(', ')})`);
+    }
+    const part = { name: f.name, start, size: f.size, offset, open };
+    offset += f.size - start;
+    return part;
+  });
+  return { parts, header: names ?? options.header };
+}
+
+function headerLine(head: Buffer, name: string, size: number): { text: string; end: number } {
+  const newline = head.indexOf(0x0a);
+  if (newline < 0 && head.length < size) throw new SluiceError(`'${name}': the header line is longer than ${HEAD_BYTES} bytes`);
+  const stop = newline < 0 ? head.length : newline;
+  let text = head.toString('utf8', 0, stop);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text: text.endsWith('\r') ? text.slice(0, -1) : text, end: newline < 0 ? head.length : newline + 1 };
+}
+
+/** Byte ranges of the dataset's byte space, read from the files they fall in. */
+class PartsReader implements RangeReader<CsvRecord> {
+  private readonly readers = new Map<Part, CsvRanges>();
+  readonly readAhead: number;
+  private readonly slack: number | undefined;
+
+  constructor(
+    private readonly parts: Part[],
+    private readonly options: CsvOptions,
+    store: ObjectStore,
+    blockBytes: number,
+  ) {
+    // Remote blocks are requests: keep as many in flight as the store allows, and read little past a block's end.
+    const remote = parts.some((p) => isRemote(p.name));
+    this.readAhead = remote ? store.limiter.limit : 3;
+    this.slack = remote ? Math.min(16 << 10, Math.max(512, blockBytes >> 4)) : undefined;
+  }
+
+  async read(start: number, end: number): Promise<Chunk<CsvRecord>[]> {
+    const out: Chunk<CsvRecord>[] = [];
+    for (const part of this.parts) {
+      const length = part.size - part.start;
+      const s = Math.max(start, part.offset);
+      const e = Math.min(end, part.offset + length);
+      if (s >= e) continue;
+      let reader = this.readers.get(part);
+      if (reader === undefined) this.readers.set(part, (reader = new CsvRanges(part.name, this.options, part.open, this.slack)));
+      out.push(...(await reader.read(part.start + s - part.offset, part.start + e - part.offset)));
+    }
+    return out;
+  }
+
+  recycle(chunks: Chunk<CsvRecord>[]): void {
+    this.readers.values().next().value?.recycle(chunks);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.readers.values()].map((r) => r.close()));
+  }
+}

@@ -1,0 +1,137 @@
+// The autotune controller: feedback on how long the consumer waits for its next chunk.
+// It decides, from measurements taken while the epoch runs, whether a faster producer (a
+// loader on a worker thread, more workers, a deeper read-ahead) is worth starting, and
+// when to hand over to it. Whatever it decides, the elements and their order are the same:
+// the candidate starts at an agreed position of the same deterministic stream.
+import os from 'node:os';
+import { type Chunk, type ChunkIterator, chunkLength, sliceChunk } from '../chunk.js';
+
+export interface AutotunePolicy {
+  /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up). Default 1000. */
+  windowMs?: number;
+  /** Decide for the candidate when the consumer waited at least this share of the window. Default 0.05. */
+  minWait?: number;
+  /** Only start it when at least this many milliseconds of the run are left after the hand-over. Default 3000. */
+  minRemainingMs?: number;
+  /** Elements of lead the candidate gets to start up, in milliseconds of the measured rate. Default 1500. */
+  leadMs?: number;
+  /** Threads the machine can give; the candidate needs one more than the consumer. Default os.availableParallelism(). */
+  cpus?: number;
+}
+
+/** What the controller measured and decided (for reports and tests). */
+export interface AutotuneReport {
+  /** 'candidate' when it handed over, 'current' when it kept the first producer. */
+  chose: 'current' | 'candidate';
+  /** Share of the measuring window the consumer waited. */
+  waitFraction: number;
+  /** Elements per second over the window. */
+  rate: number;
+  /** The position (elements from the stream's start) where the candidate took over. */
+  handOver?: number;
+  /** Why. */
+  reason: string;
+}
+
+/**
+ * A chunk iterator over `first` that measures the consumer's waits and work, and after a
+ * window may open `candidate(position)` — the same stream from element `position` on — and
+ * hand over to it exactly there (the current chunk is cut at the position). `total` is the
+ * number of elements the stream has left from the start. Order and content never depend on
+ * the decision; only who produces them does.
+ * @example
+ * const it = new HandOver(main.open(), (at) => onWorker(at).open(), { total: rows }, (r) => console.log(r.reason));
+ */
+export class HandOver<T> implements ChunkIterator<T> {
+  private current: ChunkIterator<T>;
+  private next_: ChunkIterator<T> | undefined;
+  private position = 0;
+  private handOverAt = Infinity;
+  private waitMs = 0;
+  private workMs = 0;
+  private lastSettled = -1;
+  /** Elements before the window opened (the first chunk: its wait is start-up, not steady state). */
+  private windowStart = -1;
+  private decided = false;
+  private readonly policy: Required<AutotunePolicy>;
+
+  constructor(
+    first: ChunkIterator<T>,
+    private readonly candidate: (position: number) => ChunkIterator<T>,
+    private readonly options: { total: number } & AutotunePolicy,
+    private readonly onDecision?: (report: AutotuneReport) => void,
+  ) {
+    this.current = first;
+    this.policy = {
+      windowMs: options.windowMs ?? 1000,
+      minWait: options.minWait ?? 0.05,
+      minRemainingMs: options.minRemainingMs ?? 3000,
+      leadMs: options.leadMs ?? 1500,
+      cpus: options.cpus ?? os.availableParallelism(),
+    };
+  }
+
+  async next(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    const t0 = performance.now();
+    if (this.lastSettled >= 0) this.workMs += t0 - this.lastSettled;
+    if (!this.decided && this.position > this.windowStart && this.windowStart >= 0 && this.waitMs + this.workMs > 0 && this.waitMs + this.workMs >= this.policy.windowMs) this.decide();
+    if (this.position >= this.handOverAt && this.next_ !== undefined) await this.switchOver();
+    let r = await this.current.next();
+    if (!r.done && this.position + chunkLength(r.value) > this.handOverAt) {
+      // The candidate produces from the hand-over on: keep only what comes before it.
+      r = { done: false, value: sliceChunk(r.value, 0, this.handOverAt - this.position) };
+    }
+    if (!r.done) this.position += chunkLength(r.value);
+    const t1 = performance.now();
+    if (this.windowStart >= 0) this.waitMs += t1 - t0;
+    else this.windowStart = this.position;
+    this.lastSettled = t1;
+    if (r.done) await this.closeCandidate();
+    return r;
+  }
+
+  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    try {
+      await this.current.return?.();
+    } finally {
+      await this.closeCandidate();
+    }
+    return { done: true, value: undefined };
+  }
+
+  private decide(): void {
+    this.decided = true;
+    const elapsed = this.waitMs + this.workMs;
+    const waitFraction = this.waitMs / elapsed;
+    const rate = ((this.position - this.windowStart) / elapsed) * 1000;
+    const lead = Math.ceil((rate * this.policy.leadMs) / 1000);
+    const at = this.position + lead;
+    const remainingMs = rate > 0 ? ((this.options.total - at) / rate) * 1000 : 0;
+    const report = (chose: AutotuneReport['chose'], reason: string, handOver?: number) =>
+      this.onDecision?.({ chose, waitFraction, rate, reason, ...(handOver === undefined ? {} : { handOver }) });
+    if (this.policy.cpus < 2) return report('current', `one CPU: a second thread cannot overlap`);
+    if (waitFraction < this.policy.minWait) return report('current', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms: loading keeps up`);
+    if (remainingMs < this.policy.minRemainingMs) return report('current', `the consumer waited ${pct(waitFraction)}, but only ~${Math.round(Math.max(0, remainingMs))} ms would be left after a hand-over: not worth starting`);
+    this.handOverAt = at;
+    this.next_ = this.candidate(at);
+    report('candidate', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms with ~${Math.round(remainingMs / 1000)} s left: handing over at element ${at}`, at);
+  }
+
+  private async switchOver(): Promise<void> {
+    const old = this.current;
+    this.current = this.next_!;
+    this.next_ = undefined;
+    this.handOverAt = Infinity;
+    await old.return?.();
+  }
+
+  private async closeCandidate(): Promise<void> {
+    const c = this.next_;
+    this.next_ = undefined;
+    await c?.return?.();
+  }
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(0)}%`;
+}
