@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  /** Sets the done count and optional extra fields shown on the bar. */
-  update(done: number, fields?: Record<string, string | number>): void;
+  /** Sets the done count and optional extra fields shown on the bar (and a new total, when it was an estimate). */
+  update(done: number, fields?: Record<string, string | number>, total?: number): void;
   stop(): void;
 }
 
@@ -22,6 +22,7 @@ export interface ProgressOptions {
 export function progress(options: ProgressOptions): Progress {
   const enabled = options.enabled ?? (process.stderr.isTTY === true && !process.env.CI);
   if (!enabled) return { update() {}, stop() {} };
+  if (options.total !== undefined && options.total <= 0) options = { ...options, total: undefined };
   const known = options.total !== undefined && options.total > 0;
   const format = known
     ? `${options.label} [{bar}] {percentage}% {value}/{total} eta {eta_formatted} ${options.extra ?? ''}`
@@ -32,7 +33,39 @@ export function progress(options: ProgressOptions): Progress {
   );
   bar.start(known ? options.total! : 0, 0, options.initial ?? {});
   return {
-    update: (done, fields) => bar.update(done, fields ?? {}),
+    update: (done, fields, total) => {
+      if (known && total !== undefined && total > 0 && total !== bar.getTotal()) bar.setTotal(total);
+      bar.update(done, fields ?? {});
+    },
     stop: () => bar.stop(),
+  };
+}
+
+const PHASES: Readonly<Record<string, string>> = { index: 'reading ids', 'evaluate-train': 'scoring train', 'evaluate-test': 'scoring test' };
+
+/**
+ * One bar per pass (`phase`), each with rows/s and an ETA from the pass's total: hand
+ * `onProgress` to a long job (trainRecommender's id pass and evaluations), `stop()` after it.
+ * @example
+ * const bars = phaseBars();
+ * await trainRecommender(file, { onProgress: bars.onProgress });
+ * bars.stop();
+ */
+export function phaseBars(enabled?: boolean): { onProgress: (p: { phase: string; rows: number; total: number | undefined; rowsPerSecond: number }) => void; stop: () => void } {
+  let phase: string | undefined;
+  let bar: Progress | undefined;
+  return {
+    onProgress: (p) => {
+      if (p.phase !== phase) {
+        bar?.stop();
+        phase = p.phase;
+        bar = progress({ label: PHASES[p.phase] ?? p.phase, total: p.total, extra: '{rate} rows/s', initial: { rate: 0 }, ...(enabled === undefined ? {} : { enabled }) });
+      }
+      bar!.update(p.rows, { rate: Math.round(p.rowsPerSecond).toLocaleString('en') }, p.total);
+    },
+    stop: () => {
+      bar?.stop();
+      bar = phase = undefined;
+    },
   };
 }

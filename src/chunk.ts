@@ -2,6 +2,32 @@
 // A chunk is either an array of elements or a columnar block of numeric records
 // (one typed array per field). Sources that decode numbers (csv's fast engine, arrow)
 // emit columnar chunks so that shuffle and batch never build a JS object per row.
+//
+// The protocol, the one place it is written:
+//
+// Ownership. A chunk handed downstream belongs to the consumer: the producer neither reads
+// nor writes it again (no reuse of its arrays for the next chunk). A columnar chunk keeps
+// `columns[x].length === size` for every column (a view of exactly `size` rows; never a
+// longer buffer with a shorter `size`). A typed array may be transferred (detached here)
+// only by the stage that owns the chunk, and only if it spans its whole ArrayBuffer: a view
+// of part of a buffer may share it with other chunks and is copied instead (workers/wire.ts).
+// Memory shared with workers (SharedArrayBuffer arenas) is copied out before a chunk is
+// handed on.
+//
+// Lifecycle. `open(epoch, { signal })` starts an epoch and acquires nothing until the first
+// `next()`. After an epoch ends — the last `next()` answered done, a `next()` rejected,
+// `return()` or `throw()` resolved, or its signal aborted and the step in flight settled —
+// it holds no file descriptor, worker thread, port, timer or listener, and every promise it
+// made has settled. A hand-written iterator stands on FencedIterator (src/iterator.ts):
+// `return()` runs behind a `next()` in flight, `closed` is re-checked after every await,
+// every waiter wakes on close, `return()`/`throw()` are idempotent, `next()` after close
+// answers done. The signal reaches every stage and source of the epoch; an abort rejects the
+// pending `next()` at once with an AbortError whose `cause` is the signal's reason.
+//
+// Teardown: first error wins. Every closer runs even when one before it fails; a close that
+// fails while an error is already ending the epoch never replaces that error (closeAll in
+// src/iterator.ts; Node's pipeline() finishes the same way). With no earlier error, a failing
+// close is what `return()` (or the last `next()`) rejects with.
 
 /** The numeric column types sluice produces. */
 export type NumericArray = Int32Array | Float32Array | Float64Array;
@@ -15,13 +41,13 @@ export type Schema = Readonly<Record<string, DType>>;
 export type NumericRecord = Readonly<Record<string, number>>;
 
 /** The typed array that a numeric dtype decodes to (NumericArray when it is not known). */
-export type ArrayOf<D> = D extends 'int32' ? Int32Array : D extends 'float32' ? Float32Array : D extends 'float64' ? Float64Array : NumericArray;
+export type ArrayOf<D> = D extends 'int32' | 'category' ? Int32Array : D extends 'float32' ? Float32Array : D extends 'float64' ? Float64Array : NumericArray;
 
 /** Name → typed array: the columns of chunks and batches of records `T` whose dtypes are not known. */
 export type ColumnsOf<T> = { readonly [K in keyof T]: NumericArray };
 
 /** Name → typed array for the numeric fields of a dtype map (`{ a: 'int32' }` → `{ a: Int32Array }`). */
-export type ColumnsOfSchema<S> = { readonly [K in keyof S as S[K] extends NumericDType ? K : never]: ArrayOf<S[K]> };
+export type ColumnsOfSchema<S> = { readonly [K in keyof S as S[K] extends NumericDType | 'category' ? K : never]: ArrayOf<S[K]> };
 
 /** The record type of a row of typed columns: one number per column. */
 export type RowOf<C> = { -readonly [K in keyof C]: number };
@@ -59,8 +85,17 @@ export class ColumnChunk<T = NumericRecord, C = ColumnsOf<T>> {
 
 export type Chunk<T, C = ColumnsOf<T>> = readonly T[] | ColumnChunk<T, C>;
 
-/** A one-epoch stream of chunks. `return()` must release files, workers and timers. */
+/** A one-epoch stream of chunks. `return()` must release files, workers and timers (see Lifecycle). */
 export type ChunkIterator<T> = AsyncIterator<Chunk<T>, undefined>;
+
+/** How an epoch is opened, besides its number. */
+export interface OpenOptions {
+  /**
+   * Aborting it ends the epoch: the pending `next()` rejects with an AbortError whose cause
+   * is the signal's reason, and everything the epoch holds is released.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
 
 /**
  * What a Dataset wraps: how to open one epoch, plus what is known about it.
@@ -71,7 +106,7 @@ export interface ChunkSource<T> {
    * Starts a fresh epoch. `epoch` numbers it (seeding shuffles); when omitted, stages
    * count epochs themselves. Stages pass it on to their upstream.
    */
-  open(epoch?: number): ChunkIterator<T>;
+  open(epoch?: number, options?: OpenOptions): ChunkIterator<T>;
   /** Elements per epoch, when known without reading (carried so progress bars get an ETA). */
   readonly size: number | undefined;
   /** Field dtypes of record elements, when known. */
@@ -182,8 +217,8 @@ export function epochCounter(): (asked?: number) => number {
 }
 
 /** One epoch of a source, as something `for await` can walk (return() reaches the source). */
-export function epochOf<T>(source: ChunkSource<T>, epoch?: number): AsyncIterable<Chunk<T>> {
-  return { [Symbol.asyncIterator]: () => source.open(epoch) };
+export function epochOf<T>(source: ChunkSource<T>, epoch?: number, options?: OpenOptions): AsyncIterable<Chunk<T>> {
+  return { [Symbol.asyncIterator]: () => source.open(epoch, options) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type AnyColumns, type Chunk, type ChunkSource, chunkToArray, ColumnChunk, type ColumnsOf, epochOf, type NumericArray, type RowOf, type Schema } from './chunk.js';
+import { type AnyColumns, type Chunk, type ChunkSource, chunkToArray, ColumnChunk, type ColumnsOf, type NumericArray, type RowOf, type Schema } from './chunk.js';
 import { ElementIterator } from './element-iterator.js';
 import { batch, type BatchOptions, type Batched } from './stages/batch.js';
 import { cache, type CacheOptions } from './stages/cache.js';
@@ -19,12 +19,21 @@ import { shard } from './stages/shard.js';
 import { shuffle, type ShuffleOptions } from './stages/shuffle.js';
 import { skip } from './stages/skip.js';
 import { take } from './stages/take.js';
-import { withAbort } from './stages/with-abort.js';
+import { openWithSignal, withAbort } from './stages/with-abort.js';
+import { describe, OptionError } from './errors.js';
 import { zip } from './stages/zip.js';
 
-export interface EpochOptions {
+export interface EpochOptions extends SignalOptions {
   /** The epoch number: epoch e of a recipe is the same stream every time it is asked for. */
   epoch?: number;
+}
+
+export interface SignalOptions {
+  /**
+   * Aborting it ends the epoch: the pending read rejects with an AbortError (its `cause` is
+   * the signal's reason) and every file, worker and port of the epoch is released.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -67,12 +76,14 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
    * `epoch` picks the epoch number (seeding shuffles); by default stages count epochs.
    */
   chunks(options: EpochOptions = {}): AsyncIterable<Chunk<T, C>> {
-    return epochOf(this.source, options.epoch) as AsyncIterable<Chunk<T, C>>;
+    const { epoch, signal } = checkEpochOptions(options);
+    return { [Symbol.asyncIterator]: () => openWithSignal(this.source, epoch, signal) } as AsyncIterable<Chunk<T, C>>;
   }
 
-  /** One epoch, element by element; `epoch` as for `chunks`. */
+  /** One epoch, element by element; `epoch` and `signal` as for `chunks`. */
   iterator(options: EpochOptions = {}): AsyncIterableIterator<T> {
-    return new ElementIterator(this.source.open(options.epoch));
+    const { epoch, signal } = checkEpochOptions(options);
+    return new ElementIterator(openWithSignal(this.source, epoch, signal), signal);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -219,20 +230,20 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     return new Dataset<U, D>(build(this.source), lineage);
   }
 
-  /** Every element of one epoch in an array. */
-  async toArray(): Promise<T[]> {
+  /** Every element of one epoch in an array; `signal` aborts it (an AbortError). */
+  async toArray(options: SignalOptions = {}): Promise<T[]> {
     const out: T[] = [];
-    for await (const chunk of this.chunks()) {
+    for await (const chunk of this.chunks(options)) {
       const items = chunkToArray(chunk);
       for (let i = 0; i < items.length; i++) out.push(items[i]!);
     }
     return out;
   }
 
-  /** Calls `fn` on every element of one epoch (awaiting it only when it returns a promise). */
-  async forEach(fn: (value: T, index: number) => void | Promise<void>): Promise<void> {
+  /** Calls `fn` on every element of one epoch (awaiting it only when it returns a promise); `signal` aborts it. */
+  async forEach(fn: (value: T, index: number) => void | Promise<void>, options: SignalOptions = {}): Promise<void> {
     let index = 0;
-    for await (const chunk of this.chunks()) {
+    for await (const chunk of this.chunks(options)) {
       const items = chunkToArray(chunk);
       for (let i = 0; i < items.length; i++) {
         const r = fn(items[i]!, index++);
@@ -241,10 +252,10 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     }
   }
 
-  /** Number of elements in one epoch (reads it through, chunk by chunk). */
-  async count(): Promise<number> {
+  /** Number of elements in one epoch (reads it through, chunk by chunk); `signal` aborts it. */
+  async count(options: SignalOptions = {}): Promise<number> {
     let n = 0;
-    for await (const chunk of this.chunks()) n += chunk instanceof ColumnChunk ? chunk.size : chunk.length;
+    for await (const chunk of this.chunks(options)) n += chunk instanceof ColumnChunk ? chunk.size : chunk.length;
     return n;
   }
 }
@@ -256,6 +267,14 @@ export interface Lineage {
   readonly build: (upstream: ChunkSource<unknown>) => ChunkSource<unknown>;
   /** The stage's buffer bound (prefetch: chunks, shuffle: rows), when it has one. */
   readonly buffer?: number | undefined;
+}
+
+function checkEpochOptions(options: EpochOptions): EpochOptions {
+  if (options === null || typeof options !== 'object') throw new OptionError(`epoch options must be an object, got ${describe(options)}`);
+  const { epoch, signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  if (epoch !== undefined && !(Number.isInteger(epoch) && epoch >= 0)) throw new OptionError(`epoch must be an integer >= 0, got ${describe(epoch)}`);
+  return options;
 }
 
 function sourceOf<T>(x: Dataset<T, unknown> | ChunkSource<T>): ChunkSource<T> {

@@ -23,6 +23,23 @@ export class StageError extends SluiceError {
   }
 }
 
+/**
+ * An epoch ended because its AbortSignal aborted; `cause` is the signal's reason. Its name is
+ * 'AbortError', as for the DOM's and Node's own aborts.
+ */
+export class AbortError extends SluiceError {
+  override name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(reason?: unknown) {
+    super('the operation was aborted', { cause: reason });
+  }
+}
+
+/** Throws an AbortError (cause: the reason) if `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new AbortError(signal.reason);
+}
+
 /** A file that is not readable in its format (Arrow, Parquet, …), or a column that cannot become numbers. */
 export class FormatError extends SluiceError {
   override name = 'FormatError';

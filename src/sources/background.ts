@@ -1,7 +1,8 @@
 import { Piscina } from 'piscina';
-import type { Chunk, ChunkIterator, ChunkSource, Schema } from '../chunk.js';
+import type { Chunk, ChunkIterator, ChunkSource, OpenOptions, Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe, OptionError, StageError } from '../errors.js';
+import { FencedIterator, ReadyQueue } from '../iterator.js';
 import type { BackgroundData, PullResult, PullTask } from '../workers/background-worker.js';
 import { fromWire } from '../workers/wire.js';
 import { workerUrl } from '../worker-url.js';
@@ -26,7 +27,10 @@ const ENTRY = workerUrl('background-worker');
  * Closures cannot cross threads, so the pipeline is built there, by a module whose export
  * is a Dataset or a function returning one. Up to `depth` chunks wait, moved (not copied)
  * to this thread. Epochs are numbered here and passed on, so shuffles reseed as usual; the
- * worker thread is kept between epochs (unref'd while idle: it never holds the process open). A worker that throws or exits rejects the consumer with that error.
+ * worker thread is kept between epochs (unref'd while idle: it never holds the process open).
+ * A worker that throws or exits rejects the consumer with that error; an abort of the
+ * epoch's signal ends the thread (a stuck pipeline cannot be asked to close). The module
+ * and `args` travel to the worker once per epoch, with the pull that opens it.
  * @example
  * // pipeline.ts: export default () => csv('ratings.csv', { columns }).shuffle(100_000).batch(1024);
  * const ds = background<ColumnBatch>(new URL('../stages/pipeline.js', import.meta.url), { depth: 4 });
@@ -48,13 +52,16 @@ function toUrl(module: unknown): string {
   throw new OptionError(`background: module must be a URL or an absolute path, got ${describe(module)}`);
 }
 
-let epochIds = 0;
+let ids = 0;
 
 class BackgroundSource<T> implements ChunkSource<T> {
   private pool: Piscina | undefined;
   private epoch = 0;
   private knownSize: number | undefined;
   private knownSchema: Schema | undefined;
+  /** Names this source's pipeline in the worker thread (built there once, from `data`). */
+  private readonly id = `${process.pid}-${ids++}`;
+  private epochs = 0;
 
   constructor(
     private readonly data: BackgroundData,
@@ -69,28 +76,40 @@ class BackgroundSource<T> implements ChunkSource<T> {
     return this.knownSchema;
   }
 
-  open(epoch?: number): ChunkIterator<T> {
+  open(epoch?: number, options?: OpenOptions): ChunkIterator<T> {
     const e = epoch ?? this.epoch;
     this.epoch = e + 1;
-    // One thread, kept between epochs (the pipeline is built once in it); idle, it is
-    // unref'd by piscina and exits after a while. Epochs open at once share it.
+    const id = `${this.id}-${this.epochs++}`;
+    let pool: Piscina | undefined;
+    const pull: Pull = (want, first, close) => {
+      pool ??= this.sharedPool();
+      // The module and its arguments travel once, with the pull that opens the epoch.
+      const task: PullTask = { pipeline: this.id, id, want, ...(first ? { open: { epoch: e, data: this.data } } : {}), ...(close ? { close: true } : {}) };
+      return (pool.run(task) as Promise<PullResult>).then((r) => {
+        this.knownSize = r.size;
+        this.knownSchema = r.schema as Schema | undefined;
+        return r;
+      });
+    };
+    // A stuck pipeline cannot be asked to close: an abort ends the thread (the next epoch starts a new one).
+    const kill = (): void => {
+      if (pool === undefined || this.pool !== pool) return;
+      this.pool = undefined;
+      void pool.destroy();
+    };
+    return new BackgroundIterator<T>(pull, kill, this.depth, options?.signal);
+  }
+
+  /**
+   * One thread, kept between epochs (the pipeline is built once in it); idle, it is unref'd
+   * by piscina and exits after a while. Epochs open at once share it.
+   */
+  private sharedPool(): Piscina {
     if (this.pool === undefined) {
       this.pool = new Piscina({ filename: ENTRY, minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: 10_000 });
       this.pool.on('error', () => undefined); // a death is reported through the task it ran
     }
-    const pool = this.pool;
-    const id = `${process.pid}-${epochIds++}`;
-    return new BackgroundIterator<T>(
-      (want, first, close) => {
-        const task: PullTask = { data: this.data, id, want, ...(first ? { open: { epoch: e } } : {}), ...(close ? { close: true } : {}) };
-        return (pool.run(task) as Promise<PullResult>).then((r) => {
-          this.knownSize = r.size;
-          this.knownSchema = r.schema as Schema | undefined;
-          return r;
-        });
-      },
-      this.depth,
-    );
+    return this.pool;
   }
 }
 
@@ -100,57 +119,45 @@ type Pull = (want: number, first: boolean, close: boolean) => Promise<PullResult
  * Keeps one pull in flight while fewer than `depth` chunks wait, and takes its chunks in
  * as soon as it returns: the worker decodes the next chunks while the consumer works.
  */
-class BackgroundIterator<T> implements ChunkIterator<T> {
-  private readonly ready: Chunk<T>[] = [];
+class BackgroundIterator<T> extends FencedIterator<T> {
+  private readonly ready = new ReadyQueue<Chunk<T>>();
   private pending: Promise<PullResult> | undefined;
-  private waiter: (() => void) | undefined;
-  private failure: { error: unknown } | undefined;
   private first = true;
-  private ended = false;
-  private closed = false;
 
   constructor(
     private readonly pull: Pull,
+    private readonly kill: () => void,
     private readonly depth: number,
+    signal: AbortSignal | undefined,
   ) {
+    super(signal);
+  }
+
+  protected async step(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    let chunk: Chunk<T> | undefined;
+    try {
+      chunk = await this.ready.take(() => this.closed, () => this.request());
+    } catch (error) {
+      throw new StageError('background', undefined, error);
+    }
+    if (chunk === undefined) return { done: true, value: undefined };
     this.request();
+    return { done: false, value: chunk };
   }
 
-  async next(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    for (;;) {
-      if (this.closed) return { done: true, value: undefined };
-      const chunk = this.ready.shift();
-      if (chunk !== undefined) {
-        this.request();
-        return { done: false, value: chunk };
-      }
-      if (this.failure !== undefined) {
-        this.closed = true;
-        throw new StageError('background', undefined, this.failure.error);
-      }
-      if (this.ended) {
-        this.closed = true;
-        return { done: true, value: undefined };
-      }
-      this.request();
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
+  protected override interrupt(aborted: boolean): void {
+    this.ready.clear();
+    if (aborted) this.kill();
   }
 
-  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    if (!this.closed) {
-      this.closed = true;
-      this.ready.length = 0;
-      const pending = this.pending;
-      this.pending = undefined;
-      // Wait for the pull in flight, then have the worker close the epoch (its files).
-      if (pending !== undefined) await pending.catch(() => undefined);
-      if (!this.ended && !this.first) await this.pull(0, false, true).catch(() => undefined);
-    }
-    return { done: true, value: undefined };
+  /** Waits for the pull in flight, then has the worker close the epoch (its files). */
+  protected async release(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending !== undefined) await pending.catch(() => undefined);
+    if (!this.ready.finished && !this.first) await this.pull(0, false, true).catch(() => undefined);
   }
 
-  /** Starts a pull when none is in flight, the epoch goes on, and there is room. */
   /**
    * Asks the worker for more once half the depth is used up, for enough to fill it. Not
    * sooner: a consumer that trains between chunks turns the event loop only when it runs
@@ -158,7 +165,7 @@ class BackgroundIterator<T> implements ChunkIterator<T> {
    * then, and the next pull, for a whole depth, would start only then too: a stall a depth.
    */
   private request(): void {
-    if (this.pending !== undefined || this.ended || this.closed || this.failure !== undefined || this.ready.length > this.depth / 2) return;
+    if (this.pending !== undefined || this.closed || this.ready.finished || this.ready.length > this.depth / 2) return;
     const p = this.pull(this.depth - this.ready.length, this.first, false);
     this.first = false;
     this.pending = p;
@@ -167,22 +174,14 @@ class BackgroundIterator<T> implements ChunkIterator<T> {
         if (this.pending !== p) return; // closed meanwhile
         this.pending = undefined;
         for (const w of r.chunks) this.ready.push(fromWire<T>(w));
-        if (r.done) this.ended = true;
+        if (r.done) this.ready.end();
         this.request();
-        this.wake();
       },
       (error: unknown) => {
         if (this.pending !== p) return;
         this.pending = undefined;
-        this.failure ??= { error };
-        this.wake();
+        this.ready.fail(error);
       },
     );
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
   }
 }

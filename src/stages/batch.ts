@@ -8,6 +8,7 @@ import {
   dtypeOf,
   epochOf,
   type NumericArray,
+  type OpenOptions,
   type Schema,
 } from '../chunk.js';
 import { checkInt, describe, StageError } from '../errors.js';
@@ -41,13 +42,13 @@ export function batch<T, C = ColumnsOf<T>>(source: ChunkSource<T>, size: number,
   const n = source.size;
   return {
     size: n === undefined ? undefined : dropRemainder ? Math.floor(n / size) : Math.ceil(n / size),
-    open: (epoch) => run(epoch) as AsyncGenerator<Chunk<Batched<T, C>>, undefined>,
+    open: (epoch, options) => run(epoch, options) as AsyncGenerator<Chunk<Batched<T, C>>, undefined>,
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<unknown>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<unknown>, undefined> {
     let builder: Builder | undefined;
     let index = 0;
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       builder ??= chooseBuilder(chunk, size, source.schema);
       const out: unknown[] = [];
       builder.add(chunk, index, out);

@@ -1,4 +1,4 @@
-import type { Chunk, ChunkSource } from '../chunk.js';
+import type { Chunk, ChunkSource, OpenOptions } from '../chunk.js';
 import { epochOf } from '../chunk.js';
 
 /** All of `first`'s epoch, then all of `second`'s. */
@@ -7,12 +7,12 @@ export function concat<T>(first: ChunkSource<T>, second: ChunkSource<T>): ChunkS
   return {
     size: first.size === undefined || second.size === undefined ? undefined : first.size + second.size,
     schema: same ? first.schema : undefined,
-    open: (epoch) => run(epoch),
+    open: (epoch, options) => run(epoch, options),
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
-    yield* epochOf(first, epoch);
-    yield* epochOf(second, epoch);
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
+    yield* epochOf(first, epoch, options);
+    yield* epochOf(second, epoch, options);
     return undefined;
   }
 }

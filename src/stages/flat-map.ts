@@ -1,14 +1,14 @@
-import { type Chunk, type ChunkSource, chunkToArray, epochOf } from '../chunk.js';
+import { type Chunk, type ChunkSource, chunkToArray, epochOf, type OpenOptions } from '../chunk.js';
 import { checkFunction, StageError } from '../errors.js';
 
 /** Replaces each element by the elements of the iterable `fn` returns for it. */
 export function flatMap<T, U>(source: ChunkSource<T>, fn: (value: T, index: number) => Iterable<U>): ChunkSource<U> {
   checkFunction('flatMap', 'fn', fn);
-  return { size: undefined, open: (epoch) => run(epoch) };
+  return { size: undefined, open: (epoch, options) => run(epoch, options) };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<U>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<U>, undefined> {
     let index = 0;
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       const items = chunkToArray(chunk);
       const out: U[] = [];
       let i = 0;

@@ -1,13 +1,15 @@
 import {
   type Chunk,
   CHUNK_SIZE,
+  type ChunkIterator,
   type ChunkSource,
   chunkLength,
   chunkToArray,
   concatChunks,
-  epochOf,
+  type OpenOptions,
 } from '../chunk.js';
 import { ChunkCursor } from '../chunk-cursor.js';
+import { closeAll } from '../iterator.js';
 import { checkFunction, checkInt, OptionError, StageError } from '../errors.js';
 import { mixSeed, randomInt } from '../random.js';
 
@@ -36,7 +38,7 @@ export interface InterleaveOptions {
  */
 export function interleave<T, U>(
   source: ChunkSource<T>,
-  fn: (value: T, index: number) => ChunkSource<U> | { readonly source: ChunkSource<U> },
+  fn: (value: T, index: number) => Inner<U>,
   options: InterleaveOptions = {},
 ): ChunkSource<U> {
   checkFunction('interleave', 'fn', fn);
@@ -48,75 +50,111 @@ export function interleave<T, U>(
   let counter = 0;
   return {
     size: undefined,
-    open: (e) => {
+    open: (e, openOptions) => {
       const epoch = e ?? counter;
       counter = epoch + 1;
-      return run(epoch, e);
+      const opener = new Opener<T, U>(source.open(e, openOptions), fn, e, openOptions);
+      const rand = randomInt(mixSeed(seed, epoch));
+      return interleaveEpoch(opener, cycleLength, blockLength, order === 'random' ? rand : undefined);
     },
   };
+}
 
-  async function* run(epoch: number, explicit: number | undefined): AsyncGenerator<Chunk<U>, undefined> {
-    const rand = randomInt(mixSeed(seed, epoch));
-    const outer = epochOf(source, explicit)[Symbol.asyncIterator]();
-    // One cursor per open inner dataset, each keeping one read in flight: their I/O overlaps.
-    const lanes: ChunkCursor<U>[] = [];
-    let pending: readonly T[] = [];
-    let pendingAt = 0;
-    let index = 0;
-    let outerDone = false;
-    let turn = 0;
+type Inner<U> = ChunkSource<U> | { readonly source: ChunkSource<U> };
 
-    // Opens inner datasets until `cycleLength` are open or the outer one is exhausted.
-    const fill = async (): Promise<void> => {
-      while (lanes.length < cycleLength && !outerDone) {
-        if (pendingAt === pending.length) {
-          const r = await outer.next();
-          if (r.done) {
-            outerDone = true;
-            break;
-          }
-          pending = chunkToArray(r.value);
-          pendingAt = 0;
-          continue;
-        }
-        const value = pending[pendingAt++]!;
-        let inner: ChunkSource<U>;
-        try {
-          const made = fn(value, index++);
-          inner = 'open' in made ? made : made.source;
-        } catch (err) {
-          throw new StageError('interleave', index - 1, err);
-        }
-        lanes.push(new ChunkCursor(inner.open(explicit), true));
-      }
-    };
-
-    try {
-      await fill();
-      let parts: Chunk<U>[] = [];
-      let buffered = 0;
-      while (lanes.length > 0) {
-        const k = order === 'random' ? rand(lanes.length) : turn % lanes.length;
-        const lane = lanes[k]!;
-        const block = await lane.take(blockLength);
-        if (block === undefined) {
-          lanes.splice(k, 1);
-          await fill();
-          continue;
-        }
-        turn = k + 1;
-        parts.push(block);
-        buffered += chunkLength(block);
-        if (buffered >= CHUNK_SIZE) {
-          yield concatChunks(parts);
-          parts = [];
-          buffered = 0;
-        }
-      }
-      if (parts.length > 0) yield concatChunks(parts);
-    } finally {
-      await Promise.all([...lanes.map((l) => l.close()), outer.return?.()]);
+/**
+ * One epoch: up to `cycleLength` lanes open, `blockLength` elements from each in turn (or
+ * from one picked by `pick`), an exhausted lane replaced by the next outer element's;
+ * blocks gathered into chunks of about CHUNK_SIZE. Every lane and the outer epoch are
+ * closed at the end, on a break or an error (every closer runs; the first error wins).
+ */
+async function* interleaveEpoch<T, U>(
+  opener: Opener<T, U>,
+  cycleLength: number,
+  blockLength: number,
+  pick: ((n: number) => number) | undefined,
+): AsyncGenerator<Chunk<U>, undefined> {
+  const lanes: ChunkCursor<U>[] = [];
+  const fill = async (): Promise<void> => {
+    while (lanes.length < cycleLength) {
+      const lane = await opener.next();
+      if (lane === undefined) break;
+      lanes.push(lane);
     }
-    return undefined;
+  };
+  let failing = false;
+  try {
+    await fill();
+    let parts: Chunk<U>[] = [];
+    let buffered = 0;
+    let turn = 0;
+    while (lanes.length > 0) {
+      const k = pick === undefined ? turn % lanes.length : pick(lanes.length);
+      const block = await lanes[k]!.take(blockLength);
+      if (block === undefined) {
+        lanes.splice(k, 1);
+        await fill();
+        continue;
+      }
+      turn = k + 1;
+      parts.push(block);
+      buffered += chunkLength(block);
+      if (buffered >= CHUNK_SIZE) {
+        yield concatChunks(parts);
+        parts = [];
+        buffered = 0;
+      }
+    }
+    if (parts.length > 0) yield concatChunks(parts);
+  } catch (error) {
+    failing = true;
+    throw error;
+  } finally {
+    await closeAll([...lanes.map((l) => () => l.close()), () => opener.close()], failing);
+  }
+  return undefined;
+}
+
+/** The outer epoch's elements, each made into an inner dataset and opened as a lane, one at a time. */
+class Opener<T, U> {
+  private pending: readonly T[] = [];
+  private at = 0;
+  private index = 0;
+  private done = false;
+
+  constructor(
+    private readonly outer: ChunkIterator<T>,
+    private readonly fn: (value: T, index: number) => Inner<U>,
+    private readonly epoch: number | undefined,
+    private readonly options: OpenOptions | undefined,
+  ) {}
+
+  /** The next inner dataset, opened; undefined once the outer epoch is exhausted. */
+  async next(): Promise<ChunkCursor<U> | undefined> {
+    while (this.at === this.pending.length) {
+      if (this.done) return undefined;
+      const r = await this.outer.next();
+      if (r.done) {
+        this.done = true;
+        return undefined;
+      }
+      this.pending = chunkToArray(r.value);
+      this.at = 0;
+    }
+    const value = this.pending[this.at++]!;
+    const index = this.index++;
+    let inner: ChunkSource<U>;
+    try {
+      const made = this.fn(value, index);
+      inner = 'open' in made ? made : made.source;
+    } catch (err) {
+      throw new StageError('interleave', index, err);
+    }
+    // Each keeps one read in flight: the I/O of the open inner datasets overlaps.
+    return new ChunkCursor(inner.open(this.epoch, this.options), true);
+  }
+
+  async close(): Promise<void> {
+    await this.outer.return?.();
   }
 }

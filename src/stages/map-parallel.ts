@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import type { Chunk, ChunkIterator, ChunkSource } from '../chunk.js';
 import { chunkLength } from '../chunk.js';
 import { checkInt, describe, OptionError, StageError } from '../errors.js';
+import { FencedIterator } from '../iterator.js';
 import type { FnSpec, MapResult, MapTask } from '../workers/map-worker.js';
 import { fromWire, toWire } from '../workers/wire.js';
 import { workerUrl } from '../worker-url.js';
@@ -44,7 +45,7 @@ export function mapParallel<T, U>(source: ChunkSource<T>, fn: WorkerFn<T, U>, op
   const concurrency = checkInt('mapParallel', 'concurrency', options.concurrency ?? 2, 1);
   const ordered = options.ordered ?? true;
   if (typeof ordered !== 'boolean') throw new OptionError(`mapParallel: ordered must be a boolean, got ${describe(ordered)}`);
-  return { size: source.size, open: (epoch) => new MapParallelIterator<T, U>(source.open(epoch), spec, concurrency, ordered) };
+  return { size: source.size, open: (epoch, opts) => new MapParallelIterator<T, U>(source.open(epoch, opts), spec, concurrency, ordered, opts?.signal) };
 }
 
 function toSpec(fn: unknown): FnSpec {
@@ -68,12 +69,11 @@ interface InFlight<U> {
   settled: Settled<U> | undefined;
 }
 
-class MapParallelIterator<T, U> implements ChunkIterator<U> {
+class MapParallelIterator<T, U> extends FencedIterator<U> {
   private pool: Piscina | undefined;
   private readonly inFlight: InFlight<U>[] = [];
   private index = 0;
   private upstreamDone = false;
-  private closed = false;
   private poolError: unknown;
 
   constructor(
@@ -81,38 +81,51 @@ class MapParallelIterator<T, U> implements ChunkIterator<U> {
     private readonly spec: FnSpec,
     private readonly concurrency: number,
     private readonly ordered: boolean,
-  ) {}
+    signal: AbortSignal | undefined,
+  ) {
+    super(signal);
+  }
 
-  async next(): Promise<IteratorResult<Chunk<U>, undefined>> {
-    if (this.closed) return { done: true, value: undefined };
+  protected async step(): Promise<IteratorResult<Chunk<U>, undefined>> {
+    while (!this.closed) {
+      await this.fill();
+      if (this.closed || this.inFlight.length === 0) break;
+      const settled = await this.take();
+      if (this.closed) break;
+      if (!settled.ok) throw settled.error;
+      // Refill before handing the chunk over, so the workers stay busy while the consumer works on it.
+      await this.fill();
+      if (this.closed) break;
+      if (chunkLength(settled.chunk) > 0) return { done: false, value: settled.chunk };
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** An abort does not wait for the chunks in flight: the pool goes at once (its tasks reject). */
+  protected override interrupt(aborted: boolean): void {
+    if (aborted) void this.destroyPool();
+  }
+
+  protected async release(): Promise<void> {
+    this.inFlight.length = 0;
     try {
-      while (true) {
-        await this.fill();
-        if (this.inFlight.length === 0) {
-          await this.close();
-          return { done: true, value: undefined };
-        }
-        const settled = await this.take();
-        if (!settled.ok) throw settled.error;
-        // Refill before handing the chunk over, so the workers stay busy while the consumer works on it.
-        await this.fill();
-        if (chunkLength(settled.chunk) > 0) return { done: false, value: settled.chunk };
-      }
-    } catch (error) {
-      await this.close();
-      throw error;
+      await this.destroyPool();
+    } finally {
+      await this.upstream.return?.();
     }
   }
 
-  async return(): Promise<IteratorResult<Chunk<U>, undefined>> {
-    await this.close();
-    return { done: true, value: undefined };
+  private async destroyPool(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
   }
 
   /** Pulls upstream chunks and submits them until `concurrency` are in flight. */
   private async fill(): Promise<void> {
     while (!this.upstreamDone && !this.closed && this.inFlight.length < this.concurrency) {
       const r = await this.upstream.next();
+      if (this.closed) return; // no pool starts after close
       if (r.done) {
         this.upstreamDone = true;
         break;
@@ -159,18 +172,5 @@ class MapParallelIterator<T, U> implements ChunkIterator<U> {
     // A worker that dies with no task of ours running is reported here, not thrown.
     pool.on('error', (e: unknown) => (this.poolError ??= e));
     return pool;
-  }
-
-  private async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const pool = this.pool;
-    this.pool = undefined;
-    this.inFlight.length = 0;
-    try {
-      await pool?.destroy();
-    } finally {
-      await this.upstream.return?.();
-    }
   }
 }

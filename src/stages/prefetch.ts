@@ -1,5 +1,6 @@
 import type { Chunk, ChunkIterator, ChunkSource } from '../chunk.js';
 import { checkInt } from '../errors.js';
+import { FencedIterator, ReadyQueue } from '../iterator.js';
 
 /**
  * Reads up to `depth` chunks ahead of the consumer, so that the upstream work of the
@@ -8,80 +9,59 @@ import { checkInt } from '../errors.js';
  */
 export function prefetch<T>(source: ChunkSource<T>, depth: number): ChunkSource<T> {
   checkInt('prefetch', 'depth', depth, 1);
-  return { size: source.size, schema: source.schema, open: (epoch) => new PrefetchIterator(source.open(epoch), depth) };
+  return {
+    size: source.size,
+    schema: source.schema,
+    open: (epoch, options) => new PrefetchIterator(source.open(epoch, options), depth, options?.signal),
+  };
 }
 
-type Settled<T> = { ok: true; result: IteratorResult<Chunk<T>, undefined> } | { ok: false; error: unknown };
-
-class PrefetchIterator<T> implements ChunkIterator<T> {
-  private readonly ready: Settled<T>[] = [];
-  private waiter: ((s: Settled<T>) => void) | undefined;
+class PrefetchIterator<T> extends FencedIterator<T> {
+  private readonly ready = new ReadyQueue<Chunk<T>>();
   private pulling = false;
-  private ended = false;
-  private closed = false;
 
   constructor(
     private readonly upstream: ChunkIterator<T>,
     private readonly depth: number,
+    signal: AbortSignal | undefined,
   ) {
+    super(signal);
+  }
+
+  protected async step(): Promise<IteratorResult<Chunk<T>, undefined>> {
     void this.pump();
+    const chunk = await this.ready.take(() => this.closed);
+    if (chunk === undefined) return { done: true, value: undefined };
+    void this.pump(); // room for one more
+    return { done: false, value: chunk };
   }
 
-  async next(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    let settled = this.ready.shift();
-    if (settled === undefined) {
-      if (this.closed || (this.ended && !this.pulling)) return { done: true, value: undefined };
-      settled = await new Promise<Settled<T>>((resolve) => (this.waiter = resolve));
-    } else {
-      void this.pump();
-    }
-    if (!settled.ok) throw settled.error;
-    return settled.result;
+  protected override interrupt(): void {
+    this.ready.clear();
   }
 
-  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    if (!this.closed) {
-      this.closed = true;
-      this.ready.length = 0;
-      this.deliver({ ok: true, result: { done: true, value: undefined } });
-      // An async generator queues return() behind a pending next(), so this also waits
-      // for the pull in flight before the upstream closes its files.
-      await this.upstream.return?.();
-    }
-    return { done: true, value: undefined };
+  /** The pump's pull in flight settles first: an upstream iterator serialises return() behind its next(). */
+  protected async release(): Promise<void> {
+    await this.upstream.return?.();
   }
 
+  /** Pulls while fewer than `depth` chunks wait; one pull at a time; stops at close, the end or an error. */
   private async pump(): Promise<void> {
     if (this.pulling) return;
     this.pulling = true;
     try {
-      while (!this.closed && !this.ended && this.ready.length < this.depth) {
-        let settled: Settled<T>;
+      while (!this.closed && !this.ready.finished && this.ready.length < this.depth) {
         try {
           const result = await this.upstream.next();
-          if (result.done) this.ended = true;
-          settled = { ok: true, result };
+          if (this.closed) break;
+          if (result.done) this.ready.end();
+          else this.ready.push(result.value);
         } catch (error) {
-          this.ended = true;
-          settled = { ok: false, error };
+          this.ready.fail(error);
         }
-        if (this.closed) break;
-        this.deliver(settled);
       }
     } finally {
       this.pulling = false;
-    }
-    // A consumer that started waiting as the upstream ended still needs an answer.
-    if (this.ended && this.ready.length === 0) this.deliver({ ok: true, result: { done: true, value: undefined } });
-  }
-
-  private deliver(settled: Settled<T>): void {
-    const waiter = this.waiter;
-    if (waiter !== undefined) {
-      this.waiter = undefined;
-      waiter(settled);
-    } else if (!this.closed && !(settled.ok && settled.result.done)) {
-      this.ready.push(settled);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { type Chunk, type ChunkSource, chunkLength, epochOf } from '../chunk.js';
+import { type Chunk, type ChunkSource, chunkLength, epochOf, type OpenOptions } from '../chunk.js';
 import { OptionError, describe } from '../errors.js';
 
 /**
@@ -13,15 +13,15 @@ export function repeat<T>(source: ChunkSource<T>, count = Infinity): ChunkSource
   return {
     size: source.size === undefined || count === Infinity ? undefined : source.size * count,
     schema: source.schema,
-    open: (epoch) => run(epoch),
+    open: (epoch, options) => run(epoch, options),
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
     for (let pass = 0; pass < count; pass++) {
       let seen = 0;
       // Pass p of epoch e is upstream epoch e * count + p: distinct and reproducible.
       const upstreamEpoch = epoch === undefined ? undefined : epoch * (count === Infinity ? 1 << 20 : count) + pass;
-      for await (const chunk of epochOf(source, upstreamEpoch)) {
+      for await (const chunk of epochOf(source, upstreamEpoch, options)) {
         seen += chunkLength(chunk);
         yield chunk;
       }

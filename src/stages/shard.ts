@@ -1,4 +1,4 @@
-import { type Chunk, type ChunkSource, ColumnChunk, epochOf, gatherChunk } from '../chunk.js';
+import { type Chunk, type ChunkSource, ColumnChunk, epochOf, gatherChunk, type OpenOptions } from '../chunk.js';
 import { checkInt, OptionError } from '../errors.js';
 
 /**
@@ -13,12 +13,12 @@ export function shard<T>(source: ChunkSource<T>, count: number, index: number): 
   return {
     size: n === undefined ? undefined : Math.max(0, Math.ceil((n - index) / count)),
     schema: source.schema,
-    open: (epoch) => run(epoch),
+    open: (epoch, options) => run(epoch, options),
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
     let position = 0; // epoch index of the chunk's first element
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       const len = chunk instanceof ColumnChunk ? chunk.size : chunk.length;
       const first = (((index - position) % count) + count) % count;
       const picks: number[] = [];

@@ -1,4 +1,4 @@
-import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, sameLayout, sliceChunk, splitChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, type OpenOptions, sameLayout, sliceChunk, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
 import { ColumnSlots } from '../shuffle/columns.js';
@@ -25,16 +25,16 @@ export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: 
   return {
     size: source.size,
     schema: source.schema,
-    open: (e) => {
+    open: (e, openOptions) => {
       const current = e ?? epoch;
       epoch = current + 1;
-      return run(randomInt(mixSeed(seed, reshuffle ? current : 0)), e);
+      return run(randomInt(mixSeed(seed, reshuffle ? current : 0)), e, openOptions);
     },
   };
 
-  async function* run(rand: RandomInt, e: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(rand: RandomInt, e: number | undefined, openOptions: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
     const buffer = new ShuffleBuffer<T>(bufferSize, rand, source.freshChunks === true);
-    for await (const chunk of epochOf(source, e)) {
+    for await (const chunk of epochOf(source, e, openOptions)) {
       const out = buffer.push(chunk);
       if (out !== undefined) yield out;
     }

@@ -1,4 +1,4 @@
-import { type Chunk, type ChunkSource, chunkLength, epochOf, sliceChunk } from '../chunk.js';
+import { type Chunk, type ChunkSource, chunkLength, epochOf, sliceChunk, type OpenOptions } from '../chunk.js';
 import { checkInt } from '../errors.js';
 
 /** Drops the first `count` elements of each epoch. */
@@ -7,12 +7,12 @@ export function skip<T>(source: ChunkSource<T>, count: number): ChunkSource<T> {
   return {
     size: source.size === undefined ? undefined : Math.max(0, source.size - count),
     schema: source.schema,
-    open: (epoch) => run(epoch),
+    open: (epoch, options) => run(epoch, options),
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
     let left = count;
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       const n = chunkLength(chunk);
       if (left >= n) {
         left -= n;

@@ -1,4 +1,4 @@
-import { type Chunk, type ChunkSource, chunkLength, epochOf, sliceChunk } from '../chunk.js';
+import { type Chunk, type ChunkSource, chunkLength, epochOf, sliceChunk, type OpenOptions } from '../chunk.js';
 import { checkInt } from '../errors.js';
 
 /** The first `count` elements of each epoch; the upstream is closed as soon as they are read. */
@@ -7,13 +7,13 @@ export function take<T>(source: ChunkSource<T>, count: number): ChunkSource<T> {
   return {
     size: source.size === undefined ? undefined : Math.min(source.size, count),
     schema: source.schema,
-    open: (epoch) => run(epoch),
+    open: (epoch, options) => run(epoch, options),
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
     let left = count;
     if (left === 0) return undefined;
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       const n = chunkLength(chunk);
       if (n >= left) {
         yield n === left ? chunk : sliceChunk(chunk, 0, left);

@@ -5,12 +5,19 @@
 // the candidate starts at an agreed position of the same deterministic stream.
 import os from 'node:os';
 import { type Chunk, type ChunkIterator, chunkLength, sliceChunk } from '../chunk.js';
+import { closeAll, FencedIterator } from '../iterator.js';
 
 export interface AutotunePolicy {
   /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up). Default 1000. */
   windowMs?: number;
-  /** Decide for the candidate when the consumer waited at least this share of the window. Default 0.05. */
+  /** Decide for the candidate only when the consumer waited at least this share of the window. Default 0.1. */
   minWait?: number;
+  /**
+   * ... and when the waiting it would save (that share of the time left after the hand-over)
+   * is at least this many milliseconds: what starting the candidate costs (a worker thread
+   * under tsx takes about a second, and shares the CPUs while it starts). Default 2000.
+   */
+  minSavingMs?: number;
   /** Only start it when at least this many milliseconds of the run are left after the hand-over. Default 3000. */
   minRemainingMs?: number;
   /** Elements of lead the candidate gets to start up, in milliseconds of the measured rate. Default 1500. */
@@ -40,9 +47,11 @@ export interface AutotuneReport {
  * number of elements the stream has left from the start. Order and content never depend on
  * the decision; only who produces them does.
  * @example
- * const it = new HandOver(main.open(), (at) => onWorker(at).open(), { total: rows }, (r) => console.log(r.reason));
+ * import { HandOver, range } from 'sluice';
+ * // A stream of 1000 elements; a candidate producer of the same stream from element `at` on.
+ * const it = new HandOver<number>(range(1000).source.open(), (at) => range(1000).skip(at).source.open(), { total: 1000 }, (r) => console.log(r.reason));
  */
-export class HandOver<T> implements ChunkIterator<T> {
+export class HandOver<T> extends FencedIterator<T> {
   private current: ChunkIterator<T>;
   private next_: ChunkIterator<T> | undefined;
   private position = 0;
@@ -58,24 +67,27 @@ export class HandOver<T> implements ChunkIterator<T> {
   constructor(
     first: ChunkIterator<T>,
     private readonly candidate: (position: number) => ChunkIterator<T>,
-    private readonly options: { total: number } & AutotunePolicy,
+    private readonly options: { total: number; signal?: AbortSignal } & AutotunePolicy,
     private readonly onDecision?: (report: AutotuneReport) => void,
   ) {
+    super(options.signal);
     this.current = first;
     this.policy = {
       windowMs: options.windowMs ?? 1000,
-      minWait: options.minWait ?? 0.05,
+      minWait: options.minWait ?? 0.1,
+      minSavingMs: options.minSavingMs ?? 2000,
       minRemainingMs: options.minRemainingMs ?? 3000,
       leadMs: options.leadMs ?? 1500,
       cpus: options.cpus ?? os.availableParallelism(),
     };
   }
 
-  async next(): Promise<IteratorResult<Chunk<T>, undefined>> {
+  protected async step(): Promise<IteratorResult<Chunk<T>, undefined>> {
     const t0 = performance.now();
     if (this.lastSettled >= 0) this.workMs += t0 - this.lastSettled;
     if (!this.decided && this.position > this.windowStart && this.windowStart >= 0 && this.waitMs + this.workMs > 0 && this.waitMs + this.workMs >= this.policy.windowMs) this.decide();
     if (this.position >= this.handOverAt && this.next_ !== undefined) await this.switchOver();
+    if (this.closed) return { done: true, value: undefined };
     let r = await this.current.next();
     if (!r.done && this.position + chunkLength(r.value) > this.handOverAt) {
       // The candidate produces from the hand-over on: keep only what comes before it.
@@ -86,17 +98,14 @@ export class HandOver<T> implements ChunkIterator<T> {
     if (this.windowStart >= 0) this.waitMs += t1 - t0;
     else this.windowStart = this.position;
     this.lastSettled = t1;
-    if (r.done) await this.closeCandidate();
     return r;
   }
 
-  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    try {
-      await this.current.return?.();
-    } finally {
-      await this.closeCandidate();
-    }
-    return { done: true, value: undefined };
+  protected async release(): Promise<void> {
+    const current = this.current;
+    const candidate = this.next_;
+    this.next_ = undefined;
+    await closeAll([() => current.return?.(), () => candidate?.return?.()]);
   }
 
   private decide(): void {
@@ -111,7 +120,9 @@ export class HandOver<T> implements ChunkIterator<T> {
       this.onDecision?.({ chose, waitFraction, rate, reason, ...(handOver === undefined ? {} : { handOver }) });
     if (this.policy.cpus < 2) return report('current', `one CPU: a second thread cannot overlap`);
     if (waitFraction < this.policy.minWait) return report('current', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms: loading keeps up`);
-    if (remainingMs < this.policy.minRemainingMs) return report('current', `the consumer waited ${pct(waitFraction)}, but only ~${Math.round(Math.max(0, remainingMs))} ms would be left after a hand-over: not worth starting`);
+    if (remainingMs < this.policy.minRemainingMs || waitFraction * remainingMs < this.policy.minSavingMs) {
+      return report('current', `the consumer waited ${pct(waitFraction)}, but with ~${Math.round(Math.max(0, remainingMs))} ms left after a hand-over that saves less than starting a worker costs`);
+    }
     this.handOverAt = at;
     this.next_ = this.candidate(at);
     report('candidate', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms with ~${Math.round(remainingMs / 1000)} s left: handing over at element ${at}`, at);
@@ -123,12 +134,6 @@ export class HandOver<T> implements ChunkIterator<T> {
     this.next_ = undefined;
     this.handOverAt = Infinity;
     await old.return?.();
-  }
-
-  private async closeCandidate(): Promise<void> {
-    const c = this.next_;
-    this.next_ = undefined;
-    await c?.return?.();
   }
 }
 

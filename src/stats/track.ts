@@ -1,6 +1,7 @@
-import type { ChunkSource } from '../chunk.js';
+import type { ChunkSource, ColumnsOf } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, checkFunction, describe, OptionError } from '../errors.js';
+import { checkOptionNames } from '../options.js';
 import { StatsCollector, type StageExtras } from './collector.js';
 import type { PipelineStats } from './model.js';
 
@@ -16,7 +17,7 @@ export interface StatsOptions {
 const OPTION_NAMES = ['onStats', 'interval', 'source'] as const;
 
 /** A Dataset whose stages are timed: `stats()` gives their figures so far. */
-export class StatsDataset<T> extends Dataset<T> {
+export class StatsDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
   constructor(
     source: ChunkSource<T>,
     private readonly collector: StatsCollector,
@@ -42,11 +43,11 @@ export class StatsDataset<T> extends Dataset<T> {
  * for await (const batch of ds) void batch;
  * console.log(ds.stats().stages.map((s) => `${s.stage}: ${(s.producing * 100).toFixed(0)}%`));
  */
-export function withStats<T>(ds: Dataset<T>, options: StatsOptions = {}): StatsDataset<T> {
+export function withStats<T, C = ColumnsOf<T>>(ds: Dataset<T, C>, options: StatsOptions = {}): StatsDataset<T, C> {
   checkStatsOptions(options);
   const collector = new StatsCollector(options.onStats, options.interval ?? 1000);
   const source = rebuild(ds as Dataset<unknown, unknown>, collector, options.source) as ChunkSource<T>;
-  return new StatsDataset<T>(source, collector);
+  return new StatsDataset<T, C>(source, collector);
 }
 
 /** The chain under `ds`, source first, each stage probed. */
@@ -73,12 +74,7 @@ function extrasOf(ds: Dataset<unknown, unknown>): StageExtras {
 }
 
 function checkStatsOptions(options: StatsOptions): void {
-  if (options === null || typeof options !== 'object') throw new OptionError(`withStats: options must be an object, got ${describe(options)}`);
-  for (const name of Object.keys(options)) {
-    if ((OPTION_NAMES as readonly string[]).includes(name)) continue;
-    const near = OPTION_NAMES.find((n) => n.toLowerCase().startsWith(name.toLowerCase().slice(0, 3)));
-    throw new OptionError(`withStats: unknown option '${name}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; expected one of ${OPTION_NAMES.join(', ')}`);
-  }
+  checkOptionNames('withStats', options, OPTION_NAMES);
   if (options.onStats !== undefined) checkFunction('withStats', 'onStats', options.onStats);
   if (options.interval !== undefined) checkInt('withStats', 'interval', options.interval, 1);
   if (options.source !== undefined && typeof options.source !== 'string') throw new OptionError(`withStats: source must be a string, got ${describe(options.source)}`);

@@ -15,11 +15,15 @@ export interface BackgroundData {
 }
 
 export interface PullTask {
-  data: BackgroundData;
+  /** Names the background() source (unique in the process): its pipeline is built here once. */
+  pipeline: string;
   /** Names the epoch across tasks (unique in the process). */
   id: string;
-  /** Set on the first pull: open epoch `epoch`. */
-  open?: { epoch: number };
+  /**
+   * Set on the first pull of an epoch only: open epoch `epoch` of the pipeline that `data`
+   * builds (the module and its arguments cross the thread boundary once per epoch, not per pull).
+   */
+  open?: { epoch: number; data: BackgroundData };
   /** Chunks wanted (0 with `close`). */
   want: number;
   close?: boolean;
@@ -32,9 +36,9 @@ export interface PullResult {
   schema: unknown;
 }
 
-/** Pipelines built in this thread, by module, export and arguments: built once, opened per epoch. */
+/** Pipelines built in this thread, by source: built once, opened per epoch. */
 const built = new Map<string, Promise<ChunkSource<unknown>>>();
-const epochs = new Map<string, ChunkIterator<unknown>>();
+const epochs = new Map<string, { source: ChunkSource<unknown>; it: ChunkIterator<unknown> }>();
 
 async function build(data: BackgroundData): Promise<ChunkSource<unknown>> {
   const mod = await importModule(data.url);
@@ -47,8 +51,7 @@ async function build(data: BackgroundData): Promise<ChunkSource<unknown>> {
   return s as ChunkSource<unknown>;
 }
 
-function pipeline(data: BackgroundData): Promise<ChunkSource<unknown>> {
-  const key = JSON.stringify(data);
+function pipeline(key: string, data: BackgroundData): Promise<ChunkSource<unknown>> {
   let p = built.get(key);
   if (p === undefined) {
     p = build(data);
@@ -59,19 +62,20 @@ function pipeline(data: BackgroundData): Promise<ChunkSource<unknown>> {
 }
 
 export default async function pull(task: PullTask): Promise<unknown> {
-  const source = await pipeline(task.data);
-  let it = epochs.get(task.id);
+  let epoch = epochs.get(task.id);
   if (task.close) {
     epochs.delete(task.id);
-    await it?.return?.();
-    return { chunks: [], done: true, size: source.size, schema: source.schema } satisfies PullResult;
+    await epoch?.it.return?.();
+    return { chunks: [], done: true, size: epoch?.source.size, schema: epoch?.source.schema } satisfies PullResult;
   }
-  if (it === undefined) {
+  if (epoch === undefined) {
     // A later pull for an epoch this thread never opened: the thread was replaced.
     if (task.open === undefined) throw new Error('background worker restarted in the middle of an epoch');
-    it = source.open(task.open.epoch);
-    epochs.set(task.id, it);
+    const source = await pipeline(task.pipeline, task.open.data);
+    epoch = { source, it: source.open(task.open.epoch) };
+    epochs.set(task.id, epoch);
   }
+  const { source, it } = epoch;
   const transfer: ArrayBuffer[] = [];
   const chunks: WireChunk[] = [];
   let done = false;

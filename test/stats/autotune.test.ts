@@ -46,7 +46,7 @@ test('the output is the same stream whatever is decided and wherever the hand-ov
     fc.asyncProperty(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 37 }), fc.integer({ min: 1, max: 29 }), fc.boolean(), fc.integer({ min: 0, max: 30 }), async (total, a, b, hand, leadMs) => {
       const closed = { n: 0 };
       let opened = 0;
-      const it = new HandOver<number>(stream(0, total, a, 0, closed), (at) => (opened++, stream(at, total, b, 0, closed)), { total, windowMs: 0, minWait: hand ? 0 : 2, minRemainingMs: 0, leadMs });
+      const it = new HandOver<number>(stream(0, total, a, 0, closed), (at) => (opened++, stream(at, total, b, 0, closed)), { total, windowMs: 0, minWait: hand ? 0 : 2, minRemainingMs: 0, minSavingMs: 0, leadMs });
       assert.deepEqual(await drain(it), Array.from({ length: total }, (_, i) => i));
       assert.equal(closed.n, 1 + opened, 'every stream opened is closed');
     }),
@@ -58,7 +58,7 @@ test('a slow producer and a waiting consumer: the candidate takes over; a slow c
   const decide = async (producerMs: number, consumerMs: number): Promise<AutotuneReport> => {
     let report: AutotuneReport | undefined;
     const closed = { n: 0 };
-    const it = new HandOver<number>(stream(0, 4000, 10, producerMs, closed), (at) => stream(at, 4000, 10, 0, closed), { total: 4000, windowMs: 200, minRemainingMs: 100, leadMs: 20 }, (r) => (report = r));
+    const it = new HandOver<number>(stream(0, 4000, 10, producerMs, closed), (at) => stream(at, 4000, 10, 0, closed), { total: 4000, windowMs: 200, minRemainingMs: 100, minSavingMs: 50, leadMs: 20 }, (r) => (report = r));
     const out = await drain(it, consumerMs);
     assert.equal(out.length, 4000);
     assert.deepEqual(out.slice(0, 5), [0, 1, 2, 3, 4]);
@@ -72,7 +72,7 @@ test('a slow producer and a waiting consumer: the candidate takes over; a slow c
 });
 
 test('not worth it when the run is nearly over, nor on one CPU', async () => {
-  for (const policy of [{ minRemainingMs: 1e9 }, { cpus: 1 }]) {
+  for (const policy of [{ minRemainingMs: 1e9 }, { minSavingMs: 1e9 }, { cpus: 1 }]) {
     let report: AutotuneReport | undefined;
     let opened = 0;
     const closed = { n: 0 };
@@ -85,7 +85,7 @@ test('not worth it when the run is nearly over, nor on one CPU', async () => {
 
 test('return() mid-stream closes the producer and a candidate not yet handed over', async () => {
   const closed = { n: 0 };
-  const it = new HandOver<number>(stream(0, 10_000, 10, 1, closed), (at) => stream(at, 10_000, 10, 0, closed), { total: 10_000, windowMs: 0, minWait: 0, minRemainingMs: 0, leadMs: 10 });
+  const it = new HandOver<number>(stream(0, 10_000, 10, 1, closed), (at) => stream(at, 10_000, 10, 0, closed), { total: 10_000, windowMs: 0, minWait: 0, minRemainingMs: 0, minSavingMs: 0, leadMs: 10 });
   for (let i = 0; i < 3; i++) await it.next(); // the first chunk is start-up; the window decides on the third pull
   await it.return();
   assert.equal(closed.n, 2);
@@ -97,7 +97,7 @@ test("train with loader 'auto' handing over to the worker trains the same model 
   const f = path.join(dir, 'r.csv');
   await generateRatings(f, { rows: 8000, seed: 6 });
   const common = { backend: 'cpu', epochs: 2, batch: 256, dim: 4 } as const;
-  const auto = await trainRecommender(f, { ...common, loader: 'auto', autotune: { windowMs: 0, minWait: 0, minRemainingMs: 0, leadMs: 0 } });
+  const auto = await trainRecommender(f, { ...common, loader: 'auto', autotune: { windowMs: 0, minWait: 0, minRemainingMs: 0, minSavingMs: 0, leadMs: 0 } });
   assert.equal(auto.loader.used, 'main→worker', auto.loader.reason);
   const main = await trainRecommender(f, { ...common, loader: 'main' });
   assert.equal(auto.trainRmse, main.trainRmse);
