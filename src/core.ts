@@ -28,7 +28,7 @@ export { range } from './sources/range.js';
 export { fromIterable, type AnyIterable } from './sources/iterable.js';
 export { fromStream } from './sources/stream.js';
 export { lines, type LinesOptions } from './sources/lines.js';
-export { FileError, readBytes, type ReadBytesOptions } from './io/file.js';
+export { FileError, readBytes, type ReadBytesOptions, removeOrphans } from './io/file.js';
 export { Sequence, fromSequence, type FromSequenceOptions } from './sources/sequence.js';
 export { randomInt, mixSeed, permutation, type RandomInt } from './random.js';
 export { EpochCursor, type EpochState } from './resume.js';

@@ -1,6 +1,6 @@
 import { type Chunk, chunkLength, chunkToArray, sliceChunk } from './chunk.js';
 import type { Dataset } from './dataset.js';
-import { OptionError, describe } from './errors.js';
+import { OptionError, SluiceError, describe } from './errors.js';
 
 /** Where a run stands: epoch number and elements already delivered in it. */
 export interface EpochState {
@@ -29,9 +29,14 @@ export class EpochCursor<T> {
     private readonly dataset: Dataset<T>,
     from: EpochState = { epoch: 0, position: 0 },
   ) {
+    if (from === null || typeof from !== 'object') throw new OptionError(`EpochCursor: state must be { epoch, position }, got ${describe(from)}`);
     for (const key of ['epoch', 'position'] as const) {
       const v = from[key];
       if (!Number.isInteger(v) || v < 0) throw new OptionError(`EpochCursor: state.${key} must be a non-negative integer, got ${describe(v)}`);
+    }
+    const size = dataset.size;
+    if (size !== undefined && from.position > size) {
+      throw new OptionError(`EpochCursor: state.position ${from.position} is past the end of an epoch (${size} elements): the state is not this dataset's`);
     }
     this.current = from.epoch;
     this.position = from.position;
@@ -72,6 +77,10 @@ export class EpochCursor<T> {
         this.position++;
         yield items[i]!;
       }
+    }
+    if (toSkip > 0) {
+      // A position past the epoch's end would skip the whole epoch without a word.
+      throw new SluiceError(`EpochCursor: state.position ${this.position} is past the end of epoch ${epoch} (${this.position - toSkip} elements): the saved state is not this dataset's`);
     }
     this.current = epoch + 1;
     this.position = 0;

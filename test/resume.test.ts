@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { EpochCursor, range } from '../src/index.js';
+import { EpochCursor, OptionError, range, SluiceError } from '../src/index.js';
 import { sorted, tracked } from './helpers/sources.js';
 
 const pipeline = () => tracked(500, { chunkSize: 9, columnar: true }).ds.shuffle(64, { seed: 3 }).map((r) => r.id);
@@ -53,3 +53,18 @@ async function fromRun(it: AsyncIterable<number>): Promise<number[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+test('EpochCursor validates its state: not an object, negative, or past the end of the epoch', async () => {
+  assert.throws(() => new EpochCursor(range(10), null as never), OptionError);
+  assert.throws(() => new EpochCursor(range(10), { epoch: -1, position: 0 }), OptionError);
+  assert.throws(() => new EpochCursor(range(10), { epoch: 0, position: 11 }), /past the end/);
+  // A size the dataset cannot know ahead: found when the epoch ends, never a silently skipped epoch.
+  const unknown = range(10).filter(() => true);
+  const cursor = new EpochCursor(unknown, { epoch: 0, position: 25 });
+  await assert.rejects(async () => {
+    for await (const _ of cursor.run());
+  }, (e: unknown) => e instanceof SluiceError && /past the end of epoch 0 \(10 elements\)/.test((e as Error).message));
+  const ok = new EpochCursor(unknown, { epoch: 0, position: 10 });
+  for await (const _ of ok.run());
+  assert.deepEqual(ok.state(), { epoch: 1, position: 0 });
+});

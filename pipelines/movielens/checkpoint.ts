@@ -4,11 +4,14 @@
 // zero padding to a multiple of 4, then every Float32Array named in header.arrays, in order.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { type EpochState, OptionError, SluiceError } from '../../src/index.js';
+import { createHash } from 'node:crypto';
+import { type EpochState, FileError, OptionError, removeOrphans, SluiceError } from '../../src/index.js';
 import { BIASED_MF_TABLES, type BiasedMF, type BiasedMfState } from '../../src/index.js';
 
 const MAGIC = 'SLUICECK';
-const VERSION = 1;
+const VERSION = 2;
+/** SHA-256 of every byte before it, last in the file: a damaged checkpoint is refused, never resumed from. */
+const DIGEST_BYTES = 32;
 /** The file inside the checkpoint directory. */
 export const CHECKPOINT_FILE = 'train.checkpoint';
 
@@ -74,17 +77,31 @@ export function writeCheckpoint(dir: string, meta: Pick<CheckpointHeader, 'finge
   head.writeUInt32LE(json.length, MAGIC.length);
   json.copy(head, MAGIC.length + 4);
   const target = path.join(dir, CHECKPOINT_FILE);
+  removeOrphans(target); // temporary files of runs killed while writing
   const temp = `${target}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
+  const digest = createHash('sha256');
+  const fsOp = <R>(op: string, f: () => R): R => {
+    try {
+      return f();
+    } catch (e) {
+      throw new FileError(temp, e, op);
+    }
+  };
+  const fd = fsOp('create', () => openSync(temp, 'w'));
   try {
-    writeAll(fd, head);
+    const write = (bytes: Uint8Array): void => {
+      digest.update(bytes);
+      fsOp('write', () => writeAll(fd, bytes));
+    };
+    write(head);
     // Native byte order is little-endian on every platform Node supports in practice.
-    for (const a of arrays) writeAll(fd, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
-    fsyncSync(fd);
+    for (const a of arrays) write(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    fsOp('write', () => writeAll(fd, digest.digest()));
+    fsOp('sync', () => fsyncSync(fd));
   } finally {
     closeSync(fd);
   }
-  renameSync(temp, target);
+  fsOp('rename', () => renameSync(temp, target));
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -99,6 +116,9 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
   const buf = readFileSync(target);
   const bad = (why: string) => new SluiceError(`${target}: not a sluice training checkpoint (${why})`);
   if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw bad('bad magic');
+  if (buf.length < MAGIC.length + 4 + DIGEST_BYTES) throw bad('truncated');
+  const body = buf.subarray(0, buf.length - DIGEST_BYTES);
+  if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - DIGEST_BYTES))) throw bad('its checksum does not match: the file is damaged or was written by an older version; delete it to start over');
   const n = buf.readUInt32LE(MAGIC.length);
   let header: CheckpointHeader;
   try {
@@ -107,12 +127,14 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
     throw bad('bad header');
   }
   if (header.version !== VERSION) throw bad(`version ${header.version}, expected ${VERSION}`);
+  const { epoch, position } = header.cursor ?? {};
+  if (!Number.isInteger(epoch) || epoch < 0 || !Number.isInteger(position) || position < 0) throw bad(`bad cursor ${JSON.stringify(header.cursor)}`);
   let at = MAGIC.length + 4 + n;
   at += (4 - (at % 4)) % 4;
   const byName = new Map<string, Float32Array>();
   for (const a of header.arrays) {
     const bytes = a.length * 4;
-    if (at + bytes > buf.length) throw bad('truncated');
+    if (!Number.isInteger(a.length) || a.length < 0 || at + bytes > body.length) throw bad('truncated');
     // Copied into a fresh, aligned buffer (the file buffer may not be 4-byte aligned).
     byName.set(a.name, new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + bytes)));
     at += bytes;

@@ -2,12 +2,12 @@
 // and writing one through a temporary file. Loaded on first use by cache.ts, so that
 // apache-arrow stays out of processes and threads that never need it.
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { RecordBatchReader, type Schema as ArrowSchema } from 'apache-arrow';
 import { type Chunk, CHUNK_SIZE, type ChunkIterator, type ChunkSource, ColumnChunk } from '../chunk.js';
 import { readArrowFile } from '../io/arrow-file.js';
-import { FileError } from '../io/file.js';
+import { FileError, removeOrphans } from '../io/file.js';
 import { CacheWriter, FORMAT, stampDigest } from './writer.js';
 
 export { arrowSchema, toRecordBatch } from './writer.js';
@@ -122,7 +122,7 @@ export async function writeArrowFile<T>(source: ChunkSource<T>, path: string, fi
  */
 async function* writeThrough<T>(source: ChunkSource<T>, path: string, fingerprint: string, epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
   await refuseDirectory(path);
-  await removeOrphans(path);
+  removeOrphans(path);
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const opened: FileHandle = await open(tmp, 'w').catch((e: unknown) => Promise.reject(new FileError(tmp, e, 'create')));
   let handle: FileHandle | undefined = opened;
@@ -162,30 +162,3 @@ async function refuseDirectory(path: string): Promise<void> {
   if (s?.isDirectory()) throw new FileError(path, new Error('it is a directory, not a cache file'), 'write a cache to');
 }
 
-/**
- * Deletes `<path>.tmp-<pid>-<hex>` files whose process is gone (a crash or SIGKILL while
- * writing): they are never read, and would otherwise pile up. A live process's file is left.
- */
-export async function removeOrphans(path: string): Promise<number> {
-  const dir = dirname(resolve(path));
-  const prefix = `${basename(path)}.tmp-`;
-  let removed = 0;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    // One of ours may be being written; another live process's too.
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
-    if (await unlink(join(dir, name)).then(() => true, () => false)) removed++;
-  }
-  return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

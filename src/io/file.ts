@@ -1,4 +1,5 @@
-import type { Stats } from 'node:fs';
+import { readdirSync, type Stats, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type FileHandle, open } from 'node:fs/promises';
 import { SluiceError, errorMessage } from '../errors.js';
 
@@ -133,4 +134,44 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
     await file.close();
   }
   return undefined;
+}
+
+/**
+ * Deletes `<path>.tmp-<pid>[-<hex>]` files whose process is gone (a crash or SIGKILL while
+ * writing): they are never read, and would otherwise pile up. A live process's file is left.
+ * @example
+ * removeOrphans('cache/ratings.arrow'); // 1 after a run was killed while writing it
+ */
+export function removeOrphans(path: string): number {
+  const dir = dirname(resolve(path));
+  const prefix = `${basename(path)}.tmp-`;
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    // One of ours may be being written; another live process's too.
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed++;
+    } catch {
+      // gone already, or not ours to delete
+    }
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -134,4 +134,19 @@ test('training interrupted mid-epoch and resumed from its checkpoint ends with e
   const other = path.join(dir, 'other.csv');
   fs.copyFileSync(file, other);
   await assert.rejects(trainRecommender(other, { ...options, checkpoint: ckpt }), /different run.*file/);
+
+  // A damaged checkpoint (any flipped byte: a table, the header, the cursor) is refused naming the file; an orphaned temp file is removed on the next write.
+  const target = path.join(ckpt, CHECKPOINT_FILE);
+  const good = fs.readFileSync(target);
+  for (const at of [12, 40, Math.floor(good.length / 2), good.length - 40, good.length - 1]) {
+    const bad = Buffer.from(good);
+    bad[at] = bad[at]! ^ 0x10;
+    fs.writeFileSync(target, bad);
+    assert.throws(() => readCheckpoint(ckpt), (e: Error) => e.message.includes(target) && /checksum|header|magic/.test(e.message), `byte ${at}`);
+  }
+  const fresh = path.join(dir, 'ckpt-orphan');
+  fs.mkdirSync(fresh);
+  fs.writeFileSync(path.join(fresh, `${CHECKPOINT_FILE}.tmp-999999999`), 'left by a killed run');
+  await trainRecommender(file, { ...options, epochs: 1, checkpoint: fresh });
+  assert.deepEqual(fs.readdirSync(fresh), [CHECKPOINT_FILE]);
 });
