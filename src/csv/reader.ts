@@ -103,21 +103,21 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
     get schema() {
       return schema;
     },
-    open: () => run(),
+    open: (_epoch, openOptions) => run(openOptions?.signal),
     freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: o }) : fileFingerprint(pathOrUrl, o)),
   };
   return new CsvDataset(source, stats);
 
-  async function* run(): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+  async function* run(signal: AbortSignal | undefined): AsyncGenerator<Chunk<CsvRecord>, undefined> {
     Object.assign(stats, emptyStats());
     const [rangeStart, rangeEnd] = o.byteRange ?? [0, undefined];
     const readFrom = rangeStart > 0 ? rangeStart - 1 : 0;
     // A range reads what it holds plus a little for the line that crosses its end, not a
     // whole chunkBytes block (a block shuffle reads many small ranges).
     const byteOptions = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
-    const blocks = lineBlocks(openBytes(pathOrUrl, { start: readFrom, ...byteOptions, ...(options.store === undefined ? {} : { store: options.store }) }), {
+    const blocks = lineBlocks(openBytes(pathOrUrl, { start: readFrom, ...byteOptions, ...(options.store === undefined ? {} : { store: options.store }), signal }), {
       offset: readFrom,
       alignStart: rangeStart > 0,
       end: rangeEnd,

@@ -15,6 +15,8 @@ import { readRemote } from './remote-stream.js';
 export type OpenBytesOptions = ReadBytesOptions & {
   /** For s3:// names and ranges of http(s) URLs: credentials, endpoint, concurrency, retries, cache. */
   store?: ObjectStoreOptions;
+  /** For http(s) URLs: an abort destroys the request, closing its socket (a stalled server releases the read). */
+  signal?: AbortSignal | undefined;
 };
 
 /** True for `http://` and `https://` addresses. */
@@ -53,7 +55,7 @@ export function openBytes(pathOrUrl: string, options: OpenBytesOptions = {}): As
     const { chunkBytes, ...rest } = options;
     return readRemote(pathOrUrl, ranged && chunkBytes !== undefined ? { ...rest, chunkBytes } : rest);
   }
-  if (isUrl(pathOrUrl)) return readUrl(pathOrUrl);
+  if (isUrl(pathOrUrl)) return readUrl(pathOrUrl, options.signal);
   if (isGzip(pathOrUrl)) return readGzipFile(pathOrUrl);
   return readBytes(pathOrUrl, options);
 }
@@ -72,12 +74,12 @@ async function* readGzipFile(path: string): AsyncGenerator<Buffer, undefined> {
   return undefined;
 }
 
-async function* readUrl(url: string): AsyncGenerator<Buffer, undefined> {
+async function* readUrl(url: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer, undefined> {
   let response: IncomingMessage;
   const get = url.toLowerCase().startsWith('https:') ? httpsGet : httpGet;
   try {
     response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const request = get(url, resolve);
+      const request = signal === undefined ? get(url, resolve) : get(url, { signal }, resolve);
       request.on('error', reject);
     });
   } catch (e) {

@@ -1,6 +1,7 @@
 import { Dataset } from '../dataset.js';
 import { type Chunk } from '../chunk.js';
 import { readBytes, type ReadBytesOptions } from '../io/file.js';
+import { throwIfAborted } from '../errors.js';
 
 export type LinesOptions = Pick<ReadBytesOptions, 'chunkBytes'>;
 
@@ -14,12 +15,13 @@ const CR = 0x0d;
  * for await (const line of lines('ratings.csv').take(3)) console.log(line);
  */
 export function lines(path: string, options: LinesOptions = {}): Dataset<string> {
-  return new Dataset({ size: undefined, open: () => run() });
+  return new Dataset({ size: undefined, open: (_epoch, openOptions) => run(openOptions?.signal) });
 
-  async function* run(): AsyncGenerator<Chunk<string>, undefined> {
+  async function* run(signal: AbortSignal | undefined): AsyncGenerator<Chunk<string>, undefined> {
     let carry: Buffer | undefined;
     let first = true;
     for await (const block of readBytes(path, options)) {
+      throwIfAborted(signal);
       let bytes = carry === undefined ? block : Buffer.concat([carry, block]);
       if (first) {
         if (bytes.length < 3 && bytes[0] === 0xef) {
