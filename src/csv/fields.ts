@@ -1,6 +1,6 @@
 // What both csv engines share, so that they agree to the bit: how a field's text becomes a
 // number of each dtype, what counts as a bad row, and how a bad row is reported.
-import type { DType, NumericDType } from '../chunk.js';
+import type { DType, NumericDType, Schema } from '../chunk.js';
 import { type BadRowInfo, DataError } from '../errors.js';
 
 /** What to do with a bad row: throw (default), skip and count it, or call back and skip it. */
@@ -69,6 +69,22 @@ export function isBlankLine(text: string, delimiter: string): boolean {
 }
 
 export const NUMERIC: ReadonlySet<DType> = new Set<DType>(['int32', 'float32', 'float64']);
+
+/** A csv column's dtype: a DType, or 'category' (text decoded to int32 ids through a vocabulary). */
+export type CsvDType = DType | 'category';
+
+/** Columns both engines decode into typed arrays: numbers, and categories as int32 ids. */
+export const COLUMNAR: ReadonlySet<CsvDType> = new Set<CsvDType>(['int32', 'float32', 'float64', 'category']);
+
+/** The schema a dataset reports for csv columns: a category column holds int32 ids. */
+export function schemaOf(columns: Readonly<Record<string, CsvDType>>): Schema {
+  return Object.fromEntries(Object.entries(columns).map(([k, d]) => [k, d === 'category' ? 'int32' : d]));
+}
+
+/** The typed-array dtype a csv column decodes to. */
+export function arrayDType(dtype: CsvDType): NumericDType {
+  return dtype === 'category' ? 'int32' : (dtype as NumericDType);
+}
 
 const INT_TEXT = /^\s*[-+]?\d+\s*$/;
 

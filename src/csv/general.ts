@@ -2,9 +2,10 @@
 // quotes) driven synchronously over decoded text, turning its string rows into records.
 // We call fast-csv's Parser directly rather than its stream: the stream adds a transform per
 // row and loses where each row starts, which the error messages need.
-import { allocColumn, type Chunk, ColumnChunk, type DType, type NumericArray, type NumericDType } from '../chunk.js';
+import { allocColumn, type Chunk, ColumnChunk, type NumericArray } from '../chunk.js';
 import { countNewlines, openQuoteReason, parseReason, recordEndIn, RowSplitter, type ScanState, stripEol } from './records.js';
-import { type BadRows, countReason, isBlankLine, MAX_RAW, NUMERIC, numberReason, toNumber } from './fields.js';
+import type { Vocabulary } from './categorical.js';
+import { arrayDType, type BadRows, COLUMNAR, countReason, type CsvDType, isBlankLine, MAX_RAW, numberReason, toNumber } from './fields.js';
 
 /** Where each selected column comes from and what it becomes. */
 export interface CsvLayout {
@@ -14,7 +15,9 @@ export interface CsvLayout {
   /** Every field of a row, in file order. */
   readonly fieldNames: readonly string[];
   /** The selected columns, in output order. */
-  readonly outputs: readonly { readonly name: string; readonly field: number; readonly dtype: DType }[];
+  readonly outputs: readonly { readonly name: string; readonly field: number; readonly dtype: CsvDType }[];
+  /** The vocabulary of each 'category' output (by output index); none in a layout sent to a worker. */
+  readonly vocabularies?: readonly (Vocabulary | undefined)[];
 }
 
 export type CsvRecord = Record<string, number | string>;
@@ -59,7 +62,7 @@ export class GeneralDecoder {
     private readonly sink?: (values: readonly number[]) => void,
   ) {
     this.line = line;
-    this.columnar = layout.outputs.every((o) => NUMERIC.has(o.dtype));
+    this.columnar = layout.outputs.every((o) => COLUMNAR.has(o.dtype));
     if (this.columnar && sink === undefined) this.cols = this.alloc();
     this.split = new RowSplitter(layout.delimiter);
     // Fields are checked left to right in the file, as the fast engine meets them.
@@ -179,6 +182,10 @@ export class GeneralDecoder {
           values[k] = text;
           continue;
         }
+        if (o.dtype === 'category') {
+          values[k] = this.layout.vocabularies![k]!.idOf(text);
+          continue;
+        }
         const v = toNumber(text, o.dtype);
         if (v !== v) {
           this.bad.report(file, line, o.name, row.join(delimiter), numberReason(text, o.dtype));
@@ -223,7 +230,7 @@ export class GeneralDecoder {
   }
 
   private alloc(): NumericArray[] {
-    return this.layout.outputs.map((o) => allocColumn(o.dtype as NumericDType, this.capacity));
+    return this.layout.outputs.map((o) => allocColumn(arrayDType(o.dtype), this.capacity));
   }
 }
 

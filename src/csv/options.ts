@@ -1,16 +1,17 @@
 // csv()'s options: their types, their checks (made when the pipeline is built) and the
 // column layout they select. Shared by csv(), byte ranges, csvParallel and shuffledCsv.
-import { CHUNK_SIZE, type DType } from '../chunk.js';
+import { CHUNK_SIZE } from '../chunk.js';
 import { describe, OptionError, SluiceError } from '../errors.js';
 import { supportsByteRange } from '../io/bytes.js';
 import type { FileIdentity } from '../io/file.js';
 import type { ObjectStoreOptions } from '../io/object-store.js';
-import { type BadRowPolicy, type CsvStats, escapeText, inferDType } from './fields.js';
+import { type BadRowPolicy, type CsvDType, type CsvStats, escapeText, inferDType } from './fields.js';
+import type { Vocabulary } from './categorical.js';
 import type { CsvLayout } from './general.js';
 import { MAX_ROW_BYTES } from './lines.js';
 
 /** Column name → dtype: selects and types columns (the others are dropped). */
-export type CsvColumns = Readonly<Record<string, DType>>;
+export type CsvColumns = Readonly<Record<string, CsvDType>>;
 
 /** The record type that a `columns` map describes. */
 export type CsvRow<C extends CsvColumns> = { -readonly [K in keyof C]: C[K] extends 'string' ? string : number };
@@ -31,6 +32,11 @@ export interface CsvOptions {
    * 'int32'; other numbers → 'float64'; anything else → 'string'.
    */
   columns?: CsvColumns;
+  /**
+   * The vocabulary of each 'category' column (shared with other datasets, or loaded with
+   * `Vocabulary.from`); one is made for a category column left out, as `dataset.vocabularies`.
+   */
+  vocabularies?: Readonly<Record<string, Vocabulary>>;
   /** A wrong field count, a non-number in a numeric column, a bad quote: 'error' (default), 'skip', or a callback (the row is skipped). */
   onBadRow?: BadRowPolicy;
   /** 'auto' (default): fast when every selected column is numeric. 'fast' rejects quoted rows as bad rows. */
@@ -83,7 +89,7 @@ export interface CheckedOptions {
   store: ObjectStoreOptions | undefined;
 }
 
-const DTYPES = ['int32', 'float32', 'float64', 'string'];
+const DTYPES = ['int32', 'float32', 'float64', 'string', 'category'];
 
 /** @internal Validates csv() options (shared with the range reader); throws OptionError naming the option. */
 export function checkOptions(path: string, options: CsvOptions): CheckedOptions {
@@ -141,7 +147,7 @@ export function checkOptions(path: string, options: CsvOptions): CheckedOptions 
 
 /** @internal Which fields are read, and as what (shared with the range reader). */
 export function makeLayout(file: string, o: CheckedOptions, names: string[], sample: string[][]): CsvLayout {
-  let selected: [string, DType][];
+  let selected: [string, CsvDType][];
   if (o.columns !== undefined) {
     selected = Object.entries(o.columns);
     for (const [name] of selected) {

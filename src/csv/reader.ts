@@ -11,7 +11,8 @@ import { type BadRowInfo, SluiceError } from '../errors.js';
 import { isUrl, openBytes } from '../io/bytes.js';
 import { isS3 } from '../io/remote.js';
 import { AutoDecoder } from './auto.js';
-import { BadRows, type CsvStats, emptyStats, NUMERIC } from './fields.js';
+import { BadRows, COLUMNAR, type CsvStats, emptyStats, schemaOf } from './fields.js';
+import { type Vocabulary, vocabulariesFor } from './categorical.js';
 import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
 import { splitRows } from './records.js';
 import { readHeader, takeHeader } from './header.js';
@@ -30,6 +31,8 @@ export class CsvDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
     source: ChunkSource<T>,
     /** Rows, skipped bad rows, bytes and engine of the current or last epoch. */
     readonly stats: CsvStats,
+    /** The vocabulary of each 'category' column: word ↔ id, kept across epochs. */
+    readonly vocabularies: Readonly<Record<string, Vocabulary>> = {},
   ) {
     super(source);
   }
@@ -59,7 +62,8 @@ export function csv<R = CsvRecord>(pathOrUrl: string, options?: CsvOptions): Csv
 export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<CsvRecord> {
   const o = checkOptions(pathOrUrl, options);
   const stats = options.stats ?? emptyStats();
-  let schema: Schema | undefined = o.columns;
+  let schema: Schema | undefined = o.columns && schemaOf(o.columns);
+  const vocabularies = vocabulariesFor(o.columns, options.vocabularies);
   let knownSize: number | undefined;
   const { identity: _identity, ...stamped } = o;
   const source: ChunkSource<CsvRecord> & Fingerprinted = {
@@ -70,27 +74,28 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
       return schema;
     },
     open: () =>
-      readEpoch(pathOrUrl, o, stats, (s) => (schema = s), (n) => (knownSize = n)),
+      readEpoch(pathOrUrl, o, stats, vocabularies, (s) => (schema = s), (n) => (knownSize = n)),
     freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: stamped }) : fileFingerprint(pathOrUrl, stamped)),
   };
-  return new CsvDataset(source, stats);
+  return new CsvDataset(source, stats, vocabularies);
 }
 
 /** One epoch of csv(): the steps, in order. */
-async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, onSchema: (s: Schema) => void, onSize: (n: number) => void): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, onSchema: (s: Schema) => void, onSize: (n: number) => void): AsyncGenerator<Chunk<CsvRecord>, undefined> {
   Object.assign(stats, emptyStats());
   const input = new Input(path, o, stats);
   try {
     const head = await takeNames(path, o, input);
-    if (head === undefined) return undefined; // an empty file
-    const { held, sample } = await holdSample(o, input, head.first, head.names === undefined || o.columns === undefined);
-    const names = head.names ?? (sample[0] ?? []).map((_, i) => String(i));
-    if (names.length === 0) return undefined; // nothing to read
-    const layout = makeLayout(path, o, names, sample);
-    onSchema(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype])));
-    yield* decode(layout, o, stats, input, held);
+    const { held, sample } = head === undefined ? { held: [], sample: [] } : await holdSample(o, input, head.first, head.names === undefined || o.columns === undefined);
+    const names = head?.names ?? (sample[0] ?? []).map((_, i) => String(i));
+    // An empty file (or one of blank lines) is an epoch of no rows, complete.
+    if (names.length > 0) {
+      const layout = { ...makeLayout(path, o, names, sample), vocabularies: Object.keys(o.columns ?? {}).map((k) => vocabularies[k]) };
+      onSchema(schemaOf(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype]))));
+      yield* decode(layout, o, stats, input, held);
+    }
     stats.complete = true;
     onSize(stats.rows);
   } finally {
@@ -164,9 +169,9 @@ async function holdSample(o: CheckedOptions, input: Input, first: Buffer | undef
 
 /** The engine for the layout: fast when every column is numeric (and the options allow), else general. */
 function chooseEngine(layout: CsvLayout, o: CheckedOptions): 'fast' | 'general' {
-  const numeric = layout.outputs.every((x) => NUMERIC.has(x.dtype));
+  const numeric = layout.outputs.every((x) => COLUMNAR.has(x.dtype));
   if (o.engine === 'fast' && !numeric) {
-    const strings = layout.outputs.filter((x) => !NUMERIC.has(x.dtype)).map((x) => `'${x.name}'`);
+    const strings = layout.outputs.filter((x) => !COLUMNAR.has(x.dtype)).map((x) => `'${x.name}'`);
     throw new SluiceError(`csv: engine 'fast' reads numeric columns only, but ${strings.join(', ')} of '${layout.file}' ${o.columns ? 'are' : 'were inferred as'} 'string'`);
   }
   return numeric && o.engine !== 'general' ? 'fast' : 'general';

@@ -9,6 +9,7 @@ import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
 import { runCsvTask } from './parallel.js';
 import { CsvRanges } from './ranges.js';
+import { rejectCategories } from './categorical.js';
 import { readHeaderSync } from './header.js';
 import { MAX_ROW_BYTES } from './lines.js';
 import { type CsvFilesOptions, shuffledCsvFiles } from '../sources/csv-files.js';
@@ -39,6 +40,7 @@ export function shuffledCsv<const C extends CsvColumns>(path: string, options: S
 export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R>;
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
   const { shuffle, workers: w, ...csvOptions } = options;
+  rejectCategories('shuffledCsv', csvOptions.columns);
   // Object storage, many files, shards and resumes: shuffledCsvFiles (blocks decoded on this thread).
   if (isRemote(path) || /[*?]/.test(path) || isDirectory(path) || options.shard !== undefined || options.resume !== undefined) {
     if ((w ?? 0) !== 0 && w !== 'auto') throw new OptionError(`shuffledCsv: workers are for one local file; '${path}' is read by range requests on this thread`);
