@@ -83,7 +83,7 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
   /** One epoch, element by element; `epoch` and `signal` as for `chunks`. */
   iterator(options: EpochOptions = {}): AsyncIterableIterator<T> {
     const { epoch, signal } = checkEpochOptions(options);
-    return new ElementIterator(openWithSignal(this.source, epoch, signal));
+    return new ElementIterator(openWithSignal(this.source, epoch, signal), signal);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {

@@ -1,5 +1,6 @@
 // One element at a time over a chunk iterator (what `for await` over a Dataset walks).
 import { type Chunk, type ChunkIterator, ColumnChunk, rowAt } from './chunk.js';
+import { AbortError } from './errors.js';
 
 /** One element at a time over a chunk iterator: a resolved promise per element, one await per chunk. */
 export class ElementIterator<T> implements AsyncIterableIterator<T> {
@@ -9,11 +10,24 @@ export class ElementIterator<T> implements AsyncIterableIterator<T> {
   private pos = 0;
   private finished = false;
 
-  constructor(private readonly chunks: ChunkIterator<T>) {}
+  /** `signal`: an abort stops the elements of the chunk in hand too (the chunk iterator answers the rest). */
+  constructor(
+    private readonly chunks: ChunkIterator<T>,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   next(): Promise<IteratorResult<T>> {
-    if (this.pos < this.length) return Promise.resolve({ done: false, value: this.current() });
+    if (this.pos < this.length) {
+      if (this.signal?.aborted === true) return this.abort();
+      return Promise.resolve({ done: false, value: this.current() });
+    }
     return this.pull();
+  }
+
+  private async abort(): Promise<never> {
+    this.length = 0;
+    await this.return();
+    throw new AbortError(this.signal!.reason);
   }
 
   async return(): Promise<IteratorResult<T>> {

@@ -26,6 +26,24 @@ export interface Delivery {
   dropped: Coverage;
   /** Rows handed out a second time to make up the target (equal batches). */
   repeated: number;
+  /** The last chunks handed out, each with the digest before it: for a receipt at a row count a consumer reached. */
+  recent: { start: number; before: Coverage; chunk: Chunk<unknown> }[];
+}
+
+/** Chunks remembered for receipts at a consumer's count: more than any prefetch holds. */
+const RECENT = 64;
+
+/**
+ * The receipt of the first `consumed` rows handed out (a consumer behind a prefetch or a
+ * batch has consumed fewer than the source handed out).
+ */
+export function receiptAt(d: Delivery, consumed: number): Coverage {
+  if (consumed === d.delivered) return d.coverage;
+  const at = d.recent.find((r) => r.start <= consumed && consumed < r.start + chunkLength(r.chunk));
+  if (at === undefined) throw new SluiceError(`receipt(${consumed}): the source handed out ${d.delivered} rows; it remembers the last ${RECENT} chunks only`);
+  const c = at.before.clone();
+  if (consumed > at.start) c.add(sliceChunk(at.chunk, 0, consumed - at.start));
+  return c;
 }
 
 /** Rows a short shard can repeat: it keeps this share of its target from the start of the epoch. */
@@ -49,6 +67,8 @@ export async function* deliver<T>(chunks: ChunkIterator<T>, into: Delivery, targ
         if (n === 0) continue;
         chunk = sliceChunk(chunk, 0, n);
       }
+      into.recent.push({ start: into.delivered, before: into.coverage.clone(), chunk });
+      if (into.recent.length > RECENT) into.recent.shift();
       into.delivered += chunkLength(chunk);
       into.coverage.add(chunk);
       if (limit !== Infinity && keptRows < limit * KEEP_SHARE) {

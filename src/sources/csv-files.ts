@@ -16,7 +16,7 @@ import { mixSeed } from '../random.js';
 import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
 import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { Coverage, type Receipt } from '../shuffle/coverage.js';
-import { type Delivery, deliver, equalTarget } from '../shuffle/equal-batches.js';
+import { type Delivery, deliver, equalTarget, receiptAt } from '../shuffle/equal-batches.js';
 import { checkResume, type Cursor, type JobPosition, type Layout, planShards, type ShardPosition, type ShardSpec } from '../shuffle/shard-plan.js';
 import { type PlannedWindow, windowShuffle } from '../shuffle/windows.js';
 
@@ -79,10 +79,10 @@ export class CsvFilesDataset<T> extends Dataset<T> {
     return { seed: s.seed, epoch: s.epoch, layout: s.layout, index: s.index, cursor };
   }
 
-  /** The coverage receipt of the rows handed out in the current (or last) epoch. */
-  receipt(): Receipt & { epoch: number; shard: ShardSpec; dropped: Receipt; repeated: number } {
+  /** The coverage receipt of the first `consumed` rows of the current (or last) epoch (default: all handed out). */
+  receipt(consumed = this.state.delivered): Receipt & { epoch: number; shard: ShardSpec; dropped: Receipt; repeated: number } {
     const s = this.state;
-    return { ...s.coverage.receipt(), epoch: s.epoch, shard: { count: s.layout?.count ?? 1, index: s.index }, dropped: s.dropped.receipt(), repeated: s.repeated };
+    return { ...receiptAt(s, consumed).receipt(), epoch: s.epoch, shard: { count: s.layout?.count ?? 1, index: s.index }, dropped: s.dropped.receipt(), repeated: s.repeated };
   }
 
   /** Rows every shard hands out this epoch (with `shard.batchSize`), else undefined. */
@@ -120,7 +120,7 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   const spec0 = checkShard(shard, resume);
   let parts: Part[] = [];
   let header: CsvOptions['header'] = csvOptions.header;
-  const fresh = (): Delivery => ({ delivered: 0, coverage: new Coverage(), dropped: new Coverage(), repeated: 0 });
+  const fresh = (): Delivery => ({ delivered: 0, coverage: new Coverage(), dropped: new Coverage(), repeated: 0, recent: [] });
   const state: EpochState = { seed: settings.seed, epoch: 0, index: spec0.index, layout: undefined, windowRows: [], target: undefined, ...fresh() };
   let rowsPerByte = 0;
   let total = 0;

@@ -27,6 +27,8 @@ export interface ToTfDatasetOptions<K extends string = string> {
    * schema, so their batches are Float64Array: name their id columns here.
    */
   dtype?: Readonly<Partial<Record<K, 'int32' | 'float32'>>>;
+  /** Aborting it ends the epoch tf is reading: its next read rejects with an AbortError, files and workers close. */
+  signal?: AbortSignal;
 }
 
 /** What `tf.data.generator` yields for `fitDataset`. */
@@ -48,8 +50,11 @@ export interface ArrayBatch {
   readonly ys: Column | readonly Column[] | Readonly<Record<string, Column>>;
 }
 
-/** A tf.data.Dataset that also says how many batches one epoch has (when known). */
-export type SizedTfDataset = tf.data.Dataset<TfElement> & { batchesPerEpoch: number | undefined };
+/**
+ * A tf.data.Dataset that also says how many batches one epoch has (when known), and closes
+ * the sluice epoch tf left open (`close()`: call it when training is over).
+ */
+export type SizedTfDataset = tf.data.Dataset<TfElement> & { batchesPerEpoch: number | undefined; close(): Promise<void> };
 
 /**
  * A `tf.data.Dataset` of `{ xs, ys }` for `model.fitDataset`, over a sluice dataset of
@@ -58,7 +63,9 @@ export type SizedTfDataset = tf.data.Dataset<TfElement> & { batchesPerEpoch: num
  * typed arrays. Every epoch of `fitDataset` opens a fresh epoch of `ds` (files reopen,
  * shuffles reseed). When `ds.size` is known it becomes the tf dataset's `size` (and
  * `batchesPerEpoch`), so fitDataset knows its steps per epoch. Tensors are handed over to
- * fitDataset, which disposes them after each step; none are kept here.
+ * fitDataset, which disposes them after each step; none are kept here. tf never closes an
+ * iterator it stops reading (early stopping, `evaluateDataset({ batches })`): the sluice
+ * epoch behind it is closed when tf asks for the next one, and `close()` closes the last.
  * @example
  * import { toTfDataset } from 'sluice/tf';
  * const train = toTfDataset(csv('ratings.csv', { columns }).shuffle(100_000).batch(1024),
@@ -72,103 +79,148 @@ export function toTfDataset<K extends string>(ds: Dataset<ColumnsLike<K>, unknow
  * @example
  * const train = toTfDataset(fromSequence(new RatingsGenerator(table, 1024)));
  */
-export function toTfDataset(ds: Dataset<ArrayBatch, unknown>, options?: Pick<ToTfDatasetOptions, 'exampleShape'>): SizedTfDataset;
+export function toTfDataset(ds: Dataset<ArrayBatch, unknown>, options?: Pick<ToTfDatasetOptions, 'exampleShape' | 'signal'>): SizedTfDataset;
 export function toTfDataset(ds: Dataset<ColumnsLike, unknown> | Dataset<ArrayBatch, unknown>, options: Partial<ToTfDatasetOptions> = {}): SizedTfDataset {
   if (!(ds instanceof Dataset)) throw new OptionError(`toTfDataset: expected a sluice Dataset, got ${describe(ds)}`);
-  const named = options.xs !== undefined || options.ys !== undefined;
-  const xs = named ? checkSpec('xs', options.xs) : '';
-  const ys = named ? checkSpec('ys', options.ys) : '';
-  const exampleShape = options.exampleShape ?? [];
-  if (!Array.isArray(exampleShape) || !exampleShape.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new OptionError(`toTfDataset: exampleShape must be an array of positive integers, got ${describe(exampleShape)}`);
-  }
-  const perExample = exampleShape.reduce((a, b) => a * b, 1);
-  const dtypes: Readonly<Record<string, 'int32' | 'float32' | undefined>> = options.dtype ?? {};
-
-  let index = 0;
-  const toTensor = (batch: ColumnsLike, column: string): tf.Tensor => {
-    const values = batch.columns[column];
-    if (values === undefined) {
-      throw new SluiceError(`toTfDataset: batch ${index} has no column '${column}' (has ${Object.keys(batch.columns).join(', ')})`);
-    }
-    const rows = values.length / perExample;
-    if (rows !== batch.size) {
-      throw new SluiceError(`toTfDataset: column '${column}' of batch ${index} holds ${values.length} values for ${batch.size} rows of shape [${exampleShape.join(', ')}]`);
-    }
-    const shape = [rows, ...exampleShape];
-    const want = dtypes[column];
-    if (want === 'int32' && !(values instanceof Int32Array)) return tf.tensor(Int32Array.from(values), shape, 'int32');
-    if (values instanceof Int32Array && want !== 'float32') return tf.tensor(values, shape, 'int32');
-    // float32 is what tf trains in; a Float64Array has to be narrowed (one copy).
-    return tf.tensor(values instanceof Float32Array ? values : Float32Array.from(values), shape, 'float32');
-  };
-  const build = (batch: ColumnsLike, spec: Spec): tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor> => {
-    if (typeof spec === 'string') return toTensor(batch, spec);
-    if (Array.isArray(spec)) return spec.map((c: string) => toTensor(batch, c));
-    const out: Record<string, tf.Tensor> = {};
-    for (const [name, column] of Object.entries(spec)) out[name] = toTensor(batch, column);
-    return out;
-  };
-
-  const fromArrays = (value: ArrayBatch['xs'], what: string): TfElement['xs'] => {
-    const one = (a: unknown): tf.Tensor => {
-      if (!(a instanceof Int32Array || a instanceof Float32Array || a instanceof Float64Array)) {
-        throw new SluiceError(`toTfDataset: element ${index} ${what} holds ${describe(a)}, not an Int32Array, Float32Array or Float64Array`);
-      }
-      const shape = [a.length / perExample, ...exampleShape];
-      if (a instanceof Int32Array) return tf.tensor(a, shape, 'int32');
-      return tf.tensor(a instanceof Float32Array ? a : Float32Array.from(a), shape, 'float32');
-    };
-    if (Array.isArray(value)) return value.map(one);
-    if (ArrayBuffer.isView(value)) return one(value);
-    const out: Record<string, tf.Tensor> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = one(v);
-    return out;
-  };
-
-  const generator = async function* (): AsyncGenerator<TfElement, void> {
-    index = 0;
-    // for-await calls return() on the sluice iterator when tf stops early, closing files.
-    for await (const element of ds as Dataset<ColumnsLike | ArrayBatch>) {
-      if (!named) {
-        const e = element as ArrayBatch;
-        if (e === null || typeof e !== 'object' || !('xs' in e) || !('ys' in e)) {
-          throw new SluiceError(`toTfDataset: element ${index} is ${describe(e)}, not { xs, ys }; name the columns with toTfDataset(ds, { xs, ys })`);
-        }
-        const x = fromArrays(e.xs, 'xs');
-        let y: TfElement['ys'];
-        try {
-          y = fromArrays(e.ys, 'ys');
-        } catch (err) {
-          tf.dispose(x);
-          throw err;
-        }
-        index++;
-        yield { xs: x, ys: y };
-        continue;
-      }
-      const batch = element as ColumnsLike;
-      if (batch === null || typeof batch !== 'object' || typeof batch.size !== 'number' || typeof batch.columns !== 'object') {
-        throw new SluiceError(`toTfDataset: element ${index} is ${describe(batch)}, not a columnar batch; add .batch(n) before toTfDataset`);
-      }
-      const x = build(batch, xs);
-      let y: TfElement['ys'];
-      try {
-        y = build(batch, ys);
-      } catch (e) {
-        tf.dispose(x);
-        throw e;
-      }
-      index++;
-      yield { xs: x, ys: y };
-    }
-  };
-  const out = tf.data.generator<TfElement>(generator) as SizedTfDataset;
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError(`toTfDataset: signal must be an AbortSignal, got ${describe(signal)}`);
+  const convert = converter(options);
+  const epochs = new EpochKeeper(ds as Dataset<unknown, unknown>, signal);
+  const out = tf.data.generator<TfElement>(() => epochs.next(convert)) as SizedTfDataset;
   const size = ds.size;
   // generator() leaves size null (tfjs#8529); with it set fitDataset knows its steps.
   if (size !== undefined) (out as { size: number }).size = size;
   out.batchesPerEpoch = size;
+  out.close = () => epochs.close();
   return out;
+}
+
+/** Turns the `index`-th element into `{ xs, ys }` tensors. */
+type Convert = (element: unknown, index: number) => TfElement;
+
+/** The element converter the options ask for: named columns of a batch, or `{ xs, ys }` arrays as they are. */
+function converter(options: Partial<ToTfDatasetOptions>): Convert {
+  const named = options.xs !== undefined || options.ys !== undefined;
+  const exampleShape = options.exampleShape ?? [];
+  if (!Array.isArray(exampleShape) || !exampleShape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new OptionError(`toTfDataset: exampleShape must be an array of positive integers, got ${describe(exampleShape)}`);
+  }
+  if (!named) return (element, index) => fromArrayBatch(element, index, exampleShape);
+  const xs = checkSpec('xs', options.xs);
+  const ys = checkSpec('ys', options.ys);
+  const dtypes: Readonly<Record<string, 'int32' | 'float32' | undefined>> = options.dtype ?? {};
+  return (element, index) => {
+    const batch = element as ColumnsLike;
+    if (batch === null || typeof batch !== 'object' || typeof batch.size !== 'number' || typeof batch.columns !== 'object') {
+      throw new SluiceError(`toTfDataset: element ${index} is ${describe(batch)}, not a columnar batch; add .batch(n) before toTfDataset`);
+    }
+    const column = (c: string): tf.Tensor => columnTensor(batch, c, index, exampleShape, dtypes[c]);
+    return both(() => fromSpec(xs, column), () => fromSpec(ys, column));
+  };
+}
+
+/** xs, then ys; xs disposed if ys fails (no tensor leaks on a bad batch). */
+function both(xs: () => TfElement['xs'], ys: () => TfElement['ys']): TfElement {
+  const x = xs();
+  try {
+    return { xs: x, ys: ys() };
+  } catch (e) {
+    tf.dispose(x);
+    throw e;
+  }
+}
+
+function fromSpec(spec: Spec, column: (c: string) => tf.Tensor): TfElement['xs'] {
+  if (typeof spec === 'string') return column(spec);
+  if (Array.isArray(spec)) return spec.map((c: string) => column(c));
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, c] of Object.entries(spec)) out[name] = column(c);
+  return out;
+}
+
+/** One column of a batch as a tensor: int32 for Int32Array ids (unless dtype says float32), float32 otherwise. */
+function columnTensor(batch: ColumnsLike, column: string, index: number, exampleShape: readonly number[], want: 'int32' | 'float32' | undefined): tf.Tensor {
+  const values = (batch.columns as Readonly<Record<string, NumericArray | undefined>>)[column];
+  if (values === undefined) {
+    throw new SluiceError(`toTfDataset: batch ${index} has no column '${column}' (has ${Object.keys(batch.columns).join(', ')})`);
+  }
+  const rows = values.length / exampleShape.reduce((a, b) => a * b, 1);
+  if (rows !== batch.size) {
+    throw new SluiceError(`toTfDataset: column '${column}' of batch ${index} holds ${values.length} values for ${batch.size} rows of shape [${exampleShape.join(', ')}]`);
+  }
+  const shape = [rows, ...exampleShape];
+  if (want === 'int32' && !(values instanceof Int32Array)) return tf.tensor(Int32Array.from(values), shape, 'int32');
+  if (values instanceof Int32Array && want !== 'float32') return tf.tensor(values, shape, 'int32');
+  // float32 is what tf trains in; a Float64Array has to be narrowed (one copy).
+  return tf.tensor(values instanceof Float32Array ? values : Float32Array.from(values), shape, 'float32');
+}
+
+/** An element that is already `{ xs, ys }` of typed arrays (or lists or maps of them). */
+function fromArrayBatch(element: unknown, index: number, exampleShape: readonly number[]): TfElement {
+  const e = element as ArrayBatch;
+  if (e === null || typeof e !== 'object' || !('xs' in e) || !('ys' in e)) {
+    throw new SluiceError(`toTfDataset: element ${index} is ${describe(e)}, not { xs, ys }; name the columns with toTfDataset(ds, { xs, ys })`);
+  }
+  const perExample = exampleShape.reduce((a, b) => a * b, 1);
+  const one = (a: unknown, what: string): tf.Tensor => {
+    if (!(a instanceof Int32Array || a instanceof Float32Array || a instanceof Float64Array)) {
+      throw new SluiceError(`toTfDataset: element ${index} ${what} holds ${describe(a)}, not an Int32Array, Float32Array or Float64Array`);
+    }
+    const shape = [a.length / perExample, ...exampleShape];
+    if (a instanceof Int32Array) return tf.tensor(a, shape, 'int32');
+    return tf.tensor(a instanceof Float32Array ? a : Float32Array.from(a), shape, 'float32');
+  };
+  const all = (value: ArrayBatch['xs'], what: string): TfElement['xs'] => {
+    if (Array.isArray(value)) return value.map((v) => one(v, what));
+    if (ArrayBuffer.isView(value)) return one(value, what);
+    const out: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = one(v, what);
+    return out;
+  };
+  return both(() => all(e.xs, 'xs'), () => all(e.ys, 'ys'));
+}
+
+/**
+ * The sluice epoch behind tf's current iterator. tf never calls return() on an iterator it
+ * stops reading (stopTraining, earlyStopping, evaluateDataset({ batches })), so the epoch
+ * it abandoned is closed when tf asks for the next iterator, or by close().
+ */
+class EpochKeeper {
+  private current: AsyncIterator<unknown> | undefined;
+
+  constructor(
+    private readonly ds: Dataset<unknown, unknown>,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** A generator over a fresh epoch; the previous one is closed before this one opens. */
+  next(convert: Convert): AsyncGenerator<TfElement, void> {
+    const closing = this.close();
+    return this.run(closing, convert);
+  }
+
+  /** Closes the epoch tf is reading, if any. */
+  async close(): Promise<void> {
+    const it = this.current;
+    this.current = undefined;
+    await it?.return?.();
+  }
+
+  private async *run(closing: Promise<void>, convert: Convert): AsyncGenerator<TfElement, void> {
+    await closing;
+    const it = this.ds.iterator(this.signal === undefined ? {} : { signal: this.signal });
+    this.current = it;
+    try {
+      for (let index = 0; ; index++) {
+        const r = await it.next();
+        if (r.done) break;
+        yield convert(r.value, index);
+      }
+    } finally {
+      if (this.current === it) this.current = undefined;
+      await it.return?.();
+    }
+  }
 }
 
 type Spec = string | readonly string[] | Readonly<Record<string, string>>;
