@@ -143,6 +143,23 @@ describe('shuffledCsv over object storage and many files', { skip }, () => {
     assert.deepEqual(Coverage.sum(receipts), whole.receipt()); // delivered + dropped = every row once
   });
 
+  it('a resume against changed data, and an object changed mid-epoch, are errors', async () => {
+    await s3.put('chg/a.csv', idRows(3000));
+    const opts = { columns, shuffle, store: s3.store };
+    const ds = shuffledCsvFiles('s3://data/chg/', { ...opts, shard: { count: 2, index: 0 } });
+    for await (const _ of ds.chunks({ epoch: 0 })) break;
+    const job = joinPositions([ds.position(0), { ...ds.position(0), index: 1 }]);
+    await s3.put('chg/a.csv', idRows(4000));
+    await assert.rejects(ids(shuffledCsvFiles('s3://data/chg/', { ...opts, shard: { count: 1, index: 0 }, resume: job })), /resume: the position was taken with \d+ blocks, now \d+ \(the data changed\)/);
+    let n = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of shuffledCsvFiles('s3://data/chg/', opts).chunks({ epoch: 0 })) if (n++ === 0) await s3.put('chg/a.csv', idRows(4000, 1));
+      })(),
+      /changed while it was read/,
+    );
+  });
+
   it('under 10% injected request failures, every row exactly once', async () => {
     const proxy = await startFaultProxy(s3.endpoint, randomFaults(0.1, 11));
     try {
