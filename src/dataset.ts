@@ -14,7 +14,7 @@ import { select } from './stages/select.js';
 import { withColumn, type WithColumn } from './stages/with-column.js';
 import { join, type Joined, type JoinOptions, type SideTable } from './stages/join.js';
 import { mapParallel, type MapParallelOptions, type WorkerFn } from './stages/map-parallel.js';
-import { prefetch } from './stages/prefetch.js';
+import { AUTO_MAX_DEPTH, prefetch } from './stages/prefetch.js';
 import { repeat } from './stages/repeat.js';
 import { shard } from './stages/shard.js';
 import { shuffle, type ShuffleOptions } from './stages/shuffle.js';
@@ -185,9 +185,9 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     return this.derive('batch', (s) => batch<T, C>(s, size, options));
   }
 
-  /** Runs the upstream up to `depth` chunks ahead of the consumer. */
-  prefetch(depth = 2): Dataset<T, C> {
-    return this.derive<T, C>('prefetch', (s) => prefetch(s, depth), depth);
+  /** Runs the upstream up to `depth` chunks ahead of the consumer ('auto': deeper each time the consumer waits, up to 64). */
+  prefetch(depth: number | 'auto' = 2): Dataset<T, C> {
+    return this.derive<T, C>('prefetch', (s) => prefetch(s, depth), depth === 'auto' ? AUTO_MAX_DEPTH : depth);
   }
 
   /** The first `count` elements of each epoch. */

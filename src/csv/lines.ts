@@ -67,12 +67,17 @@ export async function* lineBlocks(blocks: AsyncIterator<Buffer>, options: LineBl
 }
 
 /** 'cr' when the first line end of `block` is a bare CR, 'lf' when it is LF or CRLF, undefined when it holds none yet. */
-function lineEnd(block: Buffer): 'cr' | 'lf' | undefined {
+export function lineEnd(block: Buffer): 'cr' | 'lf' | undefined {
   const lf = block.indexOf(LF);
   const cr = block.indexOf(CR);
   if (cr < 0 || (lf >= 0 && lf < cr)) return lf >= 0 ? 'lf' : undefined;
   if (cr + 1 < block.length) return block[cr + 1] === LF ? 'lf' : 'cr';
   return undefined; // a CR last in the block: the next byte decides
+}
+
+/** The error for a byte range of a CR-only file (its lines cannot be found from the middle). */
+export function crOnlyError(file: string, line: number): DataError {
+  return new DataError({ file, line, raw: '', reason: 'line ends are bare CRs (CR-only): a byte range (byteRange, csvParallel, shuffledCsv) needs LF or CRLF line ends; read the file with csv() or convert its line ends' });
 }
 
 /** lineBlocks' state: blocks in, runs of whole lines out. */
@@ -146,7 +151,7 @@ class LineCutter {
     const nl = block.indexOf(LF);
     const cr = block.indexOf(CR);
     if (nl < 0 && cr >= 0 && cr + 1 < block.length && block[cr + 1] !== LF) {
-      throw this.error('', 'line ends are bare CRs (CR-only): a byte range (byteRange, csvParallel, shuffledCsv) needs LF or CRLF line ends; read the file with csv() or convert its line ends');
+      throw crOnlyError(this.options.file ?? '(stream)', this.options.line?.() ?? 1);
     }
     if (nl >= 0) return nl;
     this.skipped += block.length;

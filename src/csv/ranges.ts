@@ -10,9 +10,9 @@ import { FastDecoder, Stop } from './fast.js';
 import { BadRows, COLUMNAR, emptyStats } from './fields.js';
 import { rejectCategories } from './categorical.js';
 import type { CsvLayout, CsvRecord } from './general.js';
-import { StageError } from '../errors.js';
+import { DataError, StageError } from '../errors.js';
 import { FileError } from '../io/file.js';
-import { bomLength } from './lines.js';
+import { bomLength, crOnlyError, lineEnd } from './lines.js';
 import type { PositionedReader } from '../io/remote.js';
 
 const LF = 0x0a;
@@ -149,6 +149,9 @@ export class CsvRanges {
         throw new FileError(this.path, e);
       }
       const buf = buffer.bytes.subarray(0, n);
+      // A CR-only file has no line a range can find: refused, never read as no rows.
+      if (lineEnd(buf) === 'cr' || (n < want && buf.indexOf(LF) < 0 && lineEnd(Buffer.concat([buf, Buffer.of(LF)])) === 'cr')) throw crOnlyError(this.path, 1);
+      if (want > this.o.maxRowBytes + (end - from) + this.slack) throw new DataError({ file: this.path, line: 1, raw: '', reason: `a line crossing byte ${end} is longer than maxRowBytes (${this.o.maxRowBytes} bytes)` });
       let first = 0;
       if (start > 0) {
         const nl = buf.indexOf(LF);

@@ -88,13 +88,14 @@ async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, voca
   const input = new Input(path, o, stats);
   try {
     const head = await takeNames(path, o, input);
-    if (head === undefined) return undefined; // an empty file
-    const { held, sample } = await holdSample(o, input, head.first, head.names === undefined || o.columns === undefined);
-    const names = head.names ?? (sample[0] ?? []).map((_, i) => String(i));
-    if (names.length === 0) return undefined; // nothing to read
-    const layout = { ...makeLayout(path, o, names, sample), vocabularies: Object.keys(o.columns ?? {}).map((k) => vocabularies[k]) };
-    onSchema(schemaOf(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype]))));
-    yield* decode(layout, o, stats, input, held);
+    const { held, sample } = head === undefined ? { held: [], sample: [] } : await holdSample(o, input, head.first, head.names === undefined || o.columns === undefined);
+    const names = head?.names ?? (sample[0] ?? []).map((_, i) => String(i));
+    // An empty file (or one of blank lines) is an epoch of no rows, complete.
+    if (names.length > 0) {
+      const layout = { ...makeLayout(path, o, names, sample), vocabularies: Object.keys(o.columns ?? {}).map((k) => vocabularies[k]) };
+      onSchema(schemaOf(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype]))));
+      yield* decode(layout, o, stats, input, held);
+    }
     stats.complete = true;
     onSize(stats.rows);
   } finally {
