@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OptionError } from '../src/errors.js';
+import { nearestName } from '../src/options.js';
 
 /** A sub-command of `sluice`. */
 export interface Command {
@@ -13,7 +14,8 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
  * Parses `argv` with node's parseArgs; `--help` prints `help` and returns undefined.
- * Unknown options are an OptionError naming them.
+ * A bad option is a one-line OptionError: an unknown one names the nearest known option
+ * (`unknown option --epoch (did you mean --epochs?)`), and points at --help.
  */
 export function parseCommandArgs<O extends Options>(
   argv: string[],
@@ -25,7 +27,7 @@ export function parseCommandArgs<O extends Options>(
       const all: Options = { ...options, help: { type: 'boolean', short: 'h' } };
       return parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new OptionError(`${e instanceof Error ? e.message : String(e)}\n\n${help}`);
+      throw new OptionError(argsMessage(e, Object.keys(options)));
     }
   })();
   if (parsed.values['help'] === true) {
@@ -41,4 +43,15 @@ export function numberOption(name: string, value: string | undefined, fallback: 
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) throw new OptionError(`--${name} must be a number >= ${min}, got '${value}'`);
   return n;
+}
+
+/** parseArgs's error as one line: the option, the nearest known name, and where to look. */
+function argsMessage(e: unknown, known: string[]): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const unknown = /^Unknown option '(-{1,2})([^'=]+)/.exec(message);
+  if (unknown !== null) {
+    const near = nearestName(unknown[2]!, known);
+    return `unknown option ${unknown[1]}${unknown[2]}${near === undefined ? '' : ` (did you mean --${near}?)`}; --help lists the options`;
+  }
+  return `${message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '')}; --help lists the options`;
 }

@@ -4,20 +4,26 @@ import { numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../src/errors.js';
 import { phaseBars, progress, type Progress } from './progress.js';
 
-const HELP = `sluice train FILE [--test FILE] [--split 0.1] [--delimiter D] [--no-header] [--epochs N]
-             [--batch N] [--dim N] [--lr X] [--l2 X] [--seed S] [--backend auto|node|wasm|cpu] [--json OUT]
-             [--shuffle block|buffer|memory] [--shuffle-buffer ROWS] [--checkpoint DIR] [--checkpoint-every N]
+const HELP = `sluice train FILE [--test FILE | --split 0.1] [--delimiter D] [--no-header | --header] [--epochs N]
+             [--batch N] [--dim N] [--lr X] [--decay X] [--l2 X] [--seed S] [--early-stop N]
+             [--backend auto|node|wasm|cpu] [--loader auto|worker|main] [--shuffle block|buffer|memory]
+             [--shuffle-buffer ROWS] [--checkpoint DIR] [--checkpoint-every N] [--json OUT] [--progress | --no-progress]
 
 Trains a biased matrix-factorisation recommender (user and item embeddings, their dot
 product, user and item biases, global mean; Adam; mean squared error) on a MovieLens-format
 ratings file, streaming the file every epoch, and reports RMSE and MAE on the test rows.
   FILE          ratings.csv (ml-latest, ml-25m), u.data / u1.base (ml-100k), ratings.dat (ml-1m)
   --test FILE   held-out file (e.g. u1.test); otherwise --split of FILE is held out by a
-                hash of (user, movie, seed), the same rows every epoch
+                hash of (user, movie, seed), the same rows every epoch (default 0.1; --split
+                and --test exclude each other)
   --delimiter   ',', '\\t' (or a real tab) or '::'; detected from the first line by default
-  --no-header   the first line is data (detected by default)
+  --no-header   the first line is data; --header: it is a header (detected by default)
   --epochs N    default 10      --batch N   default 1024     --dim N   default 32
-  --lr X        Adam learning rate, default 0.005 (×0.8 per epoch)   --l2 X   default 0.1
+  --lr X        Adam learning rate, default 0.005      --decay X  its factor per epoch, default 0.8
+  --l2 X        L2 penalty on the rows of each batch, default 0.1      --seed S  default 0
+  --early-stop N  stop when the held-out RMSE (measured after every epoch) has not improved
+                for N epochs (default: run every epoch)
+  --backend     auto (default: tfjs-node if installed, else wasm, else cpu), node, wasm, cpu
   --loader      where the file is decoded, shuffled and batched: worker (a worker thread,
                 overlapping training), main, or auto (default: starts on main, hands over to
                 a worker when training waits on loading and enough of the run is left)
@@ -35,7 +41,11 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
                 (a checkpoint of another run is refused)
   --json OUT    write { backend, rows, epochs, seconds, samplesPerSecond, trainRmse,
                 testRmse, testMae, peakRssMb, loaderWaitFraction, loader, stages (per-stage
-                statistics of the loader), bottleneck: { stage, fraction, advice, line } } to OUT`;
+                statistics of the loader), bottleneck: { stage, fraction, advice, line },
+                settings (every hyper-parameter as used), epochTestRmse, epochLoss,
+                stoppedAfter } to OUT
+  --progress    progress bars on stderr even when it is not a terminal (--no-progress: none)
+A loss that becomes NaN or infinite stops the run with exit code 1 and advice (lower --lr).`;
 
 export const command: Command = {
   summary: 'train the MovieLens recommender on a ratings file (streamed) and report test RMSE/MAE',
@@ -63,12 +73,17 @@ export const command: Command = {
         'shuffle-buffer': { type: 'string' },
         checkpoint: { type: 'string' },
         'checkpoint-every': { type: 'string' },
+        'early-stop': { type: 'string' },
+        'no-progress': { type: 'boolean' },
       },
       HELP,
     );
     if (args === undefined) return 0;
     const file = args.positionals[0];
-    if (file === undefined || args.positionals.length > 1) throw new OptionError(`expected one ratings FILE\n\n${HELP}`);
+    if (file === undefined || args.positionals.length > 1) throw new OptionError(`expected one ratings FILE, got ${args.positionals.length}; --help lists the options`);
+    for (const [a, b] of [['split', 'test'], ['header', 'no-header'], ['progress', 'no-progress']] as const) {
+      if (args.values[a] !== undefined && args.values[b] !== undefined) throw new OptionError(`--${a} and --${b} exclude each other`);
+    }
     const loader = args.values.loader ?? 'auto';
     if (loader !== 'auto' && loader !== 'worker' && loader !== 'main') throw new OptionError(`--loader must be auto, worker or main, got '${loader}'`);
     const backend = args.values.backend ?? 'auto';
@@ -83,11 +98,12 @@ export const command: Command = {
     const epochs = numberOption('epochs', args.values.epochs, DEFAULTS.epochs, 1);
     let bar: Progress | undefined;
     let lastEpoch = -1;
-    const enabled = args.values.progress;
+    const enabled = args.values['no-progress'] === true ? false : args.values.progress;
+    const onOff = enabled === undefined ? {} : { enabled };
     const bars = phaseBars(enabled);
     const result = await trainRecommender(file, {
       test: args.values.test,
-      split: numberOption('split', args.values.split, DEFAULTS.split, 0),
+      split: args.values.split === undefined ? undefined : numberOption('split', args.values.split, DEFAULTS.split, 0),
       delimiter: args.values.delimiter === undefined ? undefined : parseDelimiter(args.values.delimiter),
       header: args.values['no-header'] ? false : args.values.header ? true : undefined,
       epochs,
@@ -103,6 +119,12 @@ export const command: Command = {
       shuffleBuffer: args.values['shuffle-buffer'] === undefined ? undefined : numberOption('shuffle-buffer', args.values['shuffle-buffer'], 0, 1),
       checkpoint: args.values.checkpoint,
       checkpointEvery: numberOption('checkpoint-every', args.values['checkpoint-every'], DEFAULTS.checkpointEvery, 1),
+      earlyStop: numberOption('early-stop', args.values['early-stop'], 0, 0),
+      onEpoch: ({ epoch, loss, testRmse, seconds }) => {
+        bar?.stop();
+        bar = undefined;
+        process.stdout.write(`epoch ${epoch + 1}/${epochs}: mean loss ${loss.toFixed(4)}, held-out RMSE ${testRmse.toFixed(4)} (${seconds.toFixed(1)} s)\n`);
+      },
       onResume: ({ epoch, batch, batches }) => {
         process.stdout.write(`resumed from epoch ${epoch}, batch ${batch} (${args.values.checkpoint}; epochs counted from 0, ${batches} batches an epoch)\n`);
       },
@@ -110,31 +132,42 @@ export const command: Command = {
         if (p.phase === 'evaluate-train') bar?.stop();
         bars.onProgress(p);
       },
-      onBatch: ({ epoch, batch, batches, loss, seconds }) => {
+      onBatch: ({ epoch, batch, batches, meanLoss, seconds }) => {
         if (batch === 1) bars.stop();
         if (killAfter > 0 && ++batchesRun === killAfter) process.kill(process.pid, 'SIGKILL');
         if (epoch !== lastEpoch) {
           bar?.stop();
           lastEpoch = epoch;
-          bar = progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batches, extra: '{rate} batch/s loss {loss}', initial: { rate: 0, loss: '-' }, ...(enabled === undefined ? {} : { enabled }) });
+          bar = progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batches, extra: '{rate} batch/s mean loss {loss}', initial: { rate: 0, loss: '-' }, ...onOff });
         }
-        if ((batch & 7) === 0 || batch === batches) bar!.update(batch, { rate: Math.round(batch / Math.max(seconds, 1e-9)), loss: loss.toFixed(4) });
+        if ((batch & 7) === 0 || batch === batches) bar?.update(batch, { rate: Math.round(batch / Math.max(seconds, 1e-9)), loss: meanLoss.toFixed(4) });
       },
     });
     bar?.stop();
     bars.stop();
     const r = result;
     process.stdout.write(
-      `train: ${r.rows.toLocaleString('en')} rows × ${r.epochs} epochs on ${r.backend} in ${r.seconds.toFixed(1)} s ` +
+      `train: ${r.rows.toLocaleString('en')} rows × ${r.stoppedAfter ?? r.epochs} epochs on ${r.backend} in ${r.seconds.toFixed(1)} s ` +
         `(${Math.round(r.samplesPerSecond).toLocaleString('en')} samples/s, loader wait ${(r.loaderWaitFraction * 100).toFixed(1)}%, peak RSS ${Math.round(r.peakRssMb)} MB)\n` +
         `       ${r.users.toLocaleString('en')} users, ${r.items.toLocaleString('en')} items; train RMSE ${r.trainRmse.toFixed(4)}; ` +
         `test RMSE ${r.testRmse.toFixed(4)}, MAE ${r.testMae.toFixed(4)} on ${r.testRows.toLocaleString('en')} rows\n` +
-        `       loader: ${r.loader.used} (${r.loader.reason}); ${r.bottleneck.line}\n`,
+        `       loader: ${r.loader.used} (${r.loader.reason}); ${r.bottleneck.line}\n` +
+        `       settings: ${settingsLine(r.settings)}\n` +
+        (r.stoppedAfter === null ? '' : `       stopped early after epoch ${r.stoppedAfter}: the held-out RMSE did not improve for ${r.settings.earlyStop} epoch(s)\n`),
     );
     if (args.values.json !== undefined) {
       const { backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom, batchesTrained } = r;
-      await writeFile(args.values.json, JSON.stringify({ backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom: resumedFrom ?? null, batchesTrained, loader: r.loader, bottleneck: r.bottleneck, stages: r.stages }, null, 2) + '\n');
+      await writeFile(args.values.json, JSON.stringify({ backend: b, rows, epochs: e, seconds, samplesPerSecond, trainRmse, testRmse, testMae, peakRssMb, loaderWaitFraction, testRows, users, items, shuffle: sh, resumedFrom: resumedFrom ?? null, batchesTrained, loader: r.loader, bottleneck: r.bottleneck, stages: r.stages, settings: r.settings, epochTestRmse: r.epochTestRmse, epochLoss: r.epochLoss, stoppedAfter: r.stoppedAfter }, null, 2) + '\n');
     }
     return 0;
   },
 };
+
+/** The hyper-parameters of a run in one line, as the summary prints them. */
+function settingsLine(s: import('../pipelines/movielens/train.js').TrainSettings): string {
+  return (
+    `epochs ${s.epochs}, batch ${s.batch}, dim ${s.dim}, lr ${s.lr} (×${s.decay}/epoch), l2 ${s.l2}, seed ${s.seed}, ` +
+    `${s.split > 0 ? `split ${s.split}` : 'test file'}, shuffle ${s.shuffle}${s.shuffleBuffer === null ? '' : ` (${s.shuffleBuffer} rows)`}, loader ${s.loader}, ` +
+    `early stop ${s.earlyStop > 0 ? s.earlyStop : 'off'}`
+  );
+}

@@ -41,13 +41,13 @@ export type Schema = Readonly<Record<string, DType>>;
 export type NumericRecord = Readonly<Record<string, number>>;
 
 /** The typed array that a numeric dtype decodes to (NumericArray when it is not known). */
-export type ArrayOf<D> = D extends 'int32' ? Int32Array : D extends 'float32' ? Float32Array : D extends 'float64' ? Float64Array : NumericArray;
+export type ArrayOf<D> = D extends 'int32' | 'category' ? Int32Array : D extends 'float32' ? Float32Array : D extends 'float64' ? Float64Array : NumericArray;
 
 /** Name → typed array: the columns of chunks and batches of records `T` whose dtypes are not known. */
 export type ColumnsOf<T> = { readonly [K in keyof T]: NumericArray };
 
 /** Name → typed array for the numeric fields of a dtype map (`{ a: 'int32' }` → `{ a: Int32Array }`). */
-export type ColumnsOfSchema<S> = { readonly [K in keyof S as S[K] extends NumericDType ? K : never]: ArrayOf<S[K]> };
+export type ColumnsOfSchema<S> = { readonly [K in keyof S as S[K] extends NumericDType | 'category' ? K : never]: ArrayOf<S[K]> };
 
 /** The record type of a row of typed columns: one number per column. */
 export type RowOf<C> = { -readonly [K in keyof C]: number };

@@ -20,6 +20,7 @@ export {
 } from './chunk.js';
 export { SluiceError, OptionError, StageError, DataError, FormatError, AbortError, type BadRowInfo } from './errors.js';
 export { checkOptionNames, nearestName } from './options.js';
+export { ErrorStats, mae, rmse } from './metrics.js';
 export type { Batched, BatchOptions } from './stages/batch.js';
 export type { ShuffleOptions } from './stages/shuffle.js';
 export type { InterleaveOptions } from './stages/interleave.js';
@@ -31,6 +32,8 @@ export { FileError, readBytes, type ReadBytesOptions } from './io/file.js';
 export { Sequence, fromSequence, type FromSequenceOptions } from './sources/sequence.js';
 export { randomInt, mixSeed, permutation, type RandomInt } from './random.js';
 export { EpochCursor, type EpochState } from './resume.js';
+export { Vocabulary } from './csv/categorical.js';
+export type { CsvDType } from './csv/fields.js';
 export { csv, CsvDataset, type CsvOptions, type CsvColumns, type CsvRow, type CsvEngine, type CsvStats, type CsvRecord, type BadRowPolicy } from './csv/reader.js';
 export { openBytes, isUrl, isGzip, type OpenBytesOptions } from './io/bytes.js';
 export { blockShuffle, type BlockShuffleOptions } from './shuffle/block.js';

@@ -212,8 +212,9 @@ export class ReadyQueue<I> {
  * fails; the first failure is thrown once all have settled, unless `failing` says an error
  * already ends the epoch (that one wins: a close never replaces the error that caused it).
  * @example
+ * const [a, b] = [range(3).source.open(), range(3).source.open()];
  * let failing = false;
- * try { … } catch (e) { failing = true; throw e; } finally { await closeAll([() => a.return?.(), () => b.return?.()], failing); }
+ * try { await a.next(); } catch (e) { failing = true; throw e; } finally { await closeAll([() => a.return?.(), () => b.return?.()], failing); }
  */
 export async function closeAll(closers: readonly (() => unknown)[], failing = false): Promise<void> {
   const results = await Promise.allSettled(closers.map(async (close) => close()));

@@ -39,7 +39,7 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
   const cpu = process.cpuUsage();
   const result = await run(args);
   const used = process.cpuUsage(cpu);
-  return { name, pid: process.pid, peakRssMb: process.resourceUsage().maxRSS / 1024, cpuSeconds: (used.user + used.system) / 1e6, ...result };
+  return { name, pid: process.pid, peakRssMb: process.resourceUsage().maxRSS / 1024, ...result, cpuSeconds: result.cpuSeconds ?? (used.user + used.system) / 1e6 };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { OptionError } from '../../src/index.js';
+import { FormatError, OptionError } from '../../src/index.js';
 
 /** Field separators found in MovieLens releases. */
 export type Delimiter = ',' | '\t' | '::';
@@ -37,6 +37,10 @@ export async function detectFormat(file: string, given: Partial<RatingsFormat> =
   try {
     const buf = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    // Compressed bytes would be "detected" as some layout and fail later with garbage.
+    if (bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+      throw new FormatError(file, 'is gzip-compressed; training reads plain text files (the block shuffle and the split read byte ranges): decompress it first, e.g. gunzip -k FILE');
+    }
     first = buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
   } finally {
     await handle.close();

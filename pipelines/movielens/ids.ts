@@ -5,9 +5,16 @@ import { isTestRow } from './split.js';
 const DENSE_LIMIT = 1 << 24;
 
 /**
- * Raw MovieLens ids → embedding rows 0…size-1 (in increasing id order, so the mapping is
- * the same whatever the file order). Ids below 2^24 are looked up in a dense Int32Array
- * (MovieLens ids are below 300k); others in a Map.
+ * Raw ids → embedding rows 0…size-1 (in increasing id order, so the mapping is the same
+ * whatever the file order): size a model's tables with `size`, map a column with
+ * `mapColumn`. Built in one streamed pass by {@link indexRatings} (or `add` … `freeze`);
+ * saved beside a model as `ids()` (JSON) and restored with `IdIndex.fromIds`. Ids below
+ * 2^24 are looked up in a dense Int32Array (MovieLens ids are below 300k); others in a Map.
+ * @example
+ * const index = await indexRatings(readRatings('ratings.csv', { delimiter: ',', header: true }));
+ * fs.writeFileSync('users.json', JSON.stringify(index.users.ids()));
+ * const users = IdIndex.fromIds(JSON.parse(fs.readFileSync('users.json', 'utf8')) as number[]);
+ * users.rowOf(42); // the row of user 42, or -1
  */
 export class IdIndex {
   private seen = new Uint8Array(1024);
@@ -62,6 +69,29 @@ export class IdIndex {
     return index;
   }
 
+  /** The raw ids in row order (`ids()[row]` is the id of `row`): what to save with a model. */
+  ids(): number[] {
+    const out: number[] = [];
+    const d = this.dense!;
+    for (let id = 0; id < d.length; id++) if (d[id]! >= 0) out.push(id);
+    if (this.sparse !== undefined) out.push(...this.sparse.keys());
+    return out;
+  }
+
+  /** The index whose `ids()` is `ids` (as `ids()` gave them: row k is ids[k]). */
+  static fromIds(ids: readonly number[]): IdIndex {
+    const index = new IdIndex();
+    for (const id of ids) {
+      if (!Number.isInteger(id)) throw new RangeError(`IdIndex.fromIds: ids must be integers, got ${id}`);
+      index.add(id);
+    }
+    index.freeze();
+    ids.forEach((id, k) => {
+      if (index.rowOf(id) !== k) throw new RangeError(`IdIndex.fromIds: ids[${k}] = ${id} is out of the order ids() gives (a duplicate, or not increasing)`);
+    });
+    return index;
+  }
+
   /** The row of `id`, or -1 when it was never added. */
   rowOf(id: number): number {
     const d = this.dense!;
@@ -106,7 +136,11 @@ export interface RatingsIndex {
  * @example
  * const index = await indexRatings(readRatings(file, format), { fraction: 0.1, seed: 0 });
  */
-export async function indexRatings(ds: Dataset<Rating>, split?: { fraction: number; seed: number }): Promise<RatingsIndex> {
+export async function indexRatings(
+  ds: Dataset<Rating>,
+  split?: { fraction: number; seed: number },
+  onProgress?: (info: { rows: number; done: boolean }) => void,
+): Promise<RatingsIndex> {
   const users = new IdIndex();
   const items = new IdIndex();
   let trainRows = 0;
@@ -114,8 +148,15 @@ export async function indexRatings(ds: Dataset<Rating>, split?: { fraction: numb
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
+  let rows = 0;
+  let reported = 0;
   for await (const chunk of ds.chunks()) {
     const { userId, movieId, rating, size } = columnsOf(chunk);
+    rows += size;
+    if (onProgress !== undefined && rows - reported >= 65_536) {
+      reported = rows;
+      onProgress({ rows, done: false });
+    }
     for (let k = 0; k < size; k++) {
       const u = userId[k]!;
       const m = movieId[k]!;
@@ -132,6 +173,7 @@ export async function indexRatings(ds: Dataset<Rating>, split?: { fraction: numb
       if (r > max) max = r;
     }
   }
+  onProgress?.({ rows, done: true });
   return { users: users.freeze(), items: items.freeze(), trainRows, testRows, mean: trainRows > 0 ? sum / trainRows : 0, min, max };
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { background, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError, SluiceError } from '../../src/index.js';
+import { background, checkOptionNames, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError, SluiceError } from '../../src/index.js';
 import { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 import { BiasedMF, useBackend, type BackendChoice } from '../../src/index.js';
 import { detectFormat, type RatingsFormat } from './format.js';
@@ -68,14 +68,47 @@ export interface TrainOptions {
   loader?: LoaderChoice;
   /** How 'auto' measures and decides (window, thresholds); for tests and tuning. */
   autotune?: AutotunePolicy;
-  /** Called after each batch. */
-  onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number; seconds: number }) => void;
+  /**
+   * Stop when the held-out RMSE has not improved for this many epochs (0: never; the
+   * default). The held-out RMSE is measured after every epoch either way.
+   */
+  earlyStop?: number;
+  /** Called after each batch; `meanLoss` is the mean of the epoch's batches so far. */
+  onBatch?: (info: { epoch: number; batch: number; batches: number; loss: number; meanLoss: number; seconds: number }) => void;
   /** Called once, before training, when the run resumes from a checkpoint. */
   onResume?: (info: { epoch: number; batch: number; batches: number }) => void;
   /** Called after each chunk of the id pass and of the evaluations (rows, total, rows/s, ETA). */
   onProgress?: (info: PhaseProgress) => void;
-  /** Called after each epoch. */
-  onEpoch?: (info: { epoch: number; loss: number; seconds: number }) => void;
+  /** Called after each epoch: its mean training loss and the held-out RMSE after it. */
+  onEpoch?: (info: { epoch: number; loss: number; testRmse: number; seconds: number }) => void;
+}
+
+/** Every option name of {@link trainRecommender}, for the unknown-name check. */
+const TRAIN_OPTIONS = [
+  'test', 'split', 'delimiter', 'header', 'epochs', 'batch', 'dim', 'lr', 'decay', 'l2', 'seed', 'backend', 'shuffle', 'shuffleBuffer',
+  'checkpoint', 'checkpointEvery', 'loader', 'autotune', 'earlyStop', 'onBatch', 'onResume', 'onEpoch', 'onProgress',
+] as const;
+
+/** The run's hyper-parameters, as used (defaults filled in): in the result and `--json`. */
+export interface TrainSettings {
+  epochs: number;
+  batch: number;
+  dim: number;
+  lr: number;
+  decay: number;
+  l2: number;
+  seed: number;
+  split: number;
+  shuffle: ShuffleMode;
+  shuffleBuffer: number | null;
+  /** The --loader asked for ('auto' is decided while training: see the result's `loader`). */
+  loader: LoaderChoice;
+  earlyStop: number;
+}
+
+/** Training diverged: the loss became NaN or infinite. */
+export class DivergedError extends SluiceError {
+  override name = 'DivergedError';
 }
 
 export interface TrainResult {
@@ -101,6 +134,13 @@ export interface TrainResult {
   resumedFrom?: EpochState;
   /** Batches trained by this run (fewer than epochs × batches per epoch after a resume). */
   batchesTrained: number;
+  /** Held-out RMSE after each epoch trained by this run. */
+  epochTestRmse: number[];
+  /** Mean training loss of each epoch trained by this run. */
+  epochLoss: number[];
+  /** The epoch (counted from 1) after which --early-stop ended the run; null when it ran them all. */
+  stoppedAfter: number | null;
+  settings: TrainSettings;
   /** Which loader ran (with 'auto': what was decided, and why). */
   loader: { used: 'worker' | 'main' | 'main→worker'; reason: string };
   /** Per-stage statistics of the loader (the one that produced most batches), and the bottleneck. */
@@ -120,6 +160,12 @@ export const DEFAULTS = { split: 0.1, epochs: 10, batch: 1024, dim: 32, lr: 0.00
  * console.log(r.testRmse); // ≈ 0.93
  */
 export async function trainRecommender(file: string, options: TrainOptions = {}): Promise<TrainResult> {
+  checkOptionNames('trainRecommender', options, TRAIN_OPTIONS);
+  if (options.test !== undefined && options.split !== undefined) {
+    throw new OptionError('split and test exclude each other: with a test file, every row of the training file trains (drop --split, or --test)');
+  }
+  const earlyStop = options.earlyStop ?? 0;
+  if (!Number.isInteger(earlyStop) || earlyStop < 0) throw new OptionError(`--early-stop must be an integer >= 0, got ${earlyStop}`);
   const epochs = positive('epochs', options.epochs ?? DEFAULTS.epochs);
   const batchSize = positive('batch', options.batch ?? DEFAULTS.batch);
   const dim = positive('dim', options.dim ?? DEFAULTS.dim);
@@ -168,6 +214,10 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     throw new OptionError(`--checkpoint ${options.checkpoint}: the file's ids or rows differ from the checkpoint's (${JSON.stringify(saved.header.index)} vs ${JSON.stringify(indexSummary)})`);
   }
 
+  const settings: TrainSettings = { epochs, batch: batchSize, dim, lr, decay, l2, seed, split: fraction, shuffle, shuffleBuffer: options.shuffleBuffer ?? null, loader: options.loader ?? 'auto', earlyStop };
+  const clip = { min: index.min, max: index.max };
+  const testFormat = options.test !== undefined ? await detectFormat(options.test, given) : format;
+  const testSet = () => (options.test !== undefined ? allRows(options.test, testFormat, index) : testSplit(file, format, index, split));
   const model = new BiasedMF({ users: index.users.size, items: index.items.size, dim, learningRate: lr, l2, globalMean: index.mean, seed });
   if (saved !== undefined) model.load(saved.model);
   const from: EpochState = saved?.header.cursor ?? { epoch: 0, position: 0 };
@@ -201,10 +251,15 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   let sq = 0;
   let n = 0;
   let epochStart = performance.now();
+  const epochTestRmse: number[] = [];
+  const epochLoss: number[] = [];
+  let best = Infinity;
+  let sinceBest = 0;
+  let stoppedAfter: number | null = null;
   model.learningRate = lr * decay ** epoch;
   const it = loaderRun.iterator;
   try {
-    for (;;) {
+    while (stoppedAfter === null) {
       const t0 = performance.now();
       const r = await it.next();
       waited += performance.now() - t0;
@@ -212,21 +267,36 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
       for (const batch of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
         const cols = batch.columns as { user: Int32Array; item: Int32Array; rating: Float32Array };
         const loss = model.trainStep(cols.user, cols.item, cols.rating);
+        if (!Number.isFinite(loss)) {
+          throw new DivergedError(
+            `training diverged: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${model.learningRate.toPrecision(3)}). ` +
+              `Lower --lr (e.g. ${(lr / 4).toPrecision(2)}) or raise --l2 and run again`,
+          );
+        }
         sq += loss * batch.size;
         n += batch.size;
         b++;
         trained++;
         trainedRows += batch.size;
-        options.onBatch?.({ epoch, batch: b, batches, loss, seconds: (performance.now() - epochStart) / 1000 });
+        options.onBatch?.({ epoch, batch: b, batches, loss, meanLoss: sq / n, seconds: (performance.now() - epochStart) / 1000 });
         if ((b & 63) === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
         if (b === batches) {
           peakRss = Math.max(peakRss, process.memoryUsage.rss());
-          options.onEpoch?.({ epoch, loss: sq / Math.max(1, n), seconds: (performance.now() - epochStart) / 1000 });
+          const seconds = (performance.now() - epochStart) / 1000;
+          const held = (await evaluate(model, testSet(), clip)).rmse;
+          epochTestRmse.push(held);
+          epochLoss.push(sq / Math.max(1, n));
+          options.onEpoch?.({ epoch, loss: sq / Math.max(1, n), testRmse: held, seconds });
           epoch++;
           b = sq = n = 0;
           epochStart = performance.now();
           model.learningRate = lr * decay ** epoch;
           save({ epoch, position: 0 });
+          if (held < best - 1e-6) [best, sinceBest] = [held, 0];
+          else if (earlyStop > 0 && ++sinceBest >= earlyStop && epoch < epochs) {
+            stoppedAfter = epoch;
+            break;
+          }
         } else if (b % checkpointEvery === 0) save({ epoch, position: b });
       }
     }
@@ -236,10 +306,8 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
   const seconds = (performance.now() - started) / 1000;
   const loaderStats = loaderRun.stats();
 
-  const clip = { min: index.min, max: index.max };
   const trainEval = await evaluate(model, phaseProgress(trainingSet(file, format, index, split), 'evaluate-train', index.trainRows, undefined, options.onProgress), clip);
-  const testSet = options.test !== undefined ? allRows(options.test, await detectFormat(options.test, given), index) : testSplit(file, format, index, split);
-  const testEval = await evaluate(model, phaseProgress(testSet, 'evaluate-test', options.test === undefined ? index.testRows : undefined, options.test, options.onProgress), clip);
+  const testEval = await evaluate(model, phaseProgress(testSet(), 'evaluate-test', options.test === undefined ? index.testRows : undefined, options.test, options.onProgress), clip);
   return {
     backend,
     rows: index.trainRows,
@@ -257,6 +325,10 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
     shuffle,
     ...(saved === undefined ? {} : { resumedFrom: from }),
     batchesTrained: trained,
+    epochTestRmse,
+    epochLoss,
+    stoppedAfter,
+    settings,
     loader: loaderRun.loader(),
     stages: loaderStats.stages,
     bottleneck: loaderStats.bottleneck,

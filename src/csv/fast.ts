@@ -4,7 +4,8 @@
 // 2^53 divided by an exact power of ten is the correctly rounded value, so it equals
 // Number(text). Anything else goes through the same toNumber() as the general engine.
 import { allocColumn, ColumnChunk, type NumericArray, type NumericDType } from '../chunk.js';
-import { type BadRows, countReason, isBlankLine, numberReason, toNumber } from './fields.js';
+import { FieldScanner, type Vocabulary } from './categorical.js';
+import { arrayDType, type BadRows, countReason, isBlankLine, numberReason, toNumber } from './fields.js';
 import type { CsvLayout } from './general.js';
 
 const LF = 0x0a;
@@ -13,6 +14,7 @@ const QUOTE = 0x22;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const INT32 = 0;
+const CATEGORY = 2;
 const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /** Why decode() returned. */
@@ -37,6 +39,9 @@ export class FastDecoder {
   private readonly dtypes: NumericDType[];
   private readonly delim: Buffer;
   private readonly nFields: number;
+  /** Quoted and categorical fields (see categorical.ts). */
+  private readonly scanner: FieldScanner;
+  private readonly vocabs: readonly (Vocabulary | undefined)[];
 
   constructor(
     private readonly layout: CsvLayout,
@@ -52,10 +57,12 @@ export class FastDecoder {
     this.line = line;
     this.nFields = layout.fieldNames.length;
     this.slots = new Int32Array(this.nFields).fill(-1);
-    this.dtypes = layout.outputs.map((o) => o.dtype as NumericDType);
-    this.kinds = Uint8Array.from(this.dtypes, (d) => (d === 'int32' ? INT32 : 1));
+    this.dtypes = layout.outputs.map((o) => arrayDType(o.dtype));
+    this.kinds = Uint8Array.from(layout.outputs, (o) => (o.dtype === 'category' ? CATEGORY : o.dtype === 'int32' ? INT32 : 1));
+    this.vocabs = layout.vocabularies ?? [];
     layout.outputs.forEach((o, k) => (this.slots[o.field] = k));
     this.delim = Buffer.from(layout.delimiter, 'utf8');
+    this.scanner = new FieldScanner(this.delim);
   }
 
   get size(): number {
@@ -74,8 +81,26 @@ export class FastDecoder {
   }
 
   /**
+   * Adds a row decoded elsewhere (a quoted row, read by the general engine's rules). A row
+   * that finds the chunk full first moves it to `full`, for the caller to take.
+   */
+  push(values: readonly number[]): void {
+    if (this.filled === this.capacity) this.full.push(this.take());
+    const cols = (this.cols ??= this.alloc());
+    for (let k = 0; k < cols.length; k++) cols[k]![this.filled] = values[k]!;
+    this.filled++;
+  }
+
+  /** Chunks that push() filled, oldest first. */
+  readonly full: ColumnChunk[] = [];
+
+  /**
    * Decodes rows of `buf` from `pos` (a line start) until the chunk is full, the block ends or
    * a quote is met; returns where it stopped. `buf` must end with a newline.
+   * This is the decode hot loop: one pass over the bytes with the row, field and number
+   * state in locals. It stays one function because splitting it (a call per field or per
+   * row, state moved to fields) costs the engine a measured share of its speed
+   * (bench/csv.ts); the per-field slow paths (fieldEnd, toNumber, bad rows) are out of it.
    */
   decode(buf: Buffer, pos: number): number {
     const end = buf.length;
@@ -113,7 +138,14 @@ export class FastDecoder {
       let quote = false;
       for (;;) {
         const s = field < nFields ? slots[field]! : -1;
-        if (s >= 0) {
+        if (s >= 0 && kinds[s] === CATEGORY) {
+          const e = this.category(buf, i, cols[s]!, filled, s);
+          if (e < 0) {
+            quote = true;
+            break;
+          }
+          c = buf[(i = e)]!;
+        } else if (s >= 0) {
           const fs = i;
           c = buf[i]!;
           const neg = c === MINUS;
@@ -158,9 +190,16 @@ export class FastDecoder {
           }
           c = buf[i]!;
         } else {
-          // A field we skip: only look for its end (and for quotes, which we cannot read).
+          // A field we skip: only look for its end (a quoted one through the scanner).
           c = buf[i]!;
-          for (;;) {
+          if (c === QUOTE) {
+            const e = this.scanner.scan(buf, i);
+            if (e < 0) {
+              quote = true;
+              break;
+            }
+            c = buf[(i = e)]!;
+          } else for (;;) {
             if (c === LF || c === QUOTE) break;
             if (c === d0 && (!multi || this.delimAt(buf, i))) break;
             c = buf[++i]!;
@@ -205,6 +244,16 @@ export class FastDecoder {
     this.filled = filled;
     this.line = line;
     return pos;
+  }
+
+  /** Decodes the category field at `i` into `col[row]`; returns where the field ends, -1 when the general engine must read it. */
+  private category(buf: Buffer, i: number, col: NumericArray, row: number, slot: number): number {
+    const sc = this.scanner;
+    const e = sc.scan(buf, i);
+    if (e < 0) return -1;
+    const vocab = this.vocabs[slot]!;
+    col[row] = sc.escaped ? vocab.idOf(sc.text(buf)) : vocab.idOfBytes(buf, sc.start, sc.end);
+    return e;
   }
 
   /** Index of the delimiter or newline ending the field that starts at `i`; -1 on a quote. */

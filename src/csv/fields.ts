@@ -1,6 +1,6 @@
 // What both csv engines share, so that they agree to the bit: how a field's text becomes a
 // number of each dtype, what counts as a bad row, and how a bad row is reported.
-import type { DType, NumericDType } from '../chunk.js';
+import type { DType, NumericDType, Schema } from '../chunk.js';
 import { type BadRowInfo, DataError } from '../errors.js';
 
 /** What to do with a bad row: throw (default), skip and count it, or call back and skip it. */
@@ -14,7 +14,7 @@ export interface CsvStats {
   skipped: number;
   /** Bytes decoded (after decompression). */
   bytes: number;
-  /** The engine that decoded the epoch ('general' when auto fell back part-way). */
+  /** The engine that decoded the epoch (auto's fast engine reads quoted rows by the general engine's rules, and stays 'fast'). */
   engine: 'fast' | 'general' | undefined;
   /** True once the epoch has been read to its end. */
   complete: boolean;
@@ -70,6 +70,22 @@ export function isBlankLine(text: string, delimiter: string): boolean {
 
 export const NUMERIC: ReadonlySet<DType> = new Set<DType>(['int32', 'float32', 'float64']);
 
+/** A csv column's dtype: a DType, or 'category' (text decoded to int32 ids through a vocabulary). */
+export type CsvDType = DType | 'category';
+
+/** Columns both engines decode into typed arrays: numbers, and categories as int32 ids. */
+export const COLUMNAR: ReadonlySet<CsvDType> = new Set<CsvDType>(['int32', 'float32', 'float64', 'category']);
+
+/** The schema a dataset reports for csv columns: a category column holds int32 ids. */
+export function schemaOf(columns: Readonly<Record<string, CsvDType>>): Schema {
+  return Object.fromEntries(Object.entries(columns).map(([k, d]) => [k, d === 'category' ? 'int32' : d]));
+}
+
+/** The typed-array dtype a csv column decodes to. */
+export function arrayDType(dtype: CsvDType): NumericDType {
+  return dtype === 'category' ? 'int32' : (dtype as NumericDType);
+}
+
 const INT_TEXT = /^\s*[-+]?\d+\s*$/;
 
 /**
@@ -85,4 +101,17 @@ export function inferDType(samples: readonly string[]): DType {
     if (int && !(INT_TEXT.test(s) && !Number.isNaN(toNumber(s, 'int32')))) int = false;
   }
   return int ? 'int32' : 'float64';
+}
+
+/**
+ * Text for an error message: control characters (C0, DEL, C1, and the U+FFFD of bytes that
+ * are not UTF-8) written as \xNN / \uNNNN escapes, so binary or UTF-16 input cannot put raw
+ * control bytes into a terminal or a log.
+ */
+export function escapeText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

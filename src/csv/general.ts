@@ -2,11 +2,10 @@
 // quotes) driven synchronously over decoded text, turning its string rows into records.
 // We call fast-csv's Parser directly rather than its stream: the stream adds a transform per
 // row and loses where each row starts, which the error messages need.
-import { ParserOptions } from '@fast-csv/parse';
-import { Parser } from '@fast-csv/parse/build/src/parser/Parser.js';
-import { allocColumn, type Chunk, ColumnChunk, type DType, type NumericArray, type NumericDType } from '../chunk.js';
-import { SluiceError } from '../errors.js';
-import { type BadRows, countReason, isBlankLine, NUMERIC, numberReason, toNumber } from './fields.js';
+import { allocColumn, type Chunk, ColumnChunk, type NumericArray } from '../chunk.js';
+import { countNewlines, openQuoteReason, parseReason, recordEndIn, RowSplitter, type ScanState, stripEol } from './records.js';
+import type { Vocabulary } from './categorical.js';
+import { arrayDType, type BadRows, COLUMNAR, countReason, type CsvDType, isBlankLine, MAX_RAW, numberReason, toNumber } from './fields.js';
 
 /** Where each selected column comes from and what it becomes. */
 export interface CsvLayout {
@@ -16,61 +15,32 @@ export interface CsvLayout {
   /** Every field of a row, in file order. */
   readonly fieldNames: readonly string[];
   /** The selected columns, in output order. */
-  readonly outputs: readonly { readonly name: string; readonly field: number; readonly dtype: DType }[];
+  readonly outputs: readonly { readonly name: string; readonly field: number; readonly dtype: CsvDType }[];
+  /** The vocabulary of each 'category' output (by output index); none in a layout sent to a worker. */
+  readonly vocabularies?: readonly (Vocabulary | undefined)[];
 }
 
 export type CsvRecord = Record<string, number | string>;
 
-// fast-csv takes a one-character delimiter. A longer one ('::') is swapped for a private-use
-// character before parsing and swapped back inside fields afterwards.
-const STAND_IN = '\uE000';
-/** Quoted text held back for a row that has not ended yet, at most this long. */
-const MAX_PENDING = 16 << 20;
-/** Characters handed to fast-csv per call. */
+/** Characters of complete records handed to fast-csv per call (its scanner slows down on long strings). */
 const PIECE = 8192;
-
-/** Splits text into rows of fields with fast-csv; for headers, samples and inspect. */
-export function splitRows(text: string, delimiter: string, more = false): string[][] {
-  const rows: string[][] = [];
-  const split = new RowSplitter(delimiter);
-  split.parse(text, more, rows);
-  return rows;
-}
-
-/** fast-csv's Parser with multi-character delimiters. Throws fast-csv's errors. */
-class RowSplitter {
-  private readonly parser: Parser;
-  private readonly multi: boolean;
-  constructor(readonly delimiter: string) {
-    this.multi = delimiter.length > 1;
-    this.parser = new Parser(new ParserOptions({ delimiter: this.multi ? STAND_IN : delimiter, headers: false }));
-  }
-
-  /** Parses `text`; pushes complete rows; returns the unparsed rest. */
-  parse(text: string, more: boolean, rows: string[][]): string {
-    if (this.multi) {
-      if (text.includes(STAND_IN)) {
-        throw new SluiceError(`csv: the general engine cannot read text containing U+E000 with a multi-character delimiter`);
-      }
-      text = text.replaceAll(this.delimiter, STAND_IN);
-    }
-    const r = this.parser.parse(text, more);
-    for (const row of r.rows) {
-      if (this.multi) for (let i = 0; i < row.length; i++) if (row[i]!.includes(STAND_IN)) row[i] = row[i]!.replaceAll(STAND_IN, this.delimiter);
-      rows.push(row);
-    }
-    return this.multi ? r.line.replaceAll(STAND_IN, this.delimiter) : r.line;
-  }
-}
 
 /**
  * Decodes text, fed a run of whole lines at a time, into records. `line` is the 1-based line
  * where the next row starts; each row advances it by one plus the newlines inside its fields.
+ * Records are found by one linear scan (recordEndIn), then parsed by fast-csv in pieces of
+ * whole records. A record that does not parse, or whose quote is still open at the end of
+ * input or past `maxRowBytes`, is a bad row at the line it starts on, and reading resumes at
+ * the next line: one stray quote costs one bad row, never the rows after it, and never
+ * more than linear time.
  */
 export class GeneralDecoder {
   line: number;
   private readonly split: RowSplitter;
+  /** Text not decoded yet: an unfinished record (starting at `line`) waiting for more lines. */
   private pending = '';
+  /** Where the scan of `pending` for its record's end stopped (a long quoted field is scanned once). */
+  private readonly state: ScanState = { inQuote: false, fieldStart: true };
   private readonly rows: string[][] = [];
   private readonly checkOrder: number[];
   private readonly values: (number | string)[] = [];
@@ -87,74 +57,105 @@ export class GeneralDecoder {
     private readonly bad: BadRows,
     line: number,
     private readonly capacity: number,
+    private readonly maxRowBytes: number = 16 << 20,
+    /** Takes each numeric row instead of this decoder's chunks (the fast engine's, for a quoted row). */
+    private readonly sink?: (values: readonly number[]) => void,
   ) {
     this.line = line;
-    this.columnar = layout.outputs.every((o) => NUMERIC.has(o.dtype));
-    if (this.columnar) this.cols = this.alloc();
+    this.columnar = layout.outputs.every((o) => COLUMNAR.has(o.dtype));
+    if (this.columnar && sink === undefined) this.cols = this.alloc();
     this.split = new RowSplitter(layout.delimiter);
     // Fields are checked left to right in the file, as the fast engine meets them.
     this.checkOrder = layout.outputs.map((_, k) => k).sort((a, b) => layout.outputs[a]!.field - layout.outputs[b]!.field);
   }
 
+  /** True while an unfinished record waits for more lines. */
+  get waiting(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Decodes `text` (whole lines; `more` false at the end of input), pushing full chunks to `out`. */
   decode(text: string, more: boolean, out: Chunk<CsvRecord>[]): void {
-    // fast-csv's scanner slows down on long strings (it re-slices the rest of its input for
-    // every token), so it gets pieces of a few KiB cut at line ends.
-    let start = 0;
-    while (text.length - start > PIECE) {
-      let cut = text.lastIndexOf('\n', start + PIECE);
-      if (cut < start) cut = text.indexOf('\n', start + PIECE);
-      if (cut < 0) break;
-      this.decodePiece(text.slice(start, cut + 1), true, out);
-      start = cut + 1;
+    const t = this.pending.length > 0 ? this.pending + text : text;
+    const delimiter = this.layout.delimiter;
+    const state = this.state; // the scan of a pending record resumes where it stopped
+    let scan = this.pending.length;
+    this.pending = '';
+    let pos = 0;
+    let batch = 0; // start of the complete records not parsed yet
+    for (;;) {
+      if (scan <= pos) (state.inQuote = false), (state.fieldStart = true); // a fresh record
+      const end = recordEndIn(t, Math.max(pos, scan), delimiter, state);
+      scan = 0;
+      if (end >= 0 && end - pos <= this.maxRowBytes) {
+        pos = end;
+        if (pos - batch >= PIECE) pos = batch = this.parseRecords(t, batch, pos, out);
+        continue;
+      }
+      if (pos > batch) {
+        const stop = this.parseRecords(t, batch, pos, out);
+        const clean = stop === pos;
+        pos = batch = stop;
+        if (!clean) continue; // a bad record: scan again from the line after its start
+      }
+      if (pos >= t.length) break;
+      if (end < 0 && more && t.length - pos <= this.maxRowBytes) {
+        this.pending = t.slice(pos); // an open record: wait for more lines
+        return;
+      }
+      // A quote still open at the end of input, or a row past maxRowBytes: the row where it opened is bad.
+      const nl = t.indexOf('\n', pos);
+      const stop = nl < 0 ? t.length : nl + 1;
+      this.bad.report(this.layout.file, this.line, undefined, stripEol(t.slice(pos, Math.min(stop, pos + 4 * MAX_RAW))), openQuoteReason(end < 0 && !more, this.maxRowBytes));
+      this.line++;
+      pos = batch = stop;
     }
-    this.decodePiece(start === 0 ? text : text.slice(start), more, out);
+    state.inQuote = false;
+    state.fieldStart = true;
   }
 
-  private decodePiece(text: string, more: boolean, out: Chunk<CsvRecord>[]): void {
-    const input = this.pending + text;
-    this.pending = '';
-    let rest: string;
+  /** Parses one complete record (a quoted row the fast engine hands over) and emits its row; false (and reported) when it does not parse. */
+  record(text: string, out: Chunk<CsvRecord>[]): boolean {
     try {
-      rest = this.split.parse(input, more, this.rows);
+      this.split.parse(text, false, this.rows);
+    } catch (err) {
+      this.rows.length = 0;
+      const nl = text.indexOf('\n') + 1;
+      this.bad.report(this.layout.file, this.line, undefined, stripEol(text.slice(0, Math.min(nl > 0 ? nl : text.length, 4 * MAX_RAW))), parseReason(err));
+      this.line++;
+      return false;
+    }
+    this.emit(out, true);
+    return true;
+  }
+
+  /**
+   * Parses the complete records in t[from, to) and emits their rows; returns `to`, or, when a
+   * record does not parse, reports it and returns where the line after its start begins.
+   */
+  private parseRecords(t: string, from: number, to: number, out: Chunk<CsvRecord>[]): number {
+    const piece = t.slice(from, to);
+    let parsed = true;
+    try {
+      this.split.parse(piece, false, this.rows);
     } catch {
       this.rows.length = 0;
-      this.recover(input, more, out);
-      return;
+      parsed = false;
     }
-    this.emit(out, input.includes('"'));
-    if (rest.length > MAX_PENDING) {
-      this.bad.report(this.layout.file, this.line, undefined, rest, `unterminated quote (a quoted field ran past ${MAX_PENDING >> 20} MiB)`);
-      this.line += countNewlines(rest);
-      rest = '';
+    if (parsed) {
+      this.emit(out, piece.includes('"')); // outside the try: a bad row's DataError goes to the caller
+      return to;
     }
-    this.pending = rest;
+    // Record by record, to name the bad one.
+    for (let s = from; s < to; ) {
+      const e = recordEndIn(t, s, this.layout.delimiter);
+      if (!this.record(t.slice(s, e), out)) return t.indexOf('\n', s) + 1;
+      s = e;
+    }
+    return to;
   }
 
-  /** After a parse error: line by line, so the bad row can be named and passed over. */
-  private recover(input: string, more: boolean, out: Chunk<CsvRecord>[]): void {
-    let pending = '';
-    let start = 0;
-    while (start < input.length) {
-      const nl = input.indexOf('\n', start);
-      const end = nl === -1 ? input.length : nl + 1;
-      pending += input.slice(start, end);
-      start = end;
-      const last = end === input.length;
-      try {
-        pending = this.split.parse(pending, more || !last, this.rows);
-        this.emit(out);
-      } catch (e) {
-        this.rows.length = 0;
-        this.bad.report(this.layout.file, this.line, undefined, stripEol(pending), parseReason(e));
-        this.line += countNewlines(pending) + (pending.endsWith('\n') ? 0 : 1);
-        pending = '';
-      }
-    }
-    this.pending = pending;
-  }
-
-  private emit(out: Chunk<CsvRecord>[], quoted = true): void {
+  private emit(out: Chunk<CsvRecord>[], quoted: boolean): void {
     const { outputs, fieldNames, file, delimiter } = this.layout;
     const n = fieldNames.length;
     const order = this.checkOrder;
@@ -181,6 +182,10 @@ export class GeneralDecoder {
           values[k] = text;
           continue;
         }
+        if (o.dtype === 'category') {
+          values[k] = this.layout.vocabularies![k]!.idOf(text);
+          continue;
+        }
         const v = toNumber(text, o.dtype);
         if (v !== v) {
           this.bad.report(file, line, o.name, row.join(delimiter), numberReason(text, o.dtype));
@@ -190,7 +195,8 @@ export class GeneralDecoder {
         values[k] = v;
       }
       if (!ok) continue;
-      if (this.columnar) {
+      if (this.sink !== undefined) this.sink(values as number[]);
+      else if (this.columnar) {
         const cols = this.cols;
         for (let k = 0; k < cols.length; k++) cols[k]![this.filled] = values[k] as number;
         if (++this.filled === this.capacity) out.push(this.take());
@@ -224,23 +230,8 @@ export class GeneralDecoder {
   }
 
   private alloc(): NumericArray[] {
-    return this.layout.outputs.map((o) => allocColumn(o.dtype as NumericDType, this.capacity));
+    return this.layout.outputs.map((o) => allocColumn(arrayDType(o.dtype), this.capacity));
   }
 }
 
-function parseReason(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  if (m.includes('missing closing')) return 'unterminated quote';
-  if (m.includes('OR new line got')) return 'text after a closing quote';
-  return m;
-}
 
-function stripEol(s: string): string {
-  return s.endsWith('\r\n') ? s.slice(0, -2) : s.endsWith('\n') ? s.slice(0, -1) : s;
-}
-
-export function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}

@@ -5,7 +5,7 @@ import { ColumnChunk, type DType } from '../chunk.js';
 import { isUrl, openBytes } from '../io/bytes.js';
 import { csv } from './reader.js';
 import { toNumber } from './fields.js';
-import { splitRows } from './general.js';
+import { splitRows } from './records.js';
 import { lineBlocks } from './lines.js';
 
 export interface ColumnSummary {

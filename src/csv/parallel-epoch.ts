@@ -135,7 +135,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
     if (this.closed) return;
     this.columns = this.options.columns ?? (await this.inferColumns(size));
     if (this.closed) return;
-    if (this.columns !== undefined) this.config.onSchema(this.columns);
+    if (this.columns !== undefined) this.config.onSchema(this.columns as Schema); // no category columns here (rejected when built)
     // Only the range at byte 0 holds the header line: the others get its names, so that
     // each task does not read the file's start again to find them.
     if ((this.options.header ?? true) === true && size > 0) this.names = await headerNames(this.path, this.options);

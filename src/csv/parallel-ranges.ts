@@ -2,7 +2,9 @@
 // what a worker's decoded range becomes in this thread.
 import { type Chunk, ColumnChunk, type NumericArray } from '../chunk.js';
 import { StageError } from '../errors.js';
-import { csv, type CsvOptions } from './reader.js';
+import type { CsvOptions } from './reader.js';
+import { readHeader } from './header.js';
+import { MAX_ROW_BYTES } from './lines.js';
 
 /**
  * The byte ranges [start, end) that cover a file of `size` bytes: `rangeBytes` each, but the
@@ -20,12 +22,9 @@ export function splitRanges(size: number, rangeBytes: number): [number, number][
 
 const FIRST_RANGE = 512 << 10;
 
-/** The header line's fields, parsed by csv() itself (quotes, BOM, delimiter) as the one row starting at byte 0. */
+/** The header line's fields (header.ts: quotes, BOM, blank lines before it, bounded length). */
 export async function headerNames(path: string, options: CsvOptions): Promise<string[] | undefined> {
-  const { columns: _c, header: _h, onBadRow: _b, ...rest } = options;
-  const rows = await csv<Record<string, string>>(path, { ...rest, header: false, byteRange: [0, 1], engine: 'general' }).toArray();
-  const first = rows[0];
-  return first === undefined ? undefined : Object.keys(first).map((k) => String(first[k]));
+  return (await readHeader(path, options.delimiter ?? ',', options.maxRowBytes ?? MAX_ROW_BYTES)).names;
 }
 
 /** A worker's error, named after the range; a DataError keeps its message (file, line, raw row). */

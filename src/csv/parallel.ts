@@ -4,6 +4,7 @@ import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
 import type { CsvOptions } from './reader.js';
 import { RangeIterator } from './parallel-epoch.js';
+import { rejectCategories } from './categorical.js';
 
 export { runCsvTask } from './pool.js';
 export { splitRanges } from './parallel-ranges.js';
@@ -46,8 +47,9 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
   if (options.onBadRow !== undefined && options.onBadRow !== 'error' && options.onBadRow !== 'skip') {
     throw new OptionError(`csvParallel: onBadRow must be 'error' or 'skip' (a callback cannot run in a worker), got ${describeValue(options.onBadRow)}`);
   }
+  rejectCategories('csvParallel', options.columns);
   const { workers: _w, rangeBytes: _r, order: _o, ...csvOptions } = options;
-  let schema: Schema | undefined = options.columns;
+  let schema: Schema | undefined = options.columns as Schema | undefined;
   let knownSize: number | undefined;
   const source = {
     get size() {

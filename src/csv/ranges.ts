@@ -7,10 +7,12 @@ import { open } from 'node:fs/promises';
 import { allocColumn, type Chunk, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } from './reader.js';
 import { FastDecoder, Stop } from './fast.js';
-import { BadRows, emptyStats, NUMERIC } from './fields.js';
+import { BadRows, COLUMNAR, emptyStats } from './fields.js';
+import { rejectCategories } from './categorical.js';
 import type { CsvLayout, CsvRecord } from './general.js';
-import { StageError } from '../errors.js';
+import { DataError, StageError } from '../errors.js';
 import { FileError } from '../io/file.js';
+import { bomLength, crOnlyError, lineEnd } from './lines.js';
 import type { PositionedReader } from '../io/remote.js';
 
 const LF = 0x0a;
@@ -47,8 +49,9 @@ export class CsvRanges {
     private readonly slack = SLACK,
   ) {
     this.o = checkOptions(path, options);
+    rejectCategories('csv byte ranges', this.o.columns);
     const names = this.o.header;
-    const numeric = this.o.columns !== undefined && Object.values(this.o.columns).every((d) => NUMERIC.has(d));
+    const numeric = this.o.columns !== undefined && Object.values(this.o.columns).every((d) => COLUMNAR.has(d));
     // Only the fast path is done here; anything else goes through csv().
     this.layout = Array.isArray(names) && numeric && this.o.engine !== 'general' ? makeLayout(path, this.o, [...names], []) : undefined;
   }
@@ -146,12 +149,15 @@ export class CsvRanges {
         throw new FileError(this.path, e);
       }
       const buf = buffer.bytes.subarray(0, n);
+      // A CR-only file has no line a range can find: refused, never read as no rows.
+      if (lineEnd(buf) === 'cr' || (n < want && buf.indexOf(LF) < 0 && lineEnd(Buffer.concat([buf, Buffer.of(LF)])) === 'cr')) throw crOnlyError(this.path, 1);
+      if (want > this.o.maxRowBytes + (end - from) + this.slack) throw new DataError({ file: this.path, line: 1, raw: '', reason: `a line crossing byte ${end} is longer than maxRowBytes (${this.o.maxRowBytes} bytes)` });
       let first = 0;
       if (start > 0) {
         const nl = buf.indexOf(LF);
         if (nl < 0 || from + nl + 1 >= end) return undefined; // no row starts in the range
         first = nl + 1;
-      } else if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) first = 3; // a BOM
+      } else first = bomLength(buf);
       if (from + first >= end) return undefined;
       const last = buf.indexOf(LF, Math.max(first, end - 1 - from));
       if (last >= 0) return buf.subarray(first, last + 1);

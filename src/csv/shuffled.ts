@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ColumnsOfSchema } from '../chunk.js';
 import type { Dataset } from '../dataset.js';
@@ -9,6 +9,9 @@ import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
 import { runCsvTask } from './parallel.js';
 import { CsvRanges } from './ranges.js';
+import { rejectCategories } from './categorical.js';
+import { readHeaderSync } from './header.js';
+import { MAX_ROW_BYTES } from './lines.js';
 import { type CsvFilesOptions, shuffledCsvFiles } from '../sources/csv-files.js';
 import { isRemote } from '../io/remote.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
@@ -37,6 +40,7 @@ export function shuffledCsv<const C extends CsvColumns>(path: string, options: S
 export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R>;
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
   const { shuffle, workers: w, ...csvOptions } = options;
+  rejectCategories('shuffledCsv', csvOptions.columns);
   // Object storage, many files, shards and resumes: shuffledCsvFiles (blocks decoded on this thread).
   if (isRemote(path) || /[*?]/.test(path) || isDirectory(path) || options.shard !== undefined || options.resume !== undefined) {
     if ((w ?? 0) !== 0 && w !== 'auto') throw new OptionError(`shuffledCsv: workers are for one local file; '${path}' is read by range requests on this thread`);
@@ -96,19 +100,6 @@ function offsetRanges(ranges: CsvRanges, start: number): RangeReader<CsvRecord> 
 /** Where the rows start, and the column names every block needs (read once per epoch). */
 function headerLayout(path: string, options: CsvOptions): { start: number; header: CsvOptions['header'] } {
   if (options.header === false || Array.isArray(options.header)) return { start: 0, header: options.header };
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(64 << 10);
-    const n = readSync(fd, head, 0, head.length, 0);
-    const newline = head.subarray(0, n).indexOf(0x0a);
-    if (newline < 0 && n === head.length) throw new OptionError(`shuffledCsv: the header line of '${path}' is longer than 64 KiB`);
-    const end = newline < 0 ? n : newline;
-    let line = head.toString('utf8', 0, end);
-    if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    const names = line.split(options.delimiter ?? ',').map((f) => (f.length >= 2 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1).replaceAll('""', '"') : f));
-    return { start: newline < 0 ? n : newline + 1, header: names };
-  } finally {
-    closeSync(fd);
-  }
+  const { names, start } = readHeaderSync(path, options.delimiter ?? ',', options.maxRowBytes ?? MAX_ROW_BYTES);
+  return { start, header: names ?? [] };
 }

@@ -12,10 +12,16 @@ import type { ObjectStoreOptions } from './object-store.js';
 import { isS3 } from './remote.js';
 import { readRemote } from './remote-stream.js';
 
-export type OpenBytesOptions = ReadBytesOptions & {
+export interface OpenBytesOptions extends ReadBytesOptions {
   /** For s3:// names and ranges of http(s) URLs: credentials, endpoint, concurrency, retries, cache. */
   store?: ObjectStoreOptions;
-};
+  /** For a URL: milliseconds to wait for the response headers. Default 30 000. */
+  connectTimeoutMs?: number;
+  /** For a URL: milliseconds without a byte of the body before giving up. Default 60 000. */
+  idleTimeoutMs?: number;
+  /** Closes the file or the connection (the read then fails with the signal's reason). */
+  signal?: AbortSignal;
+}
 
 /** True for `http://` and `https://` addresses. */
 export function isUrl(pathOrUrl: string): boolean {
@@ -53,7 +59,7 @@ export function openBytes(pathOrUrl: string, options: OpenBytesOptions = {}): As
     const { chunkBytes, ...rest } = options;
     return readRemote(pathOrUrl, ranged && chunkBytes !== undefined ? { ...rest, chunkBytes } : rest);
   }
-  if (isUrl(pathOrUrl)) return readUrl(pathOrUrl);
+  if (isUrl(pathOrUrl)) return readUrl(pathOrUrl, options);
   if (isGzip(pathOrUrl)) return readGzipFile(pathOrUrl);
   return readBytes(pathOrUrl, options);
 }
@@ -72,17 +78,31 @@ async function* readGzipFile(path: string): AsyncGenerator<Buffer, undefined> {
   return undefined;
 }
 
-async function* readUrl(url: string): AsyncGenerator<Buffer, undefined> {
+/**
+ * An http(s) body. Connect timeout: the response headers must come within
+ * `connectTimeoutMs`; idle timeout: the socket may stay silent at most `idleTimeoutMs`
+ * (a stalled or trickling server ends in a FileError naming the URL, not a wait forever).
+ */
+async function* readUrl(url: string, options: OpenBytesOptions): AsyncGenerator<Buffer, undefined> {
   let response: IncomingMessage;
   const get = url.toLowerCase().startsWith('https:') ? httpsGet : httpGet;
+  const connectMs = options.connectTimeoutMs ?? 30_000;
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  options.signal?.throwIfAborted();
   try {
     response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const request = get(url, resolve);
-      request.on('error', reject);
+      const request = get(url, options.signal === undefined ? {} : { signal: options.signal }, resolve);
+      const timer = setTimeout(() => request.destroy(new Error(`no response within ${connectMs} ms (connectTimeoutMs)`)), connectMs);
+      request.on('response', () => clearTimeout(timer));
+      request.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
     });
   } catch (e) {
     throw new FileError(url, e);
   }
+  response.setTimeout(idleMs, () => response.destroy(new Error(`no data for ${idleMs} ms (idleTimeoutMs)`)));
   try {
     if (response.statusCode !== 200) {
       throw new FileError(url, new Error(`HTTP ${response.statusCode ?? '?'} ${response.statusMessage ?? ''}`.trim()));

@@ -1,15 +1,21 @@
 import { Dataset } from '../dataset.js';
 import { type Chunk } from '../chunk.js';
-import { readBytes, type ReadBytesOptions } from '../io/file.js';
+import { type ReadBytesOptions } from '../io/file.js';
+import { openBytes } from '../io/bytes.js';
+import { lineBlocks, MAX_ROW_BYTES } from '../csv/lines.js';
 
-export type LinesOptions = Pick<ReadBytesOptions, 'chunkBytes'>;
+export type LinesOptions = Pick<ReadBytesOptions, 'chunkBytes'> & {
+  /** Longest line in bytes (default 16 MiB): a longer one is a DataError naming file and line. */
+  maxLineBytes?: number;
+};
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
 /**
- * The lines of a UTF-8 text file, streamed: `\n` or `\r\n` endings, a leading BOM dropped,
- * a last line without a newline kept. Each epoch reopens the file.
+ * The lines of a UTF-8 text file, streamed: `\n`, `\r\n` or CR-only endings, a leading BOM
+ * dropped, a last line without a newline kept (csv()'s lineBlocks cut them). Memory stays
+ * bounded: a line longer than `maxLineBytes` is a DataError. Each epoch reopens the file.
  * @example
  * for await (const line of lines('ratings.csv').take(3)) console.log(line);
  */
@@ -17,29 +23,18 @@ export function lines(path: string, options: LinesOptions = {}): Dataset<string>
   return new Dataset({ size: undefined, open: () => run() });
 
   async function* run(): AsyncGenerator<Chunk<string>, undefined> {
-    let carry: Buffer | undefined;
-    let first = true;
-    for await (const block of readBytes(path, options)) {
-      let bytes = carry === undefined ? block : Buffer.concat([carry, block]);
-      if (first) {
-        if (bytes.length < 3 && bytes[0] === 0xef) {
-          carry = bytes; // a BOM may be split across reads
-          continue;
-        }
-        first = false;
-        if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-      }
+    let line = 1;
+    const blocks = lineBlocks(openBytes(path, { chunkBytes: options.chunkBytes }), { offset: 0, alignStart: false, maxLineBytes: options.maxLineBytes ?? MAX_ROW_BYTES, file: path, line: () => line });
+    for await (const bytes of blocks) {
       const out: string[] = [];
       let start = 0;
       for (let nl = bytes.indexOf(NEWLINE, start); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
         out.push(decode(bytes, start, nl));
         start = nl + 1;
       }
-      // Copy the tail so the (large) block it came from can be collected.
-      carry = start < bytes.length ? Buffer.from(bytes.subarray(start)) : undefined;
-      if (out.length > 0) yield out;
+      line += out.length;
+      yield out;
     }
-    if (carry !== undefined && carry.length > 0) yield [decode(carry, 0, carry.length)];
     return undefined;
   }
 }

@@ -5,6 +5,7 @@
 // the candidate starts at an agreed position of the same deterministic stream.
 import os from 'node:os';
 import { type Chunk, type ChunkIterator, chunkLength, sliceChunk } from '../chunk.js';
+import { closeAll, FencedIterator } from '../iterator.js';
 
 export interface AutotunePolicy {
   /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up). Default 1000. */
@@ -50,7 +51,7 @@ export interface AutotuneReport {
  * // A stream of 1000 elements; a candidate producer of the same stream from element `at` on.
  * const it = new HandOver<number>(range(1000).source.open(), (at) => range(1000).skip(at).source.open(), { total: 1000 }, (r) => console.log(r.reason));
  */
-export class HandOver<T> implements ChunkIterator<T> {
+export class HandOver<T> extends FencedIterator<T> {
   private current: ChunkIterator<T>;
   private next_: ChunkIterator<T> | undefined;
   private position = 0;
@@ -66,9 +67,10 @@ export class HandOver<T> implements ChunkIterator<T> {
   constructor(
     first: ChunkIterator<T>,
     private readonly candidate: (position: number) => ChunkIterator<T>,
-    private readonly options: { total: number } & AutotunePolicy,
+    private readonly options: { total: number; signal?: AbortSignal } & AutotunePolicy,
     private readonly onDecision?: (report: AutotuneReport) => void,
   ) {
+    super(options.signal);
     this.current = first;
     this.policy = {
       windowMs: options.windowMs ?? 1000,
@@ -80,11 +82,12 @@ export class HandOver<T> implements ChunkIterator<T> {
     };
   }
 
-  async next(): Promise<IteratorResult<Chunk<T>, undefined>> {
+  protected async step(): Promise<IteratorResult<Chunk<T>, undefined>> {
     const t0 = performance.now();
     if (this.lastSettled >= 0) this.workMs += t0 - this.lastSettled;
     if (!this.decided && this.position > this.windowStart && this.windowStart >= 0 && this.waitMs + this.workMs > 0 && this.waitMs + this.workMs >= this.policy.windowMs) this.decide();
     if (this.position >= this.handOverAt && this.next_ !== undefined) await this.switchOver();
+    if (this.closed) return { done: true, value: undefined };
     let r = await this.current.next();
     if (!r.done && this.position + chunkLength(r.value) > this.handOverAt) {
       // The candidate produces from the hand-over on: keep only what comes before it.
@@ -95,17 +98,14 @@ export class HandOver<T> implements ChunkIterator<T> {
     if (this.windowStart >= 0) this.waitMs += t1 - t0;
     else this.windowStart = this.position;
     this.lastSettled = t1;
-    if (r.done) await this.closeCandidate();
     return r;
   }
 
-  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    try {
-      await this.current.return?.();
-    } finally {
-      await this.closeCandidate();
-    }
-    return { done: true, value: undefined };
+  protected async release(): Promise<void> {
+    const current = this.current;
+    const candidate = this.next_;
+    this.next_ = undefined;
+    await closeAll([() => current.return?.(), () => candidate?.return?.()]);
   }
 
   private decide(): void {
@@ -134,12 +134,6 @@ export class HandOver<T> implements ChunkIterator<T> {
     this.next_ = undefined;
     this.handOverAt = Infinity;
     await old.return?.();
-  }
-
-  private async closeCandidate(): Promise<void> {
-    const c = this.next_;
-    this.next_ = undefined;
-    await c?.return?.();
   }
 }
 

@@ -2,7 +2,7 @@
 // chunks only (two clock reads and one promise callback per chunk, never per row), so a
 // chain of probes costs well under 1% of a pipeline's time; a pipeline without stats has
 // no probe at all.
-import { type Chunk, type ChunkIterator, type ChunkSource, chunkLength } from '../chunk.js';
+import { type Chunk, type ChunkIterator, type ChunkSource, chunkLength, type OpenOptions } from '../chunk.js';
 
 /**
  * The running figures of one stage. A stage is "busy" while its consumer has a `next()`
@@ -78,8 +78,8 @@ export function probe<T>(source: ChunkSource<T>, counter: StageCounter, onEpoch:
   // Inherits everything else the source carries (size and schema getters, csv's fingerprint for cache()).
   const probed = Object.create(source) as ChunkSource<T> & { open: ChunkSource<T>['open'] };
   Object.defineProperty(probed, 'open', {
-    value: (epoch?: number) => {
-      const it = source.open(epoch);
+    value: (epoch?: number, options?: OpenOptions) => {
+      const it = source.open(epoch, options);
       counter.epochs++;
       onEpoch(1);
       return new Probe(it, counter, onEpoch);
@@ -88,6 +88,10 @@ export function probe<T>(source: ChunkSource<T>, counter: StageCounter, onEpoch:
   return probed;
 }
 
+/**
+ * A pass-through: the fence (return() behind a next() in flight, done after close, the
+ * signal) is the wrapped iterator's; this only reads the clock around it.
+ */
 class Probe<T> implements ChunkIterator<T> {
   private ended = false;
 

@@ -1,4 +1,4 @@
-import type { ChunkIterator, ChunkSource, ColumnsOf } from '../chunk.js';
+import type { ChunkIterator, ChunkSource, ColumnsOf, OpenOptions } from '../chunk.js';
 import { chunkLength } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkFunction } from '../errors.js';
@@ -27,8 +27,9 @@ export function withProgress<T, C = ColumnsOf<T>>(ds: Dataset<T, C>, onProgress:
   const source = ds.source;
   const tapped = Object.create(source) as ChunkSource<T>;
   Object.defineProperty(tapped, 'open', {
-    value: (epoch?: number): ChunkIterator<T> => {
-      const it = source.open(epoch);
+    value: (epoch?: number, options?: OpenOptions): ChunkIterator<T> => {
+      // A pass-through: the fence is the wrapped iterator's.
+      const it = source.open(epoch, options);
       const started = performance.now();
       let rows = 0;
       return {

@@ -15,8 +15,6 @@ export {
   EmbeddingLookup,
   type EmbeddingLookupArgs,
   scatterAdd,
-  SparseEmbedding,
-  type SparseEmbeddingOptions,
-  type SparseEmbeddingState,
 } from './embedding.js';
-export { BIASED_MF_TABLES, BiasedMF, type BiasedMfOptions, type BiasedMfState, recommenderModel, type RecommenderModelOptions } from './recommender.js';
+export { SparseEmbedding, type SparseEmbeddingOptions, type SparseEmbeddingState } from './sparse-embedding.js';
+export { BIASED_MF_TABLES, BiasedMF, type BiasedMfOptions, type BiasedMfState, recommenderModel, type RecommenderModelOptions, setLearningRate } from './recommender.js';

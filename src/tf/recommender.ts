@@ -1,6 +1,8 @@
 import * as tf from './tf.js';
 import { OptionError, describe } from '../errors.js';
-import { EmbeddingLookup, SparseEmbedding, type SparseEmbeddingState } from './embedding.js';
+import { checkOptionNames } from '../options.js';
+import { EmbeddingLookup } from './embedding.js';
+import { SparseEmbedding, type SparseEmbeddingState } from './sparse-embedding.js';
 
 export interface BiasedMfOptions {
   users: number;
@@ -50,6 +52,7 @@ export class BiasedMF {
   private readonly grad: (args: tf.Tensor[]) => { value: tf.Scalar; grads: tf.Tensor[] };
 
   constructor(options: BiasedMfOptions) {
+    checkOptionNames('BiasedMF', options, ['users', 'items', 'dim', 'learningRate', 'l2', 'globalMean', 'initScale', 'seed']);
     for (const name of ['users', 'items'] as const) {
       const v = options[name];
       if (!Number.isInteger(v) || v < 1) throw new OptionError(`BiasedMF: ${name} must be a positive integer, got ${describe(v)}`);
@@ -160,34 +163,63 @@ export class BiasedMF {
 }
 
 export interface RecommenderModelOptions {
+  /** Rows of the user tables: user ids must be 0 … users-1 (map raw ids with an IdIndex). */
   users: number;
+  /** Rows of the item tables: item ids must be 0 … items-1. */
   items: number;
+  /** Latent dimension. Default 32. */
   dim?: number;
+  /** Initial prediction offset: the training mean. Default 0. */
   globalMean?: number;
+  /** Adam learning rate. Default 0.01. */
   learningRate?: number;
+  /** L2 penalty on the factor tables (Keras's `embeddings_regularizer: l2(x)`). Default 0. */
+  l2?: number;
 }
+
+const MODEL_OPTIONS = ['users', 'items', 'dim', 'globalMean', 'learningRate', 'l2'] as const;
 
 /**
  * The same biased MF as a Keras-style `tf.LayersModel` for `fit`/`fitDataset`: inputs
- * `[users, items]` (int32, shape [batch]), output the predicted rating (shape [batch]).
+ * `[users, items]` (int32 rows, shape [batch]), output the predicted rating (shape [batch]).
  * Its embeddings are {@link EmbeddingLookup}s, so it trains on wasm; their gradients are
- * dense (O(table) per step), fine for MovieLens-100k-size tables.
+ * dense (O(table) per step), fine for MovieLens-100k-size tables. Size the tables from the
+ * data: an id outside them is an OptionError naming `users` or `items` and the id.
  * @example
- * const model = recommenderModel({ users: 943, items: 1682, globalMean: 3.5 });
- * await model.fitDataset(toTfDataset(fromSequence(new RatingsGenerator(table, 1024))), { epochs: 3 });
+ * import { indexRatings, readRatings } from 'sluice/movielens';
+ * const index = await indexRatings(readRatings('u.data', { delimiter: '\t', header: false }));
+ * const model = recommenderModel({ users: index.users.size, items: index.items.size, globalMean: index.mean, l2: 1e-5 });
  */
 export function recommenderModel(options: RecommenderModelOptions): tf.LayersModel {
+  checkOptionNames('recommenderModel', options, MODEL_OPTIONS);
   const dim = options.dim ?? 32;
+  const l2 = options.l2 ?? 0;
   const user = tf.input({ shape: [], dtype: 'int32', name: 'user' });
   const item = tf.input({ shape: [], dtype: 'int32', name: 'item' });
-  const p = new EmbeddingLookup({ inputDim: options.users, outputDim: dim, name: 'user_factors' }).apply(user) as tf.SymbolicTensor;
-  const q = new EmbeddingLookup({ inputDim: options.items, outputDim: dim, name: 'item_factors' }).apply(item) as tf.SymbolicTensor;
-  const bu = new EmbeddingLookup({ inputDim: options.users, outputDim: 1, scale: 0, name: 'user_bias' }).apply(user) as tf.SymbolicTensor;
-  const bi = new EmbeddingLookup({ inputDim: options.items, outputDim: 1, scale: 0, name: 'item_bias' }).apply(item) as tf.SymbolicTensor;
+  const table = (inputDim: number, outputDim: number, what: string, name: string, scale?: number) =>
+    new EmbeddingLookup({ inputDim, outputDim, what, name, l2, ...(scale === undefined ? {} : { scale }) });
+  const p = table(options.users, dim, 'users', 'user_factors').apply(user) as tf.SymbolicTensor;
+  const q = table(options.items, dim, 'items', 'item_factors').apply(item) as tf.SymbolicTensor;
+  const bu = table(options.users, 1, 'users', 'user_bias', 0).apply(user) as tf.SymbolicTensor;
+  const bi = table(options.items, 1, 'items', 'item_bias', 0).apply(item) as tf.SymbolicTensor;
   const out = new BiasedDot({ globalMean: options.globalMean ?? 0 }).apply([p, q, bu, bi]) as tf.SymbolicTensor;
   const model = tf.model({ inputs: [user, item], outputs: out, name: 'biased_mf' });
   model.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.01), loss: 'meanSquaredError' });
   return model;
+}
+
+/**
+ * Sets the learning rate of a compiled model's optimizer (Adam, SGD, …: tfjs reads it at
+ * every step), e.g. from a `fitDataset` callback, to decay it per epoch as `sluice train`
+ * does (×0.8 an epoch by default).
+ * @example
+ * await model.fitDataset(data, { epochs: 10, callbacks: { onEpochBegin: async (e) => setLearningRate(model, 0.005 * 0.8 ** e) } });
+ */
+export function setLearningRate(model: tf.LayersModel, learningRate: number): void {
+  if (!(learningRate > 0)) throw new OptionError(`setLearningRate: the learning rate must be a number > 0, got ${describe(learningRate)}`);
+  const optimizer = model.optimizer as unknown as { learningRate?: unknown } | undefined;
+  if (optimizer === undefined || typeof optimizer.learningRate !== 'number') throw new OptionError('setLearningRate: the model is not compiled with an optimizer that has a learning rate');
+  optimizer.learningRate = learningRate;
 }
 
 /** [p, q, bu, bi] → sum(p·q) + bu + bi + mean, shape [batch]. */

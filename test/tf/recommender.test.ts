@@ -65,3 +65,36 @@ test('BiasedMF gives the same model on cpu and wasm (same seed, same batches)', 
   const b = await run('wasm');
   for (let k = 0; k < a.length; k++) assert.ok(Math.abs(a[k]! - b[k]!) < 1e-3, `${a[k]} vs ${b[k]}`);
 });
+
+/** fitDataset over a RatingsGenerator of these columns (1-D int32 inputs, as the model takes them). */
+function fitOn(model: tf.LayersModel, data: { user: Int32Array; item: Int32Array; rating: Float32Array }, epochs = 1, batchSize = 256) {
+  return model.fitDataset(toTfDataset(fromSequence(new RatingsGenerator(data, { batchSize, shuffle: false, seed: 1 }))), { epochs, verbose: 0 });
+}
+
+test('recommenderModel: an id outside the tables is an error naming users/items and the id, before tf', async () => {
+  await useBackend('wasm');
+  const model = recommenderModel({ users: 10, items: 20, dim: 4 });
+  const rows = (u: number[], i: number[]) => ({ user: Int32Array.from(u), item: Int32Array.from(i), rating: Float32Array.from(u, () => 3) });
+  await assert.rejects(fitOn(model, rows([1, 2], [3, 6632]), 1, 2), /items id 6632 is out of range \[0, 19\]/);
+  await assert.rejects(fitOn(model, rows([10, 2], [3, 4]), 1, 2), /users id 10 is out of range \[0, 9\].*IdIndex/);
+  await assert.rejects(fitOn(model, rows([-1, 2], [3, 4]), 1, 2), /users id -1/);
+  model.dispose();
+});
+
+test('recommenderModel: l2 shrinks the tables; unknown option names are rejected with a did-you-mean', async () => {
+  await useBackend('wasm');
+  const data = table(2048, 20, 30);
+  const norm = async (l2: number) => {
+    const model = recommenderModel({ users: 20, items: 30, dim: 4, globalMean: 3, learningRate: 0.05, l2 });
+    await fitOn(model, data, 3);
+    const w = model.getLayer('user_factors').getWeights()[0]!;
+    const n = tf.sum(tf.square(w)).dataSync()[0]!;
+    model.dispose();
+    return n;
+  };
+  const free = await norm(0);
+  const held = await norm(0.05);
+  assert.ok(held < free * 0.8, `sum of squares ${held} with l2 vs ${free} without`);
+  assert.throws(() => recommenderModel({ users: 2, items: 2, lerningRate: 0.1 } as never), /recommenderModel: unknown option 'lerningRate' \(did you mean 'learningRate'\?\)/);
+  assert.throws(() => new BiasedMF({ users: 2, items: 2, l3: 1 } as never), /BiasedMF: unknown option 'l3'/);
+});

@@ -135,7 +135,7 @@ export function checkExamples(examples: readonly DocExample[]): string[] {
     noUncheckedIndexedAccess: true,
     skipLibCheck: true,
     noEmit: true,
-    paths: { sluice: src('src/index.ts'), 'sluice/core': src('src/core.ts'), 'sluice/tf': src('src/tf/index.ts') },
+    paths: { sluice: src('src/index.ts'), 'sluice/core': src('src/core.ts'), 'sluice/tf': src('src/tf/index.ts'), 'sluice/movielens': src('pipelines/movielens/index.ts') },
   });
   const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file === undefined || d.file.fileName.startsWith(out));
   return diagnostics.map((d) => {

@@ -25,5 +25,7 @@ export interface ContenderResult {
   /** False when the time budget stopped it before the end of the file. */
   readonly complete: boolean;
   readonly note?: string | undefined;
+  /** CPU seconds of the timed span, where the contender measures them itself (else the child measures the whole run, set-up included). */
+  readonly cpuSeconds?: number | undefined;
 }
 

@@ -1,0 +1,142 @@
+// Rows of CSV text: fast-csv's row parser (quoted fields, escaped quotes, newlines inside
+// quotes) behind one splitter, and the linear scan that finds where a record ends, for
+// text and for bytes. Shared by both engines, the header reader, the sample and inspect.
+import { ParserOptions } from '@fast-csv/parse';
+import { Parser } from '@fast-csv/parse/build/src/parser/Parser.js';
+import { SluiceError } from '../errors.js';
+
+// fast-csv takes a one-character delimiter. A longer one ('::') is swapped for a private-use
+// character before parsing and swapped back inside fields afterwards. fast-csv also ends a
+// row at a bare CR, where the fast engine and lineBlocks end lines at LF (or CRLF) only: a
+// bare CR is swapped for another private-use character, so it stays in its field.
+const STAND_IN = '\uE000';
+const CR_STAND_IN = '\uE001';
+const BARE_CR = /\r(?!\n)/g;
+const LF = 10;
+const QUOTE = 34;
+const SPACE = 32;
+const TAB = 9;
+
+/** Splits text into rows of fields with fast-csv; for headers, samples and inspect. */
+export function splitRows(text: string, delimiter: string, more = false): string[][] {
+  const rows: string[][] = [];
+  const split = new RowSplitter(delimiter);
+  split.parse(text, more, rows);
+  return rows;
+}
+
+/** fast-csv's Parser with multi-character delimiters and bare CRs kept in fields. Throws fast-csv's errors. */
+export class RowSplitter {
+  private readonly parser: Parser;
+  private readonly multi: boolean;
+  constructor(readonly delimiter: string) {
+    this.multi = delimiter.length > 1;
+    this.parser = new Parser(new ParserOptions({ delimiter: this.multi ? STAND_IN : delimiter, headers: false }));
+  }
+
+  /** Parses `text`; pushes complete rows; returns the unparsed rest. */
+  parse(text: string, more: boolean, rows: string[][]): string {
+    if (this.multi) {
+      if (text.includes(STAND_IN)) {
+        throw new SluiceError(`csv: the general engine cannot read text containing U+E000 with a multi-character delimiter`);
+      }
+      text = text.replaceAll(this.delimiter, STAND_IN);
+    }
+    const cr = text.includes('\r') && BARE_CR.test(text);
+    if (cr) text = text.replace(BARE_CR, CR_STAND_IN);
+    const r = this.parser.parse(text, more);
+    for (const row of r.rows) {
+      for (let i = 0; i < row.length; i++) {
+        if (this.multi && row[i]!.includes(STAND_IN)) row[i] = row[i]!.replaceAll(STAND_IN, this.delimiter);
+        if (cr && row[i]!.includes(CR_STAND_IN)) row[i] = row[i]!.replaceAll(CR_STAND_IN, '\r');
+      }
+      rows.push(row);
+    }
+    let rest = this.multi ? r.line.replaceAll(STAND_IN, this.delimiter) : r.line;
+    if (cr) rest = rest.replaceAll(CR_STAND_IN, '\r');
+    return rest;
+  }
+}
+
+/**
+ * Where the record starting at `from` ends: the index after its newline, or -1 if `text`
+ * ends first. A quote opens a quoted field only at a field's start (after spaces), as
+ * fast-csv reads it; `""` inside one is an escaped quote. (The byte twin for headers is
+ * header.ts's recordEnd.)
+ */
+export function recordEndIn(text: string, from: number, delimiter: string, state?: ScanState): number {
+  const last = delimiter.charCodeAt(delimiter.length - 1);
+  let inQuote = state !== undefined ? state.inQuote : false;
+  let fieldStart = state !== undefined ? state.fieldStart : true;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inQuote) {
+      if (c === QUOTE) {
+        if (text.charCodeAt(i + 1) === QUOTE) i++;
+        else inQuote = false;
+      }
+      continue;
+    }
+    if (c === LF) {
+      if (state !== undefined) (state.inQuote = false), (state.fieldStart = true);
+      return i + 1;
+    }
+    if (c === QUOTE && fieldStart) inQuote = true;
+    else if (c !== SPACE && c !== TAB) fieldStart = c === last;
+  }
+  if (state !== undefined) (state.inQuote = inQuote), (state.fieldStart = fieldStart);
+  return -1;
+}
+
+/** recordEndIn over bytes (the fast engine's blocks, header lines). */
+export function recordEndBytes(buf: Uint8Array, from: number, delimiter: string, state?: ScanState): number {
+  const last = delimiter.charCodeAt(delimiter.length - 1);
+  let inQuote = state !== undefined ? state.inQuote : false;
+  let fieldStart = state !== undefined ? state.fieldStart : true;
+  for (let i = from; i < buf.length; i++) {
+    const c = buf[i];
+    if (inQuote) {
+      if (c === QUOTE) {
+        if (buf[i + 1] === QUOTE) i++;
+        else inQuote = false;
+      }
+      continue;
+    }
+    if (c === LF) {
+      if (state !== undefined) (state.inQuote = false), (state.fieldStart = true);
+      return i + 1;
+    }
+    if (c === QUOTE && fieldStart) inQuote = true;
+    else if (c !== SPACE && c !== TAB) fieldStart = c === last;
+  }
+  if (state !== undefined) (state.inQuote = inQuote), (state.fieldStart = fieldStart);
+  return -1;
+}
+
+/** Why a row whose quote never closes is bad: at the end of the input, or past maxRowBytes. */
+export function openQuoteReason(atEnd: boolean, maxRowBytes: number): string {
+  return atEnd ? 'unterminated quote' : `row longer than maxRowBytes (${maxRowBytes} bytes): a quote left open?`;
+}
+
+/** Where a scan for a record's end stopped (to resume it when more text comes). */
+export interface ScanState {
+  inQuote: boolean;
+  fieldStart: boolean;
+}
+
+export function parseReason(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  if (m.includes('missing closing')) return 'unterminated quote';
+  if (m.includes('OR new line got')) return 'text after a closing quote';
+  return m;
+}
+
+export function stripEol(s: string): string {
+  return s.endsWith('\r\n') ? s.slice(0, -2) : s.endsWith('\n') ? s.slice(0, -1) : s;
+}
+
+export function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
