@@ -213,6 +213,7 @@ export function recommenderModel(options: RecommenderModelOptions): tf.LayersMod
  * every step), e.g. from a `fitDataset` callback, to decay it per epoch as `sluice train`
  * does (×0.8 an epoch by default).
  * @example
+ * const data = toTfDataset(csv('ratings.csv', { columns }).batch(1024), { xs: ['userId', 'movieId'], ys: 'rating' });
  * await model.fitDataset(data, { epochs: 10, callbacks: { onEpochBegin: async (e) => setLearningRate(model, 0.005 * 0.8 ** e) } });
  */
 export function setLearningRate(model: tf.LayersModel, learningRate: number): void {
