@@ -5,7 +5,9 @@
 // the ratio this/base, as the ratio of medians and as the median of the rounds' ratios.
 //   node --import tsx bench/ab.ts [--base /work/base] [--rounds 5] [--rows 3000000]
 //        [--contenders sluice-fast,sluice-general,sluice-cache] [--stage-rows 5000000]
-//        [--stage-runs 3] [--only loaders|stages] [--json OUT]
+//        [--stage-runs 3] [--only loaders|stages] [--clock wall|cpu] [--json OUT]
+// --clock cpu preloads bench/lib/cpu-clock.ts in both trees' processes: their timers then
+// read CPU time (rows per CPU second), for a machine too busy for wall time to mean much.
 // Both trees need their node_modules; nothing is built (both run from sources, as the two
 // benches do). The CSV file is generated once (bench/lib/ratings-file.ts) and shared. A
 // contender must exist in both trees (the baseline bac0a1f has no sluice-block).
@@ -24,11 +26,14 @@ const flags = benchFlags({
   'stage-rows': '5000000',
   'stage-runs': '3',
   only: '',
+  clock: 'wall',
   json: '',
 });
 const trees = { base: resolve(flags.base), this: resolve(import.meta.dirname, '..') } as const;
 type Side = keyof typeof trees;
 const rounds = intFlag('rounds', flags.rounds);
+if (flags.clock !== 'wall' && flags.clock !== 'cpu') throw new Error(`--clock must be wall or cpu, got '${flags.clock}'`);
+const preload = flags.clock === 'cpu' ? ['--import', resolve(import.meta.dirname, 'lib/cpu-clock.ts')] : [];
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-ab-'));
 
 /** rows/s by measurement name, per side, one entry per round. */
@@ -40,7 +45,7 @@ const record = (name: string, side: Side, value: number): void => {
 
 /** Runs `args` with node from `tree` (so tsx and the packages are that tree's); returns stdout. */
 function node(tree: string, args: string[]): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...preload, ...args], { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${tree}: node ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
   return r.stdout;
 }
@@ -93,7 +98,7 @@ try {
     };
   });
   const f = (x: number): string => `${(x / 1e6).toFixed(2)}M/s`;
-  console.log(`A/B, ${rounds} rounds alternating (Node ${process.version}); ratio = this / base`);
+  console.log(`A/B, ${rounds} rounds alternating, ${flags.clock === 'cpu' ? 'rows per CPU second' : 'rows per wall second'} (Node ${process.version}); ratio = this / base`);
   console.log(`${'measurement'.padEnd(42)} ${'base'.padStart(10)} ${'this'.padStart(10)}  ratio  round ratios (min–max)`);
   for (const r of rows) {
     const lo = Math.min(...r.roundRatios);
@@ -103,7 +108,7 @@ try {
         `${r.medianRoundRatio.toFixed(3)} (${lo.toFixed(3)}–${hi.toFixed(3)})${r.medianRoundRatio < 0.97 ? '  BELOW 0.97' : ''}`,
     );
   }
-  if (flags.json !== '') writeFileSync(flags.json, JSON.stringify({ date: new Date().toISOString(), trees, rounds, rows }, null, 2));
+  if (flags.json !== '') writeFileSync(flags.json, JSON.stringify({ date: new Date().toISOString(), trees, rounds, clock: flags.clock, rows }, null, 2));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -12,8 +12,9 @@ import { filterRows, type RowMask } from './stages/filter-rows.js';
 import { rename, type Renamed } from './stages/rename.js';
 import { select } from './stages/select.js';
 import { withColumn, type WithColumn } from './stages/with-column.js';
+import { join, type Joined, type JoinOptions, type SideTable } from './stages/join.js';
 import { mapParallel, type MapParallelOptions, type WorkerFn } from './stages/map-parallel.js';
-import { prefetch } from './stages/prefetch.js';
+import { AUTO_MAX_DEPTH, prefetch } from './stages/prefetch.js';
 import { repeat } from './stages/repeat.js';
 import { shard } from './stages/shard.js';
 import { shuffle, type ShuffleOptions } from './stages/shuffle.js';
@@ -145,6 +146,17 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     return this.derive<T, C>('filterRows', (s) => filterRows(s, mask as ColumnsFn<AnyColumns, RowMask>));
   }
 
+  /**
+   * Adds columns of an in-memory side table (typed arrays, or a dataset read whole once)
+   * to each row, matched on `on`; a key the table lacks is an error, or `{ fill }` counted.
+   * @example
+   * const movies = csv('movies.csv', { columns: { movieId: 'int32', genres: 'category' } });
+   * const rows = csv('ratings.csv', { columns }).join(movies, { on: 'movieId', columns: ['genres'] });
+   */
+  join<TC, const K extends keyof C & keyof TC & string, const J extends Exclude<keyof TC & string, K>>(table: TC | { chunks(): AsyncIterable<Chunk<unknown, TC>> }, options: JoinOptions<K, J>): Dataset<RowOf<Joined<C, TC, J>>, Joined<C, TC, J>> {
+    return this.derive('join', (s) => join(s, table as SideTable<AnyColumns>, options) as ChunkSource<RowOf<Joined<C, TC, J>>>);
+  }
+
   /** Keeps the elements for which `predicate` returns true. */
   filter(predicate: (value: T, index: number) => boolean): Dataset<T, C> {
     return this.derive<T, C>('filter', (s) => filter(s, predicate));
@@ -173,9 +185,9 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     return this.derive('batch', (s) => batch<T, C>(s, size, options));
   }
 
-  /** Runs the upstream up to `depth` chunks ahead of the consumer. */
-  prefetch(depth = 2): Dataset<T, C> {
-    return this.derive<T, C>('prefetch', (s) => prefetch(s, depth), depth);
+  /** Runs the upstream up to `depth` chunks ahead of the consumer ('auto': deeper each time the consumer waits, up to 64). */
+  prefetch(depth: number | 'auto' = 2): Dataset<T, C> {
+    return this.derive<T, C>('prefetch', (s) => prefetch(s, depth), depth === 'auto' ? AUTO_MAX_DEPTH : depth);
   }
 
   /** The first `count` elements of each epoch. */

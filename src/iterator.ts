@@ -221,3 +221,26 @@ export async function closeAll(closers: readonly (() => unknown)[], failing = fa
   if (failing) return;
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
+
+/**
+ * `promise`, or an AbortError (cause: the reason) as soon as `signal` aborts, whichever
+ * comes first; the listener is removed either way. For a source's await on something it
+ * does not control (a user's iterator, a stream event), so an abort never waits on it.
+ * @example
+ * const r = await abortable(userIterator.next(), signal);
+ */
+export function abortable<V>(promise: Promise<V>, signal: AbortSignal | undefined): Promise<V> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    promise.catch(noop);
+    return Promise.reject(new AbortError(signal.reason));
+  }
+  return new Promise<V>((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.catch(noop); // nobody waits for it any more
+      reject(new AbortError(signal.reason));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

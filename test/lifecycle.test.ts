@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { range } from '../src/index.js';
+import { AbortError, csv, range } from '../src/index.js';
 import { csvParallel } from '../src/csv/parallel.js';
 import { background } from '../src/sources/background.js';
 import { writeMovieLensFile } from './helpers/movielens-file.js';
@@ -88,5 +88,31 @@ await pending.then(() => console.log('resolved'), (e) => console.log('rejected',
     assert.equal(child.signal, null, 'the process did not exit by itself');
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stdout, /rejected AbortError enough/);
+  });
+});
+
+describe('HTTP', () => {
+  test('csv(url) against a stalled server, aborted: the consumer rejects with AbortError and the socket closes', async () => {
+    const { createServer } = await import('node:http');
+    let closed = 0;
+    const server = createServer((req, res) => {
+      req.socket.on('close', () => closed++);
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('a,b\n1,2\n'); // then nothing: the server stalls
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      const ac = new AbortController();
+      const pending = csv(`http://127.0.0.1:${port}/r.csv`).toArray({ signal: ac.signal });
+      await new Promise((r) => setTimeout(r, 200));
+      ac.abort(new Error('enough'));
+      await assert.rejects(pending, (e: unknown) => e instanceof AbortError && (e.cause as Error).message === 'enough');
+      for (let i = 0; i < 200 && closed === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(closed, 1, 'the server saw the socket close');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -14,6 +14,8 @@ export type LoaderChoice = 'auto' | 'worker' | 'main';
 /** The stream of batch groups training iterates, and its statistics. */
 export interface LoaderRun {
   iterator: ChunkIterator<ColumnBatch<Example>>;
+  /** Tells 'auto' how long a training step took (the rest of the time is the loader's). */
+  trained(ms: number): void;
   /** Statistics of the loader that produced most of the batches. */
   stats(): PipelineStats;
   /** Which loader ran (for 'auto', what was decided and why). */
@@ -38,7 +40,7 @@ export function openLoader(
   const timed = (loader: 'worker' | 'main', at: EpochState): StatsDataset<ColumnBatch<Example>> => withStats(build(loader, at), { source: loader === 'worker' ? 'background' : 'loader' });
   if (choice !== 'auto') {
     const ds = timed(choice, from);
-    return { iterator: ds.source.open(0), stats: () => ds.stats(), loader: () => ({ used: choice, reason: `--loader ${choice}` }) };
+    return { iterator: ds.source.open(0), trained: () => {}, stats: () => ds.stats(), loader: () => ({ used: choice, reason: `--loader ${choice}` }) };
   }
   const main = timed('main', from);
   let worker: StatsDataset<ColumnBatch<Example>> | undefined;
@@ -55,6 +57,7 @@ export function openLoader(
   );
   return {
     iterator,
+    trained: (ms) => iterator.consumerWork(ms),
     stats: () => {
       const m = main.stats();
       const w = worker?.stats();

@@ -61,7 +61,7 @@ export interface TrainOptions {
    * Where the loading pipeline runs: 'worker' builds it on a worker thread with
    * `background()`, so decoding overlaps training; 'main' runs it in this thread. 'auto'
    * (default): decided while training runs: the main-thread loader starts at once, and if
-   * over the first second training waits on it for 10% of the time or more and the wait left to save outweighs
+   * over the first second 10% or more of the time is not spent in training steps (waiting, or loading on this thread) and what is left to save outweighs
    * starting a worker (about a second under tsx; 2 s of waiting at least), a worker loader
    * takes over a little ahead. The batches are the same whichever runs.
    */
@@ -266,7 +266,9 @@ export async function trainRecommender(file: string, options: TrainOptions = {})
       if (r.done) break;
       for (const batch of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
         const cols = batch.columns as { user: Int32Array; item: Int32Array; rating: Float32Array };
+        const stepStart = performance.now();
         const loss = model.trainStep(cols.user, cols.item, cols.rating);
+        loaderRun.trained(performance.now() - stepStart);
         if (!Number.isFinite(loss)) {
           throw new DivergedError(
             `training diverged: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${model.learningRate.toPrecision(3)}). ` +

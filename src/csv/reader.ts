@@ -5,7 +5,7 @@
 // to the general engine at the first row holding a quote; both give identical records.
 // An epoch is a few named steps: open the input, take the header, hold a sample, settle
 // the layout (and engine), decode, close the stats.
-import { type Chunk, chunkLength, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type Schema } from '../chunk.js';
+import { type Chunk, chunkLength, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type OpenOptions, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { type BadRowInfo, SluiceError } from '../errors.js';
 import { isUrl, openBytes } from '../io/bytes.js';
@@ -73,8 +73,8 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
     get schema() {
       return schema;
     },
-    open: () =>
-      readEpoch(pathOrUrl, o, stats, vocabularies, (s) => (schema = s), (n) => (knownSize = n)),
+    open: (_epoch?: number, openOptions?: OpenOptions) =>
+      readEpoch(pathOrUrl, o, stats, vocabularies, (s) => (schema = s), (n) => (knownSize = n), openOptions?.signal),
     freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: stamped }) : fileFingerprint(pathOrUrl, stamped)),
@@ -83,9 +83,9 @@ export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<Csv
 }
 
 /** One epoch of csv(): the steps, in order. */
-async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, onSchema: (s: Schema) => void, onSize: (n: number) => void): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, onSchema: (s: Schema) => void, onSize: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Chunk<CsvRecord>, undefined> {
   Object.assign(stats, emptyStats());
-  const input = new Input(path, o, stats);
+  const input = new Input(path, o, stats, signal);
   try {
     const head = await takeNames(path, o, input);
     const { held, sample } = head === undefined ? { held: [], sample: [] } : await holdSample(o, input, head.first, head.names === undefined || o.columns === undefined);
@@ -109,13 +109,13 @@ class Input {
   line = 1;
   private readonly blocks: AsyncGenerator<Buffer, undefined>;
 
-  constructor(path: string, o: CheckedOptions, stats: CsvStats) {
+  constructor(path: string, o: CheckedOptions, stats: CsvStats, signal?: AbortSignal) {
     const [rangeStart, rangeEnd] = o.byteRange ?? [0, undefined];
     const readFrom = rangeStart > 0 ? rangeStart - 1 : 0;
     // A range reads what it holds plus a little for the line that crosses its end, not a
     // whole chunkBytes block (a block shuffle reads many small ranges).
     const sizes = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
-    const bytes = openBytes(path, { start: readFrom, ...sizes, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }) });
+    const bytes = openBytes(path, { start: readFrom, ...sizes, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }), ...(signal === undefined ? {} : { signal }) });
     this.blocks = lineBlocks(bytes, {
       offset: readFrom,
       alignStart: rangeStart > 0,

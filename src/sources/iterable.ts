@@ -1,3 +1,4 @@
+import { abortable } from '../iterator.js';
 import { Dataset } from '../dataset.js';
 import { type Chunk, CHUNK_SIZE } from '../chunk.js';
 import { OptionError, SluiceError, describe } from '../errors.js';
@@ -17,7 +18,7 @@ export function fromIterable<T>(input: AnyIterable<T> | (() => AnyIterable<T>)):
   let used = false;
   return new Dataset({
     size: Array.isArray(input) ? input.length : undefined,
-    open: () => {
+    open: (_epoch, openOptions) => {
       const iterable = factory ? factory() : (input as AnyIterable<T>);
       if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
         throw new SluiceError(`fromIterable: the factory returned ${describe(iterable)}, not an iterable`);
@@ -26,7 +27,7 @@ export function fromIterable<T>(input: AnyIterable<T> | (() => AnyIterable<T>)):
         throw new SluiceError('fromIterable: this iterator was already consumed by an earlier epoch; pass a factory `() => iterable` to make the dataset re-iterable');
       }
       used = true;
-      return isIterable(iterable) ? runSync(iterable) : runAsync(iterable);
+      return isIterable(iterable) ? runSync(iterable) : runAsync(iterable, openOptions?.signal);
     },
   });
 }
@@ -59,7 +60,7 @@ async function* runSync<T>(iterable: Iterable<T>): AsyncGenerator<Chunk<T>, unde
 
 const TICK = Symbol('tick');
 
-async function* runAsync<T>(iterable: AsyncIterable<T>): AsyncGenerator<Chunk<T>, undefined> {
+async function* runAsync<T>(iterable: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
   // An async iterable costs one promise per element whatever we do. We group the elements
   // that arrive within one event-loop turn, and hand them on when the next is slow to come,
   // so a slow source is never held back waiting for a full chunk.
@@ -69,7 +70,7 @@ async function* runAsync<T>(iterable: AsyncIterable<T>): AsyncGenerator<Chunk<T>
     let out: T[] = [];
     let tick: Promise<typeof TICK> | undefined;
     for (;;) {
-      const pending = it.next();
+      const pending = abortable(it.next(), signal);
       let r: IteratorResult<T>;
       if (out.length === 0) r = await pending;
       else {
@@ -95,7 +96,9 @@ async function* runAsync<T>(iterable: AsyncIterable<T>): AsyncGenerator<Chunk<T>
     }
     if (out.length > 0) yield out;
   } finally {
-    if (!done) await it.return?.();
+    // An aborted iterator may be stuck in its next(): its return() would wait behind it.
+    if (!done && signal?.aborted === true) void Promise.resolve(it.return?.()).catch(() => {});
+    else if (!done) await it.return?.();
   }
   return undefined;
 }

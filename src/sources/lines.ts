@@ -20,11 +20,11 @@ const CR = 0x0d;
  * for await (const line of lines('ratings.csv').take(3)) console.log(line);
  */
 export function lines(path: string, options: LinesOptions = {}): Dataset<string> {
-  return new Dataset({ size: undefined, open: () => run() });
+  return new Dataset({ size: undefined, open: (_epoch, openOptions) => run(openOptions?.signal) });
 
-  async function* run(): AsyncGenerator<Chunk<string>, undefined> {
+  async function* run(signal: AbortSignal | undefined): AsyncGenerator<Chunk<string>, undefined> {
     let line = 1;
-    const blocks = lineBlocks(openBytes(path, { chunkBytes: options.chunkBytes }), { offset: 0, alignStart: false, maxLineBytes: options.maxLineBytes ?? MAX_ROW_BYTES, file: path, line: () => line });
+    const blocks = lineBlocks(openBytes(path, { chunkBytes: options.chunkBytes, ...(signal === undefined ? {} : { signal }) }), { offset: 0, alignStart: false, maxLineBytes: options.maxLineBytes ?? MAX_ROW_BYTES, file: path, line: () => line });
     for await (const bytes of blocks) {
       const out: string[] = [];
       let start = 0;

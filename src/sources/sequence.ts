@@ -1,3 +1,4 @@
+import { abortable } from '../iterator.js';
 import type { Chunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError, SluiceError, StageError, describe } from '../errors.js';
@@ -46,14 +47,14 @@ export function fromSequence<B>(sequence: Sequence<B>, options: FromSequenceOpti
     get size() {
       return sequence.length;
     },
-    open: (e) => {
+    open: (e, openOptions) => {
       const current = e ?? epoch;
       epoch = current + 1;
-      return run(current);
+      return run(current, openOptions?.signal);
     },
   });
 
-  async function* run(e: number): AsyncGenerator<Chunk<B>, undefined> {
+  async function* run(e: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<B>, undefined> {
     const length = sequence.length;
     if (!Number.isInteger(length) || length < 0) throw new SluiceError(`fromSequence: length must be a non-negative integer, got ${describe(length)}`);
     const order = options.shuffle ? permutation(length, randomInt(mixSeed(seed, e))) : undefined;
@@ -74,7 +75,7 @@ export function fromSequence<B>(sequence: Sequence<B>, options: FromSequenceOpti
     let next = 0;
     while (next < length && window.length < workers) window.push(get(next++));
     while (window.length > 0) {
-      const item = await window.shift()!;
+      const item = await abortable(window.shift()!, signal);
       if (next < length) window.push(get(next++));
       yield [item];
     }

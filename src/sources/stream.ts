@@ -1,3 +1,4 @@
+import { abortable } from '../iterator.js';
 import type { Readable } from 'node:stream';
 import { Dataset } from '../dataset.js';
 import { type Chunk, CHUNK_SIZE } from '../chunk.js';
@@ -13,9 +14,9 @@ import { checkFunction, SluiceError, describe } from '../errors.js';
  */
 export function fromStream<T = unknown>(open: () => Readable): Dataset<T> {
   checkFunction('fromStream', 'open', open);
-  return new Dataset({ size: undefined, open: () => run() });
+  return new Dataset({ size: undefined, open: (_epoch, options) => run(options?.signal) });
 
-  async function* run(): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
     const stream = open();
     if (stream === null || typeof stream !== 'object' || typeof (stream as Readable).read !== 'function') {
       throw new SluiceError(`fromStream: open() must return a Readable, got ${describe(stream)}`);
@@ -41,7 +42,7 @@ export function fromStream<T = unknown>(open: () => Readable): Dataset<T> {
           continue;
         }
         if (stream.readableEnded) break;
-        await nextEvent(stream);
+        await abortable(nextEvent(stream), signal);
         check();
         if (stream.readableEnded || (stream.destroyed && stream.readableLength === 0)) break;
       }

@@ -7,22 +7,32 @@ import { FencedIterator, ReadyQueue } from '../iterator.js';
  * next chunks overlaps the consumer's work on this one. Never more than `depth` chunks
  * wait unconsumed; an upstream error is delivered in order, after the chunks before it.
  */
-export function prefetch<T>(source: ChunkSource<T>, depth: number): ChunkSource<T> {
-  checkInt('prefetch', 'depth', depth, 1);
+export function prefetch<T>(source: ChunkSource<T>, depth: number | 'auto'): ChunkSource<T> {
+  if (depth !== 'auto') checkInt('prefetch', 'depth', depth, 1);
   return {
     size: source.size,
     schema: source.schema,
-    open: (epoch, options) => new PrefetchIterator(source.open(epoch, options), depth, options?.signal),
+    open: (epoch, options) => new PrefetchIterator(source.open(epoch, options), depth === 'auto' ? 2 : depth, depth === 'auto' ? AUTO_MAX_DEPTH : depth, options?.signal),
   };
 }
+
+/**
+ * The bound of `prefetch('auto')`: it starts 2 chunks deep and doubles its depth each time
+ * the consumer finds nothing ready while the upstream works (feedback on the consumer's
+ * waiting), up to this many chunks (≈ 260k rows of 4096: a few MB of numeric columns).
+ */
+export const AUTO_MAX_DEPTH = 64;
 
 class PrefetchIterator<T> extends FencedIterator<T> {
   private readonly ready = new ReadyQueue<Chunk<T>>();
   private pulling = false;
+  /** Steps taken: the first one's wait is the start of the epoch, not a sign to read further ahead. */
+  private steps = 0;
 
   constructor(
     private readonly upstream: ChunkIterator<T>,
-    private readonly depth: number,
+    private depth: number,
+    private readonly maxDepth: number,
     signal: AbortSignal | undefined,
   ) {
     super(signal);
@@ -30,6 +40,8 @@ class PrefetchIterator<T> extends FencedIterator<T> {
 
   protected async step(): Promise<IteratorResult<Chunk<T>, undefined>> {
     void this.pump();
+    // The consumer is about to wait on the upstream: read further ahead from now on ('auto').
+    if (this.steps++ > 0 && this.ready.length === 0 && !this.ready.finished && this.depth < this.maxDepth) this.depth = Math.min(this.maxDepth, this.depth * 2);
     const chunk = await this.ready.take(() => this.closed);
     if (chunk === undefined) return { done: true, value: undefined };
     void this.pump(); // room for one more

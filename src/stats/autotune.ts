@@ -62,6 +62,8 @@ export class HandOver<T> extends FencedIterator<T> {
   /** Elements before the window opened (the first chunk: its wait is start-up, not steady state). */
   private windowStart = -1;
   private decided = false;
+  /** The consumer's own work, when it reports it (`consumerWork`); -1 while it has not. */
+  private consumerMs = -1;
   private readonly policy: Required<AutotunePolicy>;
 
   constructor(
@@ -101,6 +103,15 @@ export class HandOver<T> extends FencedIterator<T> {
     return r;
   }
 
+  /**
+   * The consumer's own compute time (e.g. a training step), reported after each piece of
+   * work. With it, the share the producer costs is everything else, including work a
+   * producer on this thread does between the consumer's pulls (which no wait shows).
+   */
+  consumerWork(ms: number): void {
+    if (this.windowStart >= 0) this.consumerMs = Math.max(0, this.consumerMs) + ms;
+  }
+
   protected async release(): Promise<void> {
     const current = this.current;
     const candidate = this.next_;
@@ -111,7 +122,7 @@ export class HandOver<T> extends FencedIterator<T> {
   private decide(): void {
     this.decided = true;
     const elapsed = this.waitMs + this.workMs;
-    const waitFraction = this.waitMs / elapsed;
+    const waitFraction = this.consumerMs >= 0 ? Math.max(0, 1 - this.consumerMs / elapsed) : this.waitMs / elapsed;
     const rate = ((this.position - this.windowStart) / elapsed) * 1000;
     const lead = Math.ceil((rate * this.policy.leadMs) / 1000);
     const at = this.position + lead;

@@ -17,4 +17,4 @@ export {
   scatterAdd,
 } from './embedding.js';
 export { SparseEmbedding, type SparseEmbeddingOptions, type SparseEmbeddingState } from './sparse-embedding.js';
-export { BIASED_MF_TABLES, BiasedMF, type BiasedMfOptions, type BiasedMfState, recommenderModel, type RecommenderModelOptions } from './recommender.js';
+export { BIASED_MF_TABLES, BiasedMF, type BiasedMfOptions, type BiasedMfState, recommenderModel, type RecommenderModelOptions, setLearningRate } from './recommender.js';

@@ -208,6 +208,21 @@ export function recommenderModel(options: RecommenderModelOptions): tf.LayersMod
   return model;
 }
 
+/**
+ * Sets the learning rate of a compiled model's optimizer (Adam, SGD, …: tfjs reads it at
+ * every step), e.g. from a `fitDataset` callback, to decay it per epoch as `sluice train`
+ * does (×0.8 an epoch by default).
+ * @example
+ * const data = toTfDataset(csv('ratings.csv', { columns }).batch(1024), { xs: ['userId', 'movieId'], ys: 'rating' });
+ * await model.fitDataset(data, { epochs: 10, callbacks: { onEpochBegin: async (e) => setLearningRate(model, 0.005 * 0.8 ** e) } });
+ */
+export function setLearningRate(model: tf.LayersModel, learningRate: number): void {
+  if (!(learningRate > 0)) throw new OptionError(`setLearningRate: the learning rate must be a number > 0, got ${describe(learningRate)}`);
+  const optimizer = model.optimizer as unknown as { learningRate?: unknown } | undefined;
+  if (optimizer === undefined || typeof optimizer.learningRate !== 'number') throw new OptionError('setLearningRate: the model is not compiled with an optimizer that has a learning rate');
+  optimizer.learningRate = learningRate;
+}
+
 /** [p, q, bu, bi] → sum(p·q) + bu + bi + mean, shape [batch]. */
 class BiasedDot extends tf.layers.Layer {
   static readonly className = 'SluiceBiasedDot';

@@ -4,6 +4,10 @@ import fc from 'fast-check';
 import { joinPositions, planShards, type Layout } from '../../src/shuffle/shard-plan.js';
 import { shuffledCsvFiles } from '../../src/sources/csv-files.js';
 import { OptionError } from '../../src/errors.js';
+import { EpochCursor } from '../../src/resume.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('planShards', () => {
   it('the shards of an epoch take every block exactly once, about 1/count each, by a pure function', () => {
@@ -54,5 +58,24 @@ describe('shard and resume options', () => {
     const p = { seed: 0, epoch: 0, layout: { count: 2, blocks: 4, blockBytes: 1, openBlocks: 2 }, index: 0, cursor: { window: 0, row: 0 } };
     assert.throws(() => joinPositions([p]), /the position of shard 1 of 2 is missing/);
     assert.throws(() => joinPositions([p, { ...p, epoch: 1, index: 1 }]), /epoch 1/);
+  });
+});
+
+describe('EpochCursor over a sharded dataset (what sluice train --checkpoint uses)', () => {
+  it('resumes by replay with every row of the shard exactly once', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sluice-cursor-')), 'ids.csv');
+    writeFileSync(path, 'id\n' + Array.from({ length: 3000 }, (_, i) => `${i}\n`).join(''));
+    const make = () => shuffledCsvFiles(path, { columns: { id: 'int32' }, shuffle: { blockBytes: 1024, openBlocks: 3, seed: 2 }, shard: { count: 2, index: 1 } });
+    const all: number[] = [];
+    for await (const r of make().iterator({ epoch: 0 })) all.push(r.id);
+    const cursor = new EpochCursor(make());
+    const got: number[] = [];
+    for await (const r of cursor.run()) {
+      got.push(r.id);
+      if (got.length === 700) break;
+    }
+    for await (const r of new EpochCursor(make(), cursor.state()).run()) got.push(r.id);
+    assert.deepEqual(got, all);
+    assert.ok(all.length > 1000 && all.length < 2000);
   });
 });

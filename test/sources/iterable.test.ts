@@ -22,16 +22,22 @@ test('a one-shot iterator used twice says how to make it re-iterable', async () 
   await assert.rejects(ds.toArray(), /already consumed.*factory/);
 });
 
-test('a slow async source is not held back waiting for a full chunk', async () => {
+test('a slow async source is not held back waiting for a full chunk', { timeout: 20_000 }, async () => {
+  // The second element waits for the test to release it: the first must arrive before that.
+  let release: (() => void) | undefined;
+  let produced = 0;
   async function* slow() {
+    produced++;
     yield 1;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise<void>((r) => (release = r));
+    produced++;
     yield 2;
   }
-  const started = Date.now();
   const it = fromIterable(slow)[Symbol.asyncIterator]();
   assert.deepEqual(await it.next(), { done: false, value: 1 });
-  assert.ok(Date.now() - started < 150, 'the first element arrives before the second is produced');
+  assert.equal(produced, 1, 'the first element arrives before the second is produced');
+  release?.();
+  assert.deepEqual(await it.next(), { done: false, value: 2 });
   await it.return?.();
 });
 

@@ -106,3 +106,22 @@ test("train with loader 'auto' handing over to the worker trains the same model 
   assert.ok(['consumer', 'loader', 'background', 'prefetch'].includes(auto.bottleneck.stage), auto.bottleneck.line);
   assert.ok(auto.stages.length >= 1);
 });
+
+test("the consumer's reported work reveals a producer whose cost no wait shows (one working on this thread between pulls)", async () => {
+  const decide = async (report: boolean): Promise<AutotuneReport> => {
+    let seen: AutotuneReport | undefined;
+    const closed = { n: 0 };
+    const it = new HandOver<number>(stream(0, 3000, 10, 0, closed), (at) => stream(at, 3000, 10, 0, closed), { total: 3000, windowMs: 150, minRemainingMs: 0, minSavingMs: 0, leadMs: 20 }, (r) => (seen = r));
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      await sleep(5); // the producer's hidden work, as the loop sees it
+      if (report) it.consumerWork(0.5); // the consumer's own step
+    }
+    return seen!;
+  };
+  assert.equal((await decide(false)).chose, 'current');
+  const told = await decide(true);
+  assert.equal(told.chose, 'candidate', told.reason);
+  assert.ok(told.waitFraction > 0.5);
+});
