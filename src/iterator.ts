@@ -227,7 +227,9 @@ export async function closeAll(closers: readonly (() => unknown)[], failing = fa
  * comes first; the listener is removed either way. For a source's await on something it
  * does not control (a user's iterator, a stream event), so an abort never waits on it.
  * @example
- * const r = await abortable(userIterator.next(), signal);
+ * const controller = new AbortController();
+ * const userIterator = [1, 2, 3][Symbol.iterator]();
+ * const r = await abortable(Promise.resolve(userIterator.next()), controller.signal);
  */
 export function abortable<V>(promise: Promise<V>, signal: AbortSignal | undefined): Promise<V> {
   if (signal === undefined) return promise;
