@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../../src/errors.js';
 import { CONTENDERS, REFERENCE } from './contenders.js';
 import { DEFAULT_PYTHON, pythonArgs, pythonPeer } from './contenders/pytorch.js';
-import { type ChildReport, type ContenderArgs, formatColumns, RESULT_MARKER } from './protocol.js';
+import { type ChildReport, type ContenderArgs, RESULT_MARKER, runFlags } from './protocol.js';
 import { type Spread, spread } from './stats.js';
 
 /** A bench run: the settings every contender gets (see ContenderArgs), plus who runs and how often. */
@@ -249,12 +249,7 @@ function runChildProcess(name: string, options: BenchOptions & { cachePath: stri
     ...execArgv,
     entry,
     '--contender', name,
-    '--file', options.file,
-    '--batch', String(options.batch),
-    '--shuffle', String(options.shuffle),
-    '--seed', String(options.seed),
-    '--budget', String(options.budgetS),
-    '--columns', formatColumns(options.columns),
+    ...runFlags(options),
     '--cache', options.cachePath,
   ]);
 }

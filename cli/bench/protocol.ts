@@ -4,7 +4,7 @@ import type { NumericDType } from '../../src/chunk.js';
 import { OptionError } from '../../src/errors.js';
 
 export type { ContenderArgs, ContenderResult } from './contenders/contender.js';
-import type { ContenderResult } from './contenders/contender.js';
+import type { ContenderArgs, ContenderResult } from './contenders/contender.js';
 
 /** A child's report: the contender's result plus the process's own peak RSS. */
 export interface ChildReport extends ContenderResult {
@@ -48,4 +48,16 @@ export function formatColumns(columns: Readonly<Record<string, NumericDType>>): 
   return Object.entries(columns)
     .map(([name, dtype]) => `${name}:${dtype}`)
     .join(',');
+}
+
+/** The flags every contender run takes, node child or Python peer alike: one place, so they never drift apart. */
+export function runFlags(args: Pick<ContenderArgs, 'file' | 'batch' | 'shuffle' | 'seed' | 'budgetS' | 'columns'>): string[] {
+  return [
+    '--file', args.file,
+    '--batch', String(args.batch),
+    '--shuffle', String(args.shuffle),
+    '--seed', String(args.seed),
+    '--budget', String(args.budgetS),
+    '--columns', formatColumns(args.columns),
+  ];
 }

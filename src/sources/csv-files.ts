@@ -4,6 +4,8 @@
 // a shard can say where it stands (a few numbers) and what it delivered (a receipt).
 import { open } from 'node:fs/promises';
 import type { Chunk } from '../chunk.js';
+import { takeHeader } from '../csv/header.js';
+import { bomLength } from '../csv/lines.js';
 import { CsvRanges } from '../csv/ranges.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from '../csv/reader.js';
 import { Dataset } from '../dataset.js';
@@ -198,17 +200,18 @@ async function layoutOf(spec: string | readonly string[], options: CsvOptions, s
       }
     }),
   );
+  const readHeaders = options.header === undefined || options.header === true;
+  const headers = readHeaders ? await Promise.all(files.map((f, i) => headerOf(heads[i]!.head, f.name, f.size, options.delimiter ?? ','))) : undefined;
   let names: string[] | undefined;
   let offset = 0;
   const parts = files.map((f, i): Part => {
-    const { head, open } = heads[i]!;
+    const { open } = heads[i]!;
     let start = 0;
-    if (options.header === undefined || options.header === true) {
-      const line = headerLine(head, f.name, f.size);
-      start = line.end;
-      const these = line.text.split(options.delimiter ?? ',').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
-      if (names === undefined) names = these;
-      else if (these.join('\u0000') !== names.join('\u0000')) throw new SluiceError(`'${f.name}': its header (${these.join(', ')}) differs from '${files[0]!.name}' (${names.join(', ')})`);
+    if (headers !== undefined) {
+      const these = headers[i]!;
+      start = these.start;
+      if (names === undefined) names = these.names ?? [];
+      else if ((these.names ?? []).join('\u0000') !== names.join('\u0000')) throw new SluiceError(`'${f.name}': its header (${(these.names ?? []).join(', ')}) differs from '${files[0]!.name}' (${names.join(', ')})`);
     }
     const part = { name: f.name, start, size: f.size, offset, open };
     offset += f.size - start;
@@ -217,13 +220,14 @@ async function layoutOf(spec: string | readonly string[], options: CsvOptions, s
   return { parts, header: names ?? options.header };
 }
 
-function headerLine(head: Buffer, name: string, size: number): { text: string; end: number } {
-  const newline = head.indexOf(0x0a);
-  if (newline < 0 && head.length < size) throw new SluiceError(`'${name}': the header line is longer than ${HEAD_BYTES} bytes`);
-  const stop = newline < 0 ? head.length : newline;
-  let text = head.toString('utf8', 0, stop);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { text: text.endsWith('\r') ? text.slice(0, -1) : text, end: newline < 0 ? head.length : newline + 1 };
+/** A file's header from its first bytes, through the one quote-aware header reader (csv/header.ts). */
+async function headerOf(head: Buffer, name: string, size: number, delimiter: string): Promise<{ names: string[] | undefined; start: number }> {
+  const bom = bomLength(head);
+  let given = false;
+  const header = await takeHeader(async () => (given ? undefined : ((given = true), head.subarray(bom))), name, delimiter, HEAD_BYTES);
+  const start = bom + header.bytes;
+  if (head.length < size && head[start - 1] !== 0x0a) throw new SluiceError(`'${name}': the header line is longer than ${HEAD_BYTES} bytes`);
+  return { names: header.names, start };
 }
 
 /** Byte ranges of the dataset's byte space, read from the files they fall in. */

@@ -184,3 +184,18 @@ describe('shuffledCsv over object storage and many files', { skip }, () => {
     assert.equal(counters.bytes, gets, 'no byte of epoch 2 came from the server');
   });
 });
+
+describe('shuffledCsvFiles headers', () => {
+  it('reads a quoted header (a delimiter inside a name, a BOM) through the one header reader, and compares names, not text', async () => {
+    const local = mkdtempSync(join(tmpdir(), 'sluice-headers-'));
+    const body = (from: number): string => Array.from({ length: 50 }, (_, i) => `${from + i},${i % 7}\n`).join('');
+    writeFileSync(join(local, 'a.csv'), `\ufeff"id","a,b"\n${body(0)}`);
+    writeFileSync(join(local, 'b.csv'), `id,"a,b"\r\n${body(50)}`);
+    const ds = shuffledCsvFiles([join(local, 'a.csv'), join(local, 'b.csv')], { columns: { id: 'int32', 'a,b': 'int32' }, shuffle: { blockBytes: 64, seed: 1 } });
+    const rows = (await ds.toArray()) as { id: number; 'a,b': number }[];
+    assert.deepEqual(rows.map((r) => r.id).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+    assert.ok(rows.every((r) => r['a,b'] === r.id % 50 % 7));
+    writeFileSync(join(local, 'c.csv'), `id,"a;b"\n${body(100)}`);
+    await assert.rejects(shuffledCsvFiles([join(local, 'a.csv'), join(local, 'c.csv')], { columns: { id: 'int32', 'a,b': 'int32' } }).toArray(), /c\.csv.*differs/);
+  });
+});

@@ -4,7 +4,7 @@
 // in dist/ with the rest of the bench (tsc copies no .py files).
 import { spawnSync } from 'node:child_process';
 import type { ContenderArgs } from './contender.js';
-import { formatColumns } from '../protocol.js';
+import { runFlags } from '../protocol.js';
 
 /** The interpreter `sluice bench` looks for unless `--python` names another. */
 export const DEFAULT_PYTHON = '/usr/bin/python3';
@@ -91,12 +91,7 @@ export function pythonArgs(mode: PythonMode, args: ContenderArgs): string[] {
   return [
     '-c', PYTORCH_SCRIPT,
     '--mode', mode,
-    '--file', args.file,
-    '--batch', String(args.batch),
-    '--shuffle', String(args.shuffle),
-    '--seed', String(args.seed),
-    '--budget', String(args.budgetS),
-    '--columns', formatColumns(args.columns),
+    ...runFlags(args),
   ];
 }
 
