@@ -1,4 +1,4 @@
-import { type Chunk, ColumnChunk, Dataset } from '../../src/index.js';
+import { type Chunk, ColumnChunk, Dataset } from '../../src/core.js';
 import type { RatingsFormat } from './format.js';
 import { columnsOf, type IdIndex, type RatingsIndex } from './ids.js';
 import { type Rating, readRatings } from './read.js';

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { FormatError, OptionError } from '../../src/index.js';
+import { FormatError, OptionError } from '../../src/core.js';
 
 /** Field separators found in MovieLens releases. */
 export type Delimiter = ',' | '\t' | '::';

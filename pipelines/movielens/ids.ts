@@ -1,4 +1,4 @@
-import { type Dataset } from '../../src/index.js';
+import { type Dataset } from '../../src/core.js';
 import type { Rating } from './read.js';
 import { isTestRow } from './split.js';
 

@@ -1,7 +1,7 @@
 // The training pipeline as a module, so that `background()` can build it on a worker
 // thread: decoding, the split, id mapping, the shuffle and batching then overlap training
 // on the main thread instead of adding to it (2 cores: one trains, one loads).
-import { type BlockShuffleOptions, type Chunk, type ColumnBatch, ColumnChunk, Dataset, EpochCursor, type EpochState, mixSeed, permutation, randomInt, shuffledCsv, SluiceError } from '../../src/index.js';
+import { type BlockShuffleOptions, type Chunk, type ColumnBatch, ColumnChunk, Dataset, EpochCursor, type EpochState, mixSeed, permutation, randomInt, shuffledCsv, SluiceError } from '../../src/core.js';
 import type { RatingsFormat } from './format.js';
 import { IdIndex, type IdIndexState, type RatingsIndex } from './ids.js';
 import { type Example, type ExampleColumns, trainingRowsOf, trainingSet } from './examples.js';

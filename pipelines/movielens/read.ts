@@ -1,4 +1,4 @@
-import { csv, type Dataset } from '../../src/index.js';
+import { csv, type Dataset } from '../../src/core.js';
 import type { RatingsFormat } from './format.js';
 
 /** One rating as MovieLens stores it (the timestamp column is not read). */
