@@ -61,8 +61,9 @@ export class RowSplitter {
 /**
  * Where the record starting at `from` ends: the index after its newline, or -1 if `text`
  * ends first. A quote opens a quoted field only at a field's start (after spaces), as
- * fast-csv reads it; `""` inside one is an escaped quote. (The byte twin for headers is
- * header.ts's recordEnd.)
+ * fast-csv reads it; `""` inside one is an escaped quote. recordEndBytes is the same scan
+ * over bytes; they stay two loops because a shared character accessor would cost a call per
+ * character in both engines, and test/csv/records.test.ts pins them to the same answers.
  */
 export function recordEndIn(text: string, from: number, delimiter: string, state?: ScanState): number {
   const last = delimiter.charCodeAt(delimiter.length - 1);

@@ -2,10 +2,9 @@
 // sources on hostile input: stray quotes, no newlines, bombs of zeros, stalled servers, CR-only
 // line ends, files changed mid-epoch.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, truncateSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
@@ -13,15 +12,9 @@ import { DataError, lines } from '../../src/index.js';
 import { csv, type CsvOptions } from '../../src/csv/reader.js';
 import { FileError } from '../../src/io/file.js';
 import { writeMovieLensFile } from '../helpers/movielens-file.js';
+import { tempFiles } from '../helpers/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-integrity-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = (text: string | Buffer, name = `t${n++}.csv`): string => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, file } = tempFiles('sluice-integrity-');
 const ENGINES = ['fast', 'general', 'auto'] as const;
 const NUM = { a: 'int32', b: 'int32' } as const;
 
@@ -164,7 +157,8 @@ describe('line ends', () => {
 });
 
 describe('a file that changes during an epoch', () => {
-  const big = (): string => writeMovieLensFile(join(dir, `big${n++}.csv`), { rows: 200_000, seed: 5 });
+  let bigs = 0;
+  const big = (): string => writeMovieLensFile(join(dir, `big${bigs++}.csv`), { rows: 200_000, seed: 5 });
 
   it('truncated mid-epoch: a FileError, never a short epoch', async () => {
     const path = big();

@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ColumnChunk, DataError, OptionError } from '../../src/index.js';
 import { csv } from '../../src/csv/reader.js';
 import { FileError } from '../../src/io/file.js';
 import { movieLensRows, writeMovieLensFile } from '../helpers/movielens-file.js';
+import { tempFiles } from '../helpers/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const file = (text: string | Buffer, name = `t${n++}.csv`): string => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, file } = tempFiles('sluice-');
 const ML = { userId: 'int32', movieId: 'int32', rating: 'float32', timestamp: 'int32' } as const;
 const ENGINES = ['fast', 'general', 'auto'] as const;
 

@@ -1,0 +1,29 @@
+// recordEndIn (strings, the general engine) and recordEndBytes (bytes, the fast engine and
+// the header reader) are one scan written twice for speed: pinned to the same answers here,
+// state carried across pieces included.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { recordEndBytes, recordEndIn, type ScanState } from '../../src/csv/records.js';
+
+const text = fc.array(fc.constantFrom('a', '1', ',', ';', '"', ' ', '\t', '\n', '\r'), { maxLength: 60 }).map((cs) => cs.join(''));
+
+test('recordEndIn and recordEndBytes find the same record ends, from any start, in any pieces', () => {
+  fc.assert(
+    fc.property(text, fc.constantFrom(',', ';', '::'), fc.nat(), fc.nat(), (t, delimiter, fromSeed, cutSeed) => {
+      const bytes = Buffer.from(t, 'latin1');
+      const from = t.length === 0 ? 0 : fromSeed % t.length;
+      assert.equal(recordEndBytes(bytes, from, delimiter), recordEndIn(t, from, delimiter));
+      // The same text in two pieces, the scan state handed from the first to the second.
+      const cut = from + (t.length - from === 0 ? 0 : cutSeed % (t.length - from + 1));
+      const a: ScanState = { inQuote: false, fieldStart: true };
+      const b: ScanState = { inQuote: false, fieldStart: true };
+      const endA = recordEndIn(t.slice(0, cut), from, delimiter, a);
+      const endB = recordEndBytes(bytes.subarray(0, cut), from, delimiter, b);
+      assert.equal(endB, endA);
+      assert.deepEqual(b, a);
+      if (endA < 0) assert.equal(recordEndBytes(bytes, cut, delimiter, b), recordEndIn(t, cut, delimiter, a));
+    }),
+    { numRuns: 2000 },
+  );
+});
