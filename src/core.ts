@@ -56,5 +56,6 @@ export { inspect, type InspectResult, type InspectOptions, type ColumnSummary } 
 export { withStats, StatsDataset, type StatsOptions } from './stats/track.js';
 export { findBottleneck } from './stats/bottleneck.js';
 export { formatStats, type PipelineStats, type StageStats, type Bottleneck } from './stats/model.js';
+export type { WorkerStats } from './stats/threads.js';
 export { withProgress, type ProgressInfo } from './stats/progress.js';
 export { HandOver, type AutotunePolicy, type AutotuneReport } from './stats/autotune.js';
