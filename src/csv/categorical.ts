@@ -189,12 +189,15 @@ export function rejectCategories(where: string, columns: Readonly<Record<string,
   if (cats.length > 0) throw new OptionError(`${where}: 'category' columns (${cats.join(', ')}) are read by csv() only: ranges decoded apart would number the words in different orders`);
 }
 
-const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over bytes [start, end) (decodeField computes the same while it scans). */
-function hashOf(buf: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
+/**
+ * FNV-1a (32-bit) over bytes [start, end), from offset basis `basis` (decodeField computes the
+ * same while it scans; features/hash.ts hashes text with it).
+ */
+export function hashOf(buf: Uint8Array, start: number, end: number, basis = FNV_OFFSET): number {
+  let h = basis;
   for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
   return h;
 }
