@@ -1,4 +1,4 @@
-import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochOf, type OpenOptions, sameLayout, sliceChunk, splitChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochCounter, epochOf, type OpenOptions, sameLayout, sliceChunk, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
 import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
 import { ColumnSlots } from '../shuffle/columns.js';
@@ -21,13 +21,12 @@ export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: 
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new OptionError(`shuffle: seed must be an integer, got ${describe(seed)}`);
   const reshuffle = options.reshuffleEachEpoch ?? true;
-  let epoch = 0;
+  const epochs = epochCounter();
   return {
     size: source.size,
     schema: source.schema,
     open: (e, openOptions) => {
-      const current = e ?? epoch;
-      epoch = current + 1;
+      const current = epochs(e);
       return run(randomInt(mixSeed(seed, reshuffle ? current : 0)), e, openOptions);
     },
   };
