@@ -59,3 +59,9 @@ export { formatStats, type PipelineStats, type StageStats, type Bottleneck } fro
 export type { WorkerStats } from './stats/threads.js';
 export { withProgress, type ProgressInfo } from './stats/progress.js';
 export { HandOver, type AutotunePolicy, type AutotuneReport } from './stats/autotune.js';
+export { type ApplyOptions, type FitOptions, type Transformed, type TransformedDataset } from './features/column.js';
+export { Normalize, type NormalizeStats } from './features/normalize.js';
+export { Bucketize, type BucketizeStats, type BucketizeFitOptions } from './features/bucketize.js';
+export { HashBuckets, hashText, hashNumber, type HashStats, type HashOptions } from './features/hash.js';
+export { Lookup, type LookupStats, type LookupFitOptions, type Token } from './features/lookup.js';
+export { MultiValued, type MultiValuedStats, type MultiValuedFitOptions, type WideBatch } from './features/multi-valued.js';

@@ -1,4 +1,4 @@
-import type { ColumnsOfSchema, NumericDType, NumericRecord, OpenOptions, RowOf, Schema } from '../chunk.js';
+import type { ChunkSource, ColumnsOfSchema, NumericDType, NumericRecord, OpenOptions, RowOf, Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
@@ -61,25 +61,30 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
   rejectCategories('csvParallel', options.columns);
   const { workers: _w, rangeBytes: _r, order: _o, ...csvOptions } = options;
   let schema: Schema | undefined = options.columns as Schema | undefined;
-  let knownSize: number | undefined;
   const meter = new ThreadMeter(() => csvThreads(workers));
   if (auto !== undefined) meter.budget = auto.budget;
-  const source = {
-    stageName: 'csvParallel',
-    workerStats: () => meter.stats(),
-    get size() {
-      return knownSize;
-    },
-    get schema() {
-      return schema;
-    },
-    open: (_epoch?: number, opts?: OpenOptions) => {
-      const config = { path, options: csvOptions, workers, rangeBytes, order, onSchema: (s: Schema) => (schema = s), onSize: (n: number) => (knownSize = n) };
-      const it = new RangeIterator<NumericRecord>(auto === undefined ? config : { ...config, readers: auto.count, group: 2 }, opts?.signal);
-      return meter.epoch(auto === undefined ? it : auto.watch(it, () => it.addReader()));
-    },
-    fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv' }),
+  // Dataset.shard reads only the ranges dealt to the shard; shards of shards compose (r % (c1·c2) = i1 + c1·i2).
+  const sourceOf = (shard?: { count: number; index: number }): ChunkSource<NumericRecord> & WorkerStage & { fingerprint(): Promise<string> } => {
+    let knownSize: number | undefined;
+    return {
+      stageName: 'csvParallel',
+      workerStats: () => meter.stats(),
+      get size() {
+        return knownSize;
+      },
+      get schema() {
+        return schema;
+      },
+      open: (_epoch?: number, opts?: OpenOptions) => {
+        const config = { path, options: csvOptions, workers, rangeBytes, order, onSchema: (s: Schema) => (schema = s), onSize: (n: number) => (knownSize = n), ...(shard === undefined ? {} : { shard }) };
+        const it = new RangeIterator<NumericRecord>(auto === undefined ? config : { ...config, readers: auto.count, group: 2 }, opts?.signal);
+        return meter.epoch(auto === undefined ? it : auto.watch(it, () => it.addReader()));
+      },
+      shard: (count, index) => sourceOf(shard === undefined ? { count, index } : { count: shard.count * count, index: shard.index + shard.count * index }),
+      fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv', ...(shard === undefined ? {} : { shard }) }),
+    };
   };
-  return new Dataset<NumericRecord>(source satisfies WorkerStage);
+  const source = sourceOf();
+  return new Dataset<NumericRecord>(source);
 }
 
