@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { range, StageError } from '../../src/index.js';
+import { ColumnChunk, Dataset, range, StageError } from '../../src/index.js';
 import { sorted, tracked, type Tracker } from '../helpers/sources.js';
 
 test('cycle order matches tf.data interleave', async () => {
@@ -38,12 +38,26 @@ test('every inner element exactly once, any cycle/block/order; random order is s
   );
 });
 
-test('columnar inner chunks stay columnar', async () => {
-  const ds = range(3).interleave(() => tracked(5000, { chunkSize: 100, columnar: true }).ds, { cycleLength: 3, blockLength: 64 });
-  for await (const chunk of ds.chunks()) {
-    assert.ok(!Array.isArray(chunk), 'a ColumnChunk');
-    break;
+test('columnar inner chunks stay columnar, in cycle order, every row once', async () => {
+  // Inner k holds ids k*1000 .. k*1000+499 in ColumnChunks of 100.
+  const inner = (k: number) =>
+    new Dataset<{ id: number }>({
+      size: 500,
+      open: async function* () {
+        for (let s = 0; s < 500; s += 100) yield new ColumnChunk(100, { id: Int32Array.from({ length: 100 }, (_, i) => k * 1000 + s + i) });
+        return undefined;
+      },
+    });
+  const ids: number[] = [];
+  for await (const chunk of range(3).interleave(inner, { cycleLength: 3, blockLength: 64 }).chunks()) {
+    assert.ok(chunk instanceof ColumnChunk, 'a ColumnChunk');
+    assert.equal(chunk.columns.id.length, chunk.size);
+    ids.push(...chunk.columns.id);
   }
+  // Blocks of 64 from inner 0, 1, 2 in turn, the last block of each short.
+  const expected: number[] = [];
+  for (let s = 0; s < 500; s += 64) for (let k = 0; k < 3; k++) for (let i = s; i < Math.min(s + 64, 500); i++) expected.push(k * 1000 + i);
+  assert.deepEqual(ids, expected);
 });
 
 test('break closes every open inner dataset and the outer one', async () => {
