@@ -8,7 +8,7 @@ import { RecordBatchReader, type Schema as ArrowSchema } from 'apache-arrow';
 import { type Chunk, CHUNK_SIZE, type ChunkIterator, type ChunkSource, ColumnChunk } from '../chunk.js';
 import { readArrowFile } from '../io/arrow-file.js';
 import { FileError, removeOrphans } from '../io/file.js';
-import { CacheWriter, FORMAT, stampDigest } from './writer.js';
+import { CacheWriter, END_BYTES, EOS, FORMAT, stampDigest, TRAILER_BYTES, TRAILER_TAG } from './writer.js';
 
 export { arrowSchema, toRecordBatch } from './writer.js';
 
@@ -34,11 +34,10 @@ const CHECK_BLOCK = 1 << 20;
 
 /**
  * True when `path` is a complete, intact cache of this fingerprint, checked before any row
- * is yielded and with bounded memory: the footer's length must fit the file, every record
- * batch the footer lists must lie before the footer (a flipped length cannot make a reader
- * allocate gigabytes), the bytes before the footer are hashed a block at a time, and the
- * stamp (stampDigest) must match that hash and the footer's schema and metadata; then the
- * batches are counted against the stamped row count.
+ * is yielded and with bounded memory: the footer's bytes must match the digest the writer
+ * put before them (so nothing damaged is ever decoded), the bytes before the footer are
+ * hashed a block at a time, and the stamp (stampDigest) must match that hash and the
+ * footer's schema and metadata; then the batches are counted against the stamped row count.
  */
 export async function isValidCache(path: string, fingerprint: string): Promise<boolean> {
   let s;
@@ -63,26 +62,45 @@ export async function isValidCache(path: string, fingerprint: string): Promise<b
 }
 
 async function checkFile(handle: FileHandle, size: number, fingerprint: string): Promise<boolean> {
-  // The end of an Arrow file: footer, its int32 length, 'ARROW1'.
-  if (size < 8 + 10) return false;
-  const tail = Buffer.alloc(10);
-  await handle.read(tail, 0, 10, size - 10);
-  if (tail.toString('latin1', 4) !== 'ARROW1') return false;
-  const footerStart = size - 10 - tail.readInt32LE(0);
-  if (tail.readInt32LE(0) <= 0 || footerStart < 8) return false;
+  if (!(await footerIntact(handle, size))) return false;
   const reader = await RecordBatchReader.from(handle);
   await reader.open();
   if (!reader.isFile()) return false;
   const schema = reader.schema;
   const m = schema.metadata;
   if (m.get('sluice.format') !== FORMAT || m.get('sluice.fingerprint') !== fingerprint) return false;
-  const blocks = (reader as unknown as { footer: { recordBatches(): Iterable<{ offset: number | bigint; metaDataLength: number; bodyLength: number | bigint }> } | null }).footer;
-  if (blocks === null) return false;
-  for (const b of blocks.recordBatches()) if (Number(b.offset) + b.metaDataLength + Number(b.bodyLength) > footerStart) return false;
-  if (!sameStamp(schema, await bodyDigest(handle, footerStart))) return false;
+  const footerStart = size - END_BYTES - (await readAt(handle, size - END_BYTES, 4)).readInt32LE(0);
+  if (!sameStamp(schema, await bodyDigest(handle, footerStart - TRAILER_BYTES))) return false;
   let rows = 0;
   for await (const batch of reader) rows += batch.numRows;
   return rows === Number(m.get('sluice.rows'));
+}
+
+/** Larger footers are refused unread (65 536-row batches: a billion rows is ~400 KiB of footer). */
+const MAX_FOOTER = 16 << 20;
+
+/**
+ * True when the footer's bytes are those the writer hashed into the trailer before it
+ * (writer.ts): checked before Arrow decodes them, since a flipped vector length there made
+ * the decoder loop for minutes or run out of heap. Reads at most MAX_FOOTER bytes.
+ */
+async function footerIntact(handle: FileHandle, size: number): Promise<boolean> {
+  const least = 8 + EOS.length + TRAILER_BYTES + END_BYTES; // 'ARROW1\0\0', no batch, an empty footer
+  if (size < least) return false;
+  const tail = await readAt(handle, size - END_BYTES, END_BYTES);
+  if (tail.toString('latin1', 4) !== 'ARROW1') return false;
+  const length = tail.readInt32LE(0);
+  if (length <= 0 || length > MAX_FOOTER || size - END_BYTES - length - TRAILER_BYTES < 8 + EOS.length) return false;
+  const bytes = await readAt(handle, size - END_BYTES - length - TRAILER_BYTES, TRAILER_BYTES + length);
+  if (bytes.length !== TRAILER_BYTES + length || !bytes.subarray(0, TRAILER_TAG.length).equals(TRAILER_TAG)) return false;
+  const digest = createHash('sha256').update(bytes.subarray(TRAILER_BYTES)).digest();
+  return digest.equals(bytes.subarray(TRAILER_TAG.length, TRAILER_BYTES));
+}
+
+async function readAt(handle: FileHandle, at: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, at);
+  return buffer.subarray(0, bytesRead);
 }
 
 function sameStamp(schema: ArrowSchema, body: string): boolean {

@@ -1,6 +1,9 @@
 // Writing the file cache: chunks into Arrow record batches, batches into the file with
 // backpressure, and the stamp in the footer: format, fingerprint, rows, and a SHA-256 over
 // every byte before the footer and over the footer's schema and metadata (stampDigest).
+// Between the end-of-stream marker and the footer (where Arrow readers never look) goes a
+// trailer holding the footer's own SHA-256: a reader checks the footer's bytes before it
+// decodes them, so a flipped length inside the footer cannot make a decoder loop or allocate.
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import {
@@ -20,11 +23,16 @@ import { allocColumn, type Chunk, ColumnChunk, type DType, type NumericArray, ty
 import { describe, OptionError, StageError } from '../errors.js';
 import { FileError } from '../io/file.js';
 
-export const FORMAT = 'sluice-cache-2';
+export const FORMAT = 'sluice-cache-3';
 /** Rows per record batch written: large batches make reading the cache cheap. */
 const BATCH_ROWS = 1 << 16;
 /** What the Arrow file writer puts between the last batch and the footer (end-of-stream marker). */
 export const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+/** The trailer before the footer: this tag, then the footer's SHA-256 (40 bytes, 8-aligned). */
+export const TRAILER_TAG = Buffer.from('SLUICEFT', 'latin1');
+export const TRAILER_BYTES = TRAILER_TAG.length + 32;
+/** After the footer: its int32 length and 'ARROW1'. */
+export const END_BYTES = 10;
 
 /**
  * The digest a cache is stamped with: SHA-256 of the footer's schema (names, types) and
@@ -110,6 +118,13 @@ export class CacheWriter {
     schema.metadata.set('sluice.checksum', stampDigest(schema, this.body.digest('hex')));
     this.footer = true;
     this.writer.finish();
+    // What finish() emitted: the end-of-stream marker, the footer, its length and the magic.
+    const end = Buffer.concat(this.sink.pending);
+    const footer = end.subarray(EOS.length, end.length - END_BYTES);
+    if (!end.subarray(0, EOS.length).equals(EOS) || footer.length !== end.readInt32LE(end.length - END_BYTES)) {
+      throw new FileError(this.path, new Error('unexpected Arrow file ending (the cache format needs updating)'), 'write');
+    }
+    this.sink.pending = [EOS, TRAILER_TAG, createHash('sha256').update(footer).digest(), end.subarray(EOS.length)];
     await this.drain();
   }
 

@@ -5,7 +5,7 @@ import { ColumnChunk, type DType } from '../chunk.js';
 import { isUrl, openBytes } from '../io/bytes.js';
 import { csv } from './reader.js';
 import { toNumber } from './fields.js';
-import { splitRows } from './records.js';
+import { sampleRows } from './records.js';
 import { lineBlocks } from './lines.js';
 
 export interface ColumnSummary {
@@ -147,23 +147,12 @@ async function firstLines(pathOrUrl: string): Promise<string> {
   return text;
 }
 
-/** Non-blank rows of the sample split with `delimiter` (quote-aware); undefined when it does not parse. */
-function sampleRows(text: string, delimiter: string): string[][] | undefined {
-  try {
-    return splitRows(text, delimiter, true)
-      .filter((r) => r.length > 0)
-      .slice(0, SAMPLE_LINES);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The candidate that splits every sample row into the same number (> 1) of fields; the most fields wins. */
 export function detectDelimiter(text: string): string {
   let best = ',';
   let bestCount = 1;
   for (const d of CANDIDATES) {
-    const rows = sampleRows(text, d);
+    const rows = sampleRows(text, d, SAMPLE_LINES, false);
     if (rows === undefined || rows.length === 0) continue;
     const count = rows[0]!.length;
     if (count > bestCount && rows.every((r) => r.length === count)) {
@@ -176,7 +165,7 @@ export function detectDelimiter(text: string): string {
 
 /** A header when the first row has a non-number where most next rows have numbers, or when every row is text. */
 export function detectHeader(text: string, delimiter: string): boolean {
-  const rows = sampleRows(text, delimiter) ?? [];
+  const rows = sampleRows(text, delimiter, SAMPLE_LINES, false) ?? [];
   const first = rows[0];
   if (first === undefined) return false;
   const isNum = (s: string | undefined): boolean => s !== undefined && !Number.isNaN(toNumber(s, 'float64'));

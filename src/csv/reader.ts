@@ -14,7 +14,7 @@ import { AutoDecoder } from './auto.js';
 import { BadRows, COLUMNAR, type CsvStats, emptyStats, schemaOf } from './fields.js';
 import { type Vocabulary, vocabulariesFor } from './categorical.js';
 import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
-import { splitRows } from './records.js';
+import { sampleRows } from './records.js';
 import { readHeader, takeHeader } from './header.js';
 import { lineBlocks } from './lines.js';
 import { type CheckedOptions, checkOptions, type CsvColumns, type CsvOptions, type CsvRow, makeLayout } from './options.js';
@@ -164,7 +164,8 @@ async function holdSample(o: CheckedOptions, input: Input, first: Buffer | undef
     bytes += more.length;
     lines += countLines(more);
   }
-  return { held, sample: sampleRows(held, o.delimiter) };
+  const text = held.map((b) => b.toString('utf8')).join('');
+  return { held, sample: sampleRows(text, o.delimiter, SAMPLE_ROWS, true) ?? [] };
 }
 
 /** The engine for the layout: fast when every column is numeric (and the options allow), else general. */
@@ -215,25 +216,6 @@ function countLines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(LF); i !== -1; i = buf.indexOf(LF, i + 1)) n++;
   return n;
-}
-
-/** Non-blank rows of the held text, up to SAMPLE_ROWS; rows that fail to parse are left out. */
-function sampleRows(held: readonly Buffer[], delimiter: string): string[][] {
-  const text = held.map((b) => b.toString('utf8')).join('');
-  let rows: string[][];
-  try {
-    rows = splitRows(text, delimiter, true);
-  } catch {
-    rows = [];
-    for (const l of text.split('\n')) {
-      try {
-        rows.push(...splitRows(l, delimiter));
-      } catch {
-        // a bad row: the decoder will report it
-      }
-    }
-  }
-  return rows.filter((r) => r.length > 0).slice(0, SAMPLE_ROWS);
 }
 
 export type { BadRowInfo };

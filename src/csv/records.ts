@@ -25,6 +25,30 @@ export function splitRows(text: string, delimiter: string, more = false): string
   return rows;
 }
 
+/**
+ * The first `limit` non-blank rows of a sample of text (the start of a file), for guessing
+ * dtypes, the header and the delimiter. A sample that does not parse as a whole is
+ * undefined, or with `lenient`, split line by line leaving out the lines that fail: the
+ * decoder reports those rows itself.
+ */
+export function sampleRows(text: string, delimiter: string, limit: number, lenient: boolean): string[][] | undefined {
+  let rows: string[][];
+  try {
+    rows = splitRows(text, delimiter, true);
+  } catch {
+    if (!lenient) return undefined;
+    rows = [];
+    for (const line of text.split('\n')) {
+      try {
+        rows.push(...splitRows(line, delimiter));
+      } catch {
+        // a bad row: left out of the sample
+      }
+    }
+  }
+  return rows.filter((r) => r.length > 0).slice(0, limit);
+}
+
 /** fast-csv's Parser with multi-character delimiters and bare CRs kept in fields. Throws fast-csv's errors. */
 export class RowSplitter {
   private readonly parser: Parser;

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ColumnsOfSchema } from '../chunk.js';
-import type { Dataset } from '../dataset.js';
+import { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
-import { type BlockWire, fromBlockWire, type WindowTask } from './worker-tasks.js';
+import { fromBlockWire, type WindowResult, type WindowTask } from './worker-tasks.js';
 import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
 import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
@@ -41,10 +41,9 @@ export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOp
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
   const { shuffle, workers: w, ...csvOptions } = options;
   rejectCategories('shuffledCsv', csvOptions.columns);
-  // Object storage, many files, shards and resumes: shuffledCsvFiles (blocks decoded on this thread).
+  // Object storage, many files, shards and resumes: shuffledCsvFiles (the same workers).
   if (isRemote(path) || /[*?]/.test(path) || isDirectory(path) || options.shard !== undefined || options.resume !== undefined) {
-    if ((w ?? 0) !== 0 && w !== 'auto') throw new OptionError(`shuffledCsv: workers are for one local file; '${path}' is read by range requests on this thread`);
-    return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }) });
+    return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
   }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
   const workers =
@@ -72,9 +71,11 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
       window: { ...window, ranges: window.ranges.map(([s, e]): [number, number] => [layout.start + s, layout.start + e]) },
       spares: spares.map((g) => g.toWire(transfer)),
     };
-    return runCsvTask<BlockWire[]>(task, workers, undefined, transfer).then((wire) => wire.map((b) => fromBlockWire<CsvRecord>(b)));
+    return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((r) => r.blocks.map((b) => fromBlockWire<CsvRecord>(b)));
   };
-  return windowShuffle<CsvRecord>(
+  // Dataset.shard: shuffledCsvFiles deals the blocks to shards (the `shard` option).
+  const shard = (count: number, index: number): Dataset<CsvRecord>['source'] => shuffledCsv(path, { ...options, shard: { count, index } }).source;
+  const ds = windowShuffle<CsvRecord>(
     bytesNow,
     () => ({
       here: claimReader(offsetRanges(new CsvRanges(path, blockOptions()), layout.start)),
@@ -82,6 +83,7 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     }),
     checkOptions(shuffle ?? {}),
   );
+  return new Dataset<CsvRecord>({ ...ds.source, shard });
 }
 
 function isDirectory(path: string): boolean {

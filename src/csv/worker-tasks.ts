@@ -16,6 +16,9 @@ import { ColumnSlots, type SlotsWire } from '../shuffle/columns.js';
 import { toWire, type WireChunk } from '../workers/wire.js';
 import { csv, type CsvOptions } from './reader.js';
 import { ColumnArena, CsvRanges } from './ranges.js';
+import { type PartWire, PartsReader } from './parts-reader.js';
+import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
+import type { RangeReader } from '../shuffle/claims.js';
 
 export interface StreamTask {
   path: string;
@@ -44,9 +47,17 @@ export interface WindowTask {
   window: WindowClaims;
   /** Storage of blocks already handed out, moved here to read into again. */
   spares: SlotsWire[];
+  /** Many files (or objects) laid end to end: the window's ranges are in their byte space (see PartsReader). */
+  files?: { parts: PartWire[]; store: ObjectStoreOptions; blockBytes: number };
 }
 
 export type BlockWire = { id: number; starts: Int32Array } & ({ slots: SlotsWire } | { rows: unknown[] });
+
+/** A window task's answer: its blocks, and for remote files the requests, retries and bytes it cost (added to this thread's store counters). */
+export interface WindowResult {
+  blocks: BlockWire[];
+  counters?: ObjectStore['counters'];
+}
 
 /** Atomics.waitAsync (Node 16+; typed in TypeScript's es2024 lib, newer than this project's). */
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync;
@@ -114,18 +125,21 @@ export async function streamRanges(task: StreamTask): Promise<void> {
 
 /** One dealer per thread: tasks run one at a time here. */
 const dealer = new BlockDealer<unknown>();
-/** The reader of the file last shuffled here, kept for its buffers. */
-let lastRanges: { key: string; ranges: CsvRanges } | undefined;
+/** The reader of the file (or files) last shuffled here, kept for its buffers. */
+let lastRanges: { key: string; ranges: RangeReader<unknown> } | undefined;
 
-function rangesFor(path: string, options: CsvOptions): CsvRanges {
-  const key = JSON.stringify([path, options]);
-  if (lastRanges?.key !== key) lastRanges = { key, ranges: new CsvRanges(path, options) };
+function rangesFor(task: WindowTask): RangeReader<unknown> {
+  const { path, options, files } = task;
+  const key = JSON.stringify([path, options, files]);
+  if (lastRanges?.key !== key) lastRanges = { key, ranges: files === undefined ? new CsvRanges(path, options) : new PartsReader(files.parts, options, files.store, files.blockBytes) };
   return lastRanges.ranges;
 }
 
 export async function decodeWindow(task: WindowTask): Promise<unknown> {
   dealer.use(task.spares.map((w) => new ColumnSlots(w, 0)));
-  const ranges = rangesFor(task.path, task.options);
+  const ranges = rangesFor(task);
+  const counters = task.files === undefined ? undefined : objectStore(task.files.store).counters;
+  const before = { ...counters };
   let blocks: BlockRows<unknown>[];
   try {
     blocks = await readClaimed(task.window, ranges, dealer);
@@ -137,7 +151,9 @@ export async function decodeWindow(task: WindowTask): Promise<unknown> {
     transfer.push(b.starts.buffer as ArrayBuffer);
     return b.slots !== undefined ? { id: b.id, starts: b.starts, slots: b.slots.toWire(transfer) } : { id: b.id, starts: b.starts, rows: b.rows };
   });
-  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: wire } as never);
+  const result: WindowResult = { blocks: wire };
+  if (counters !== undefined) result.counters = { requests: counters.requests - before.requests!, retries: counters.retries - before.retries!, bytes: counters.bytes - before.bytes! };
+  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result } as never);
 }
 
 export function fromBlockWire<T>(wire: BlockWire): BlockRows<T> {

@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import type { DataType, RecordBatch, Schema as ArrowSchema } from 'apache-arrow';
 import { type Chunk, ColumnChunk, type NumericArray, type NumericDType, splitChunk } from '../chunk.js';
 import { FormatError } from '../errors.js';
+import { type ColumnPlan, planColumns } from './column-plan.js';
 import { FileError } from './file.js';
 
 /** A file that is not a readable Arrow IPC file, or a column sluice cannot turn into numbers. */
@@ -53,32 +54,10 @@ export async function* readArrowFile<T>(
   return undefined;
 }
 
-/** Which Arrow field feeds which output column, as which dtype. */
-export interface ColumnPlan {
-  readonly name: string;
-  readonly index: number;
-  readonly dtype: NumericDType;
-}
-
+/** The output columns of an Arrow schema (see planColumns). */
 export function columnPlan(path: string, schema: ArrowSchema, wanted: Readonly<Record<string, NumericDType>> | undefined): ColumnPlan[] {
-  const plan: ColumnPlan[] = [];
-  if (wanted !== undefined) {
-    for (const [name, dtype] of Object.entries(wanted)) {
-      const index = schema.fields.findIndex((f) => f.name === name);
-      if (index < 0) throw new ArrowFormatError(path, `no column '${name}' (has ${schema.fields.map((f) => f.name).join(', ')})`);
-      if (naturalDType(schema.fields[index]!.type) === undefined) {
-        throw new ArrowFormatError(path, `column '${name}' is ${String(schema.fields[index]!.type)}, not numeric`);
-      }
-      plan.push({ name, index, dtype });
-    }
-    return plan;
-  }
-  schema.fields.forEach((f, index) => {
-    const dtype = naturalDType(f.type);
-    if (dtype !== undefined) plan.push({ name: f.name, index, dtype });
-  });
-  if (plan.length === 0) throw new ArrowFormatError(path, 'no numeric columns');
-  return plan;
+  const stored = schema.fields.map((f) => ({ name: f.name, natural: naturalDType(f.type), type: String(f.type) }));
+  return planColumns(stored, wanted, (message) => new ArrowFormatError(path, message));
 }
 
 /** The sluice dtype an Arrow numeric type maps to by default; undefined for non-numeric types. */

@@ -3,7 +3,6 @@
 // store's limit on requests in flight, cut after a timeout, retried with backoff, checked
 // for length and ETag, and cached on disk when the store has a block cache.
 import { errorMessage, SluiceError } from '../errors.js';
-import type { BlockKey } from './block-cache.js';
 import { objectStore, type ObjectStore, type ObjectStoreOptions } from './object-store.js';
 import { PermanentError, TransientError, withRetries } from './retry.js';
 
@@ -66,9 +65,8 @@ export class RemoteObject {
   async stat(known?: ObjectInfo): Promise<ObjectInfo> {
     this.pinned = known;
     if (known !== undefined) return known;
-    const info = await this.request(0, 0, 'HEAD');
-    this.pinned = info.info;
-    return info.info;
+    this.pinned = await this.request(0, 0, 'HEAD');
+    return this.pinned;
   }
 
   /** The pinned size and ETag (stat() first). */
@@ -81,25 +79,38 @@ export class RemoteObject {
     const info = this.pinned ?? (await this.stat());
     const stop = Math.min(end, info.size);
     if (stop <= start) return Buffer.alloc(0);
-    const cache = this.store.cache;
-    const key: BlockKey = { object: this.name, etag: info.etag, start, end: stop };
-    const hit = await cache?.get(key);
+    const hit = await this.store.cache?.get({ object: this.name, etag: info.etag, start, end: stop });
     if (hit !== undefined) return hit;
-    const body = (await this.request(start, stop, 'GET', signal)).body;
-    await cache?.put(key, body);
-    return body;
+    return this.fetchInto(Buffer.allocUnsafe(stop - start), start, info.etag, signal);
+  }
+
+  /**
+   * Reads the bytes from `start` into `target` (as many as fit, clamped to the object's end),
+   * straight from the response body: no second copy. Returns how many were read.
+   */
+  async readInto(target: Buffer, start: number, signal?: AbortSignal): Promise<number> {
+    const info = this.pinned ?? (await this.stat());
+    const stop = Math.min(start + target.length, info.size);
+    if (stop <= start) return 0;
+    const hit = await this.store.cache?.get({ object: this.name, etag: info.etag, start, end: stop });
+    if (hit !== undefined) return hit.copy(target);
+    return (await this.fetchInto(target.subarray(0, stop - start), start, info.etag, signal)).length;
   }
 
   /** A reader with FileHandle's read() shape (for readers written against files). */
   positioned(): PositionedReader {
     return {
-      read: async (buffer, offset, length, position) => {
-        const bytes = await this.read(position, position + length);
-        bytes.copy(buffer, offset);
-        return { bytesRead: bytes.length };
-      },
+      read: async (buffer, offset, length, position) => ({ bytesRead: await this.readInto(buffer.subarray(offset, offset + length), position) }),
       close: async () => {},
     };
+  }
+
+  /** Fills `target` with the bytes from `start` (one range GET, retried), and caches them. */
+  private async fetchInto(target: Buffer, start: number, etag: string, signal?: AbortSignal): Promise<Buffer> {
+    const end = start + target.length;
+    await this.request(start, end, 'GET', signal, target);
+    await this.store.cache?.put({ object: this.name, etag, start, end }, target);
+    return target;
   }
 
   private url(): string {
@@ -112,14 +123,14 @@ export class RemoteObject {
     return `${endpoint}/${bucket}/${path}`;
   }
 
-  private async request(start: number, end: number, method: 'GET' | 'HEAD', signal?: AbortSignal): Promise<{ body: Buffer; info: ObjectInfo }> {
+  private async request(start: number, end: number, method: 'GET' | 'HEAD', signal?: AbortSignal, into?: Buffer): Promise<ObjectInfo> {
     const store = this.store;
     let attempts = 0;
     try {
       return await withRetries(
         () => {
           attempts++;
-          return store.limiter.run(() => this.once(start, end, method, signal));
+          return store.limiter.run(() => this.once(start, end, method, signal, into));
         },
         store.policy,
         signal,
@@ -131,7 +142,7 @@ export class RemoteObject {
     }
   }
 
-  private async once(start: number, end: number, method: 'GET' | 'HEAD', signal?: AbortSignal): Promise<{ body: Buffer; info: ObjectInfo }> {
+  private async once(start: number, end: number, method: 'GET' | 'HEAD', signal?: AbortSignal, into?: Buffer): Promise<ObjectInfo> {
     const store = this.store;
     const timeout = AbortSignal.timeout(store.timeoutMs);
     const headers: Record<string, string> = method === 'GET' ? { range: `bytes=${start}-${end - 1}` } : {};
@@ -153,18 +164,38 @@ export class RemoteObject {
       if (response.status !== 200) throw new PermanentError(`HTTP ${response.status} ${response.statusText}`);
       const size = Number(response.headers.get('content-length'));
       if (!Number.isSafeInteger(size)) throw new PermanentError('no Content-Length');
-      return { body: Buffer.alloc(0), info: { size, etag } };
+      return { size, etag };
     }
     if (response.status !== 206) {
       await response.body?.cancel();
       throw new PermanentError(response.status === 200 ? 'the server ignores Range requests (HTTP 200 to a range)' : `HTTP ${response.status} ${response.statusText}`);
     }
-    const body = Buffer.from(await response.arrayBuffer());
-    store.counters.bytes += body.length;
-    // A body cut short is retried whole: the caller gets all of the range or an error, never part of it.
-    if (body.length !== end - start) throw new TransientError(`got ${body.length} bytes of ${end - start}`);
-    return { body, info: { size: this.pinned?.size ?? end, etag } };
+    await readBody(response, into ?? Buffer.allocUnsafe(end - start), store.counters);
+    return { size: this.pinned?.size ?? end, etag };
   }
+}
+
+/**
+ * Copies a response body into `target` chunk by chunk as it arrives (arrayBuffer() would
+ * gather the chunks and copy them once more). A body cut short, or longer than asked, is a
+ * TransientError: the request is retried whole, so the caller gets all of the range or an
+ * error, never part of it.
+ */
+async function readBody(response: Response, target: Buffer, counters: { bytes: number }): Promise<void> {
+  const reader = response.body?.getReader();
+  let at = 0;
+  for (;;) {
+    const part = await reader?.read();
+    if (part === undefined || part.done) break;
+    if (at + part.value.length > target.length) {
+      await reader!.cancel();
+      throw new TransientError(`got more than the ${target.length} bytes asked for`);
+    }
+    target.set(part.value, at);
+    at += part.value.length;
+    counters.bytes += part.value.length;
+  }
+  if (at !== target.length) throw new TransientError(`got ${at} bytes of ${target.length}`);
 }
 
 /** FileHandle.read's shape: what a range reader written for files needs. */

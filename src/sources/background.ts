@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import type { Chunk, ChunkIterator, ChunkSource, OpenOptions, Schema } from '../chunk.js';
+import { type Chunk, type ChunkIterator, type ChunkSource, epochCounter, type OpenOptions, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe, OptionError, StageError } from '../errors.js';
 import { FencedIterator, ReadyQueue } from '../iterator.js';
@@ -56,7 +56,7 @@ let ids = 0;
 
 class BackgroundSource<T> implements ChunkSource<T> {
   private pool: Piscina | undefined;
-  private epoch = 0;
+  private readonly nextEpoch = epochCounter();
   private knownSize: number | undefined;
   private knownSchema: Schema | undefined;
   /** Names this source's pipeline in the worker thread (built there once, from `data`). */
@@ -77,8 +77,7 @@ class BackgroundSource<T> implements ChunkSource<T> {
   }
 
   open(epoch?: number, options?: OpenOptions): ChunkIterator<T> {
-    const e = epoch ?? this.epoch;
-    this.epoch = e + 1;
+    const e = this.nextEpoch(epoch);
     const id = `${this.id}-${this.epochs++}`;
     let pool: Piscina | undefined;
     const pull: Pull = (want, first, close) => {

@@ -3,24 +3,26 @@
 // and the block shuffle draws blocks across all of them. Blocks can be dealt to shards, and
 // a shard can say where it stands (a few numbers) and what it delivered (a receipt).
 import { open } from 'node:fs/promises';
-import type { Chunk } from '../chunk.js';
+import { availableParallelism } from 'node:os';
 import { takeHeader } from '../csv/header.js';
 import { bomLength } from '../csv/lines.js';
-import { CsvRanges } from '../csv/ranges.js';
+import { openPart, type PartWire, PartsReader } from '../csv/parts-reader.js';
+import { runCsvTask } from '../csv/pool.js';
+import { fromBlockWire, type WindowResult, type WindowTask } from '../csv/worker-tasks.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from '../csv/reader.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError, SluiceError } from '../errors.js';
 import { listFiles } from '../io/listing.js';
 import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
-import { isRemote, type PositionedReader, RemoteObject } from '../io/remote.js';
+import { isRemote, RemoteObject } from '../io/remote.js';
 import { checkOptionNames } from '../options.js';
 import { mixSeed } from '../random.js';
 import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
-import { claimReader, type RangeReader } from '../shuffle/claims.js';
+import { claimReader } from '../shuffle/claims.js';
 import { Coverage, type Receipt } from '../shuffle/coverage.js';
 import { type Delivery, deliver, equalTarget, receiptAt } from '../shuffle/equal-batches.js';
 import { checkResume, type Cursor, type JobPosition, type Layout, planShards, type ShardPosition, type ShardSpec } from '../shuffle/shard-plan.js';
-import { type PlannedWindow, windowShuffle } from '../shuffle/windows.js';
+import { type PartReader, type PlannedWindow, windowShuffle } from '../shuffle/windows.js';
 
 export interface CsvFilesOptions extends Omit<CsvOptions, 'byteRange' | 'stats' | 'store'> {
   shuffle?: BlockShuffleOptions;
@@ -34,17 +36,14 @@ export interface CsvFilesOptions extends Omit<CsvOptions, 'byteRange' | 'stats' 
   resume?: JobPosition;
   /** Object storage: credentials, endpoint, concurrency, retries, block cache. */
   store?: ObjectStoreOptions;
-}
-
-/** One file of the epoch: where its rows start, and how its bytes are read. */
-interface Part {
-  name: string;
-  /** First byte after the header. */
-  start: number;
-  size: number;
-  /** Offset of its first data byte in the dataset's byte space. */
-  offset: number;
-  open: () => Promise<PositionedReader>;
+  /**
+   * Worker threads that fetch and decode blocks (and deal their rows into the window's
+   * buckets) while this thread hands out rows; this thread reads blocks too when idle.
+   * 'auto' (default): 1 when `columns` are given, no onBadRow callback is set and there is
+   * more than one CPU, else 0. The rows come out in the same order whatever the count.
+   * Each thread keeps up to the store's `concurrency` requests in flight.
+   */
+  workers?: number | 'auto';
 }
 
 const HEAD_BYTES = 64 << 10;
@@ -107,20 +106,21 @@ interface EpochState extends Delivery {
  * a directory, a glob (`data/part-*.csv`), an `s3://bucket/prefix/`, or a list of these. The
  * files must share one header (a file whose header differs is an error naming it). Remote
  * blocks are range GETs (see ObjectStoreOptions); objects are pinned by ETag per epoch.
- * Blocks are decoded on this thread (the requests run concurrently).
+ * Blocks are fetched and decoded on csv worker threads (`workers`) as for a local file.
  * @example
  * const ds = shuffledCsvFiles(['a.csv', 'b.csv'], { columns: { id: 'int32' }, shuffle: { seed: 1 } }).batch(1024);
  */
 export function shuffledCsvFiles<const C extends CsvColumns>(spec: string | readonly string[], options: CsvFilesOptions & { columns: C }): CsvFilesDataset<CsvRow<C>>;
 export function shuffledCsvFiles<R = CsvRecord>(spec: string | readonly string[], options?: CsvFilesOptions): CsvFilesDataset<R>;
 export function shuffledCsvFiles(spec: string | readonly string[], options: CsvFilesOptions = {}): CsvFilesDataset<CsvRecord> {
-  checkOptionNames('shuffledCsvFiles', options, ['shuffle', 'shard', 'resume', 'store', 'header', 'delimiter', 'columns', 'onBadRow', 'engine', 'chunkBytes', 'chunkRows']);
-  const { shuffle, shard, resume, store: storeOptions, ...csvOptions } = options;
+  checkOptionNames('shuffledCsvFiles', options, ['shuffle', 'shard', 'resume', 'store', 'workers', 'header', 'delimiter', 'columns', 'onBadRow', 'engine', 'chunkBytes', 'chunkRows']);
+  const { shuffle, shard, resume, store: storeOptions = {}, workers: w, ...csvOptions } = options;
+  const workers = checkWorkers(w, csvOptions);
   if ('byteRange' in options) throw new OptionError('shuffledCsvFiles: byteRange is chosen per block; leave it out');
   const settings = checkOptions(shuffle ?? {});
-  const store = objectStore(storeOptions ?? {});
+  const store = objectStore(storeOptions);
   const spec0 = checkShard(shard, resume);
-  let parts: Part[] = [];
+  let parts: PartWire[] = [];
   let header: CsvOptions['header'] = csvOptions.header;
   const fresh = (): Delivery => ({ delivered: 0, coverage: new Coverage(), dropped: new Coverage(), repeated: 0, recent: [] });
   const state: EpochState = { seed: settings.seed, epoch: 0, index: spec0.index, layout: undefined, windowRows: [], target: undefined, ...fresh() };
@@ -129,7 +129,7 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   const bytesNow = async (): Promise<number> => {
     ({ parts, header } = await layoutOf(spec, csvOptions, store));
     total = parts.reduce((n, p) => n + p.size - p.start, 0);
-    if (spec0.batchSize !== undefined) rowsPerByte = await probeDensity(parts[0]!);
+    if (spec0.batchSize !== undefined) rowsPerByte = await probeDensity(parts[0]!, storeOptions);
     return total;
   };
   const plan = (epoch: number, orderEpoch: number, blocks: number): PlannedWindow[] => {
@@ -144,11 +144,35 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
     Object.assign(state, { epoch, layout, windowRows: [], target, ...fresh() });
     return shards[spec0.index]!.map((w, i) => ({ ...w, onRows: (rows: number) => (state.windowRows[i] = rows) }));
   };
-  const inner = windowShuffle<CsvRecord>(bytesNow, () => ({ here: claimReader(new PartsReader(parts, { ...csvOptions, header, ...(storeOptions === undefined ? {} : { store: storeOptions }) }, store, settings.blockBytes)), workers: [] }), {
-    ...settings,
-    plan,
+  const blockOptions = (): CsvOptions => ({ ...csvOptions, header });
+  // Workers fetch, decode and deal the next window while this thread hands out the current one.
+  const inWorker: PartReader<CsvRecord> = (window, spares) => {
+    const transfer: ArrayBuffer[] = [];
+    const files = { parts, store: storeOptions, blockBytes: settings.blockBytes };
+    const task: WindowTask = { path: parts[0]!.name, options: blockOptions(), window, spares: spares.map((g) => g.toWire(transfer)), files };
+    return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((r) => {
+      for (const k of ['requests', 'retries', 'bytes'] as const) store.counters[k] += r.counters?.[k] ?? 0;
+      return r.blocks.map((b) => fromBlockWire<CsvRecord>(b));
+    });
+  };
+  const readers = (): { here: PartReader<CsvRecord>; workers: PartReader<CsvRecord>[] } => ({
+    here: claimReader(new PartsReader(parts, blockOptions(), storeOptions, settings.blockBytes)),
+    workers: Array.from({ length: workers }, () => inWorker),
   });
-  return new CsvFilesDataset<CsvRecord>({ size: undefined, open: (epoch) => deliver(inner.source.open(epoch), state, () => state.target) }, state);
+  const inner = windowShuffle<CsvRecord>(bytesNow, readers, { ...settings, plan });
+  // Dataset.shard deals blocks as the `shard` option does; a shard of a shard composes (block positions i1 + c1·i2 mod c1·c2).
+  const pushdown = (count: number, index: number): CsvFilesDataset<CsvRecord>['source'] =>
+    shuffledCsvFiles(spec, { ...options, shard: { count: spec0.count * count, index: spec0.index + spec0.count * index } }).source;
+  const open = (epoch: number | undefined): ReturnType<CsvFilesDataset<CsvRecord>['source']['open']> => deliver(inner.source.open(epoch), state, () => state.target);
+  return new CsvFilesDataset<CsvRecord>({ size: undefined, open, ...(spec0.batchSize === undefined && resume === undefined ? { shard: pushdown } : {}) }, state);
+}
+
+function checkWorkers(w: number | 'auto' | undefined, o: CsvOptions): number {
+  if ((w ?? 'auto') === 'auto') return o.columns !== undefined && typeof o.onBadRow !== 'function' && availableParallelism() > 1 ? 1 : 0;
+  const workers = checkInt('shuffledCsvFiles', 'workers', w, 0);
+  if (workers > 0 && o.columns === undefined) throw new OptionError('shuffledCsvFiles: workers need `columns` (every block must decode to the same dtypes)');
+  if (workers > 0 && typeof o.onBadRow === 'function') throw new OptionError("shuffledCsvFiles: workers take onBadRow 'error' or 'skip', not a callback");
+  return workers;
 }
 
 function checkShard(shard: (ShardSpec & { batchSize?: number }) | undefined, resume: JobPosition | undefined): ShardSpec & { batchSize?: number } {
@@ -163,8 +187,8 @@ function checkShard(shard: (ShardSpec & { batchSize?: number }) | undefined, res
 }
 
 /** Rows per byte of the first 64 KiB of data (the same bytes for every shard). */
-async function probeDensity(part: Part): Promise<number> {
-  const reader = await part.open();
+async function probeDensity(part: PartWire, store: ObjectStoreOptions): Promise<number> {
+  const reader = await openPart(part, store)();
   try {
     const bytes = Buffer.alloc(Math.min(HEAD_BYTES, part.size - part.start));
     const { bytesRead } = await reader.read(bytes, 0, bytes.length, part.start);
@@ -177,24 +201,24 @@ async function probeDensity(part: Part): Promise<number> {
 }
 
 /** The epoch's files: listed, pinned, their headers read and checked to agree. */
-async function layoutOf(spec: string | readonly string[], options: CsvOptions, store: ObjectStore): Promise<{ parts: Part[]; header: CsvOptions['header'] }> {
+async function layoutOf(spec: string | readonly string[], options: CsvOptions, store: ObjectStore): Promise<{ parts: PartWire[]; header: CsvOptions['header'] }> {
   const files = await listFiles(spec, store);
   if (files.length === 0) throw new SluiceError(`no files match ${JSON.stringify(spec)}`);
   const heads = await Promise.all(
     files.map(async (f) => {
       if (isRemote(f.name)) {
         const object = new RemoteObject(f.name, store);
-        await object.stat(f.etag === undefined ? undefined : { size: f.size, etag: f.etag });
+        const { etag } = await object.stat(f.etag === undefined ? undefined : { size: f.size, etag: f.etag });
         // A small first read: most headers fit; a longer one is read again, larger.
         let head = await object.read(0, 1024);
         for (let want = 8192; head.indexOf(0x0a) < 0 && head.length < f.size && want <= HEAD_BYTES; want *= 4) head = await object.read(0, want);
-        return { head, open: async () => object.positioned() };
+        return { head, etag };
       }
       const file = await open(f.name, 'r');
       try {
         const head = Buffer.alloc(Math.min(HEAD_BYTES, f.size));
         await file.read(head, 0, head.length, 0);
-        return { head, open: () => open(f.name, 'r') };
+        return { head, etag: undefined };
       } finally {
         await file.close();
       }
@@ -204,8 +228,8 @@ async function layoutOf(spec: string | readonly string[], options: CsvOptions, s
   const headers = readHeaders ? await Promise.all(files.map((f, i) => headerOf(heads[i]!.head, f.name, f.size, options.delimiter ?? ','))) : undefined;
   let names: string[] | undefined;
   let offset = 0;
-  const parts = files.map((f, i): Part => {
-    const { open } = heads[i]!;
+  const parts = files.map((f, i): PartWire => {
+    const { etag } = heads[i]!;
     let start = 0;
     if (headers !== undefined) {
       const these = headers[i]!;
@@ -213,7 +237,7 @@ async function layoutOf(spec: string | readonly string[], options: CsvOptions, s
       if (names === undefined) names = these.names ?? [];
       else if ((these.names ?? []).join('\u0000') !== names.join('\u0000')) throw new SluiceError(`'${f.name}': its header (${(these.names ?? []).join(', ')}) differs from '${files[0]!.name}' (${names.join(', ')})`);
     }
-    const part = { name: f.name, start, size: f.size, offset, open };
+    const part = { name: f.name, start, size: f.size, offset, ...(etag === undefined ? {} : { etag }) };
     offset += f.size - start;
     return part;
   });
@@ -228,45 +252,4 @@ async function headerOf(head: Buffer, name: string, size: number, delimiter: str
   const start = bom + header.bytes;
   if (head.length < size && head[start - 1] !== 0x0a) throw new SluiceError(`'${name}': the header line is longer than ${HEAD_BYTES} bytes`);
   return { names: header.names, start };
-}
-
-/** Byte ranges of the dataset's byte space, read from the files they fall in. */
-class PartsReader implements RangeReader<CsvRecord> {
-  private readonly readers = new Map<Part, CsvRanges>();
-  readonly readAhead: number;
-  private readonly slack: number | undefined;
-
-  constructor(
-    private readonly parts: Part[],
-    private readonly options: CsvOptions,
-    store: ObjectStore,
-    blockBytes: number,
-  ) {
-    // Remote blocks are requests: keep as many in flight as the store allows, and read little past a block's end.
-    const remote = parts.some((p) => isRemote(p.name));
-    this.readAhead = remote ? store.limiter.limit : 3;
-    this.slack = remote ? Math.min(16 << 10, Math.max(512, blockBytes >> 4)) : undefined;
-  }
-
-  async read(start: number, end: number): Promise<Chunk<CsvRecord>[]> {
-    const out: Chunk<CsvRecord>[] = [];
-    for (const part of this.parts) {
-      const length = part.size - part.start;
-      const s = Math.max(start, part.offset);
-      const e = Math.min(end, part.offset + length);
-      if (s >= e) continue;
-      let reader = this.readers.get(part);
-      if (reader === undefined) this.readers.set(part, (reader = new CsvRanges(part.name, this.options, part.open, this.slack)));
-      out.push(...(await reader.read(part.start + s - part.offset, part.start + e - part.offset)));
-    }
-    return out;
-  }
-
-  recycle(chunks: Chunk<CsvRecord>[]): void {
-    this.readers.values().next().value?.recycle(chunks);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.readers.values()].map((r) => r.close()));
-  }
 }

@@ -5,6 +5,7 @@ import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type ColumnsOfS
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
+import { type ColumnPlan, planColumns, type StoredColumn } from '../io/column-plan.js';
 import { FileError } from '../io/file.js';
 
 export interface ParquetOptions {
@@ -88,35 +89,17 @@ function readFooterSync(path: string): FileMetaData {
   }
 }
 
-interface Planned {
-  readonly name: string;
-  readonly dtype: NumericDType;
-}
-
-function columnPlan(path: string, meta: FileMetaData, wanted: Readonly<Record<string, NumericDType>> | undefined): Planned[] {
-  // Top-level leaves only: element 0 is the root; nested groups are skipped.
-  const top: SchemaElement[] = [];
+/** The output columns of a Parquet file's top-level leaves (see planColumns); nested groups are never numeric. */
+function columnPlan(path: string, meta: FileMetaData, wanted: Readonly<Record<string, NumericDType>> | undefined): ColumnPlan[] {
+  // Element 0 is the root; each top-level element is followed by its descendants.
+  const stored: StoredColumn[] = [];
   const schema = meta.schema;
   for (let i = 1; i < schema.length; ) {
     const el = schema[i]!;
-    top.push(el);
+    stored.push({ name: el.name, natural: naturalDType(el), type: el.type ?? 'a group' });
     i += 1 + countDescendants(schema, i);
   }
-  if (wanted !== undefined) {
-    return Object.entries(wanted).map(([name, dtype]) => {
-      const el = top.find((e) => e.name === name);
-      if (el === undefined) throw new ParquetFormatError(path, `no column '${name}' (has ${top.map((e) => e.name).join(', ')})`);
-      if (naturalDType(el) === undefined) throw new ParquetFormatError(path, `column '${name}' is ${el.type ?? 'a group'}, not numeric`);
-      return { name, dtype };
-    });
-  }
-  const plan: Planned[] = [];
-  for (const el of top) {
-    const dtype = naturalDType(el);
-    if (dtype !== undefined) plan.push({ name: el.name, dtype });
-  }
-  if (plan.length === 0) throw new ParquetFormatError(path, 'no numeric columns');
-  return plan;
+  return planColumns(stored, wanted, (message) => new ParquetFormatError(path, message));
 }
 
 function countDescendants(schema: readonly SchemaElement[], i: number): number {

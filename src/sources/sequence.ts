@@ -1,5 +1,5 @@
 import { abortable } from '../iterator.js';
-import type { Chunk } from '../chunk.js';
+import { type Chunk, epochCounter } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError, SluiceError, StageError, describe } from '../errors.js';
 import { mixSeed, permutation, randomInt } from '../random.js';
@@ -42,15 +42,13 @@ export function fromSequence<B>(sequence: Sequence<B>, options: FromSequenceOpti
   }
   const workers = checkInt('fromSequence', 'workers', options.workers ?? 1, 1);
   const seed = options.seed ?? 0;
-  let epoch = 0;
+  const epochs = epochCounter();
   return new Dataset({
     get size() {
       return sequence.length;
     },
     open: (e, openOptions) => {
-      const current = e ?? epoch;
-      epoch = current + 1;
-      return run(current, openOptions?.signal);
+      return run(epochs(e), openOptions?.signal);
     },
   });
 

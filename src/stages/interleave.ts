@@ -6,6 +6,7 @@ import {
   chunkLength,
   chunkToArray,
   concatChunks,
+  epochCounter,
   type OpenOptions,
 } from '../chunk.js';
 import { ChunkCursor } from '../chunk-cursor.js';
@@ -47,12 +48,11 @@ export function interleave<T, U>(
   const order = options.order ?? 'cycle';
   if (order !== 'cycle' && order !== 'random') throw new OptionError(`interleave: order must be 'cycle' or 'random', got '${String(order)}'`);
   const seed = options.seed ?? 0;
-  let counter = 0;
+  const epochs = epochCounter();
   return {
     size: undefined,
     open: (e, openOptions) => {
-      const epoch = e ?? counter;
-      counter = epoch + 1;
+      const epoch = epochs(e);
       const opener = new Opener<T, U>(source.open(e, openOptions), fn, e, openOptions);
       const rand = randomInt(mixSeed(seed, epoch));
       return interleaveEpoch(opener, cycleLength, blockLength, order === 'random' ? rand : undefined);

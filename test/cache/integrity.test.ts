@@ -10,6 +10,8 @@ import { Dataset } from '../../src/index.js';
 import { isValidCache } from '../../src/stages/cache.js';
 import { FileError } from '../../src/io/file.js';
 import { tracked, type IdRow } from '../helpers/sources.js';
+import { endRegion, flipOutcomes } from './flips.js';
+import { randomInt } from '../../src/random.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-cache-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -31,6 +33,17 @@ describe('cache(path) integrity', () => {
     bytes[at + 1] = 'x'.charCodeAt(0);
     fs.writeFileSync(file, bytes);
     assert.equal(await isValidCache(file, 'v1'), false);
+  });
+
+  test('single-bit flips of the footer (a seeded sample): each check ends as invalid (footer-flips.slow.test.ts flips every bit)', async () => {
+    const file = fresh();
+    await source(100).ds.cache(file).count();
+    const good = fs.readFileSync(file);
+    const region = endRegion(good);
+    const rand = randomInt(13);
+    const bits = Array.from({ length: 300 }, () => region[rand(region.length)]! * 8 + rand(8));
+    const out = await flipOutcomes(file, good, 'v1', bits);
+    assert.deepEqual([out.invalid, out.valid, out.threw, out.hung], [300, 0, 0, 0]);
   });
 
   test('a directory at the cache path is a FileError before the upstream is opened', async () => {

@@ -1,11 +1,13 @@
 // An S3-compatible server for tests and benches: s3rver on 127.0.0.1, a free port, its
 // objects in a temp dir; and a fault-injecting proxy in front of it (503s, bodies cut
 // mid-way, stalls) on 127.0.0.1 too. Nothing here reaches past the loopback.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { objectStore } from '../../src/io/object-store.js';
 import { randomInt } from '../../src/random.js';
 
@@ -30,16 +32,43 @@ export interface S3Server {
 }
 
 /**
- * Starts s3rver with one bucket.
+ * Starts s3rver with one bucket: in this process, or with `child` in a process of its own
+ * (as a real server is: a benchmark's client then does not share its thread).
  * @example
  * const s3 = await startS3('data'); await s3.put('a.csv', 'x\n1\n'); … await s3.close();
  */
-export async function startS3(bucket = 'data'): Promise<S3Server> {
+export async function startS3(bucket = 'data', options: { child?: boolean } = {}): Promise<S3Server> {
+  if (options.child === true) return startS3Child(bucket);
   const { default: S3rver } = await import('s3rver');
   const dir = mkdtempSync(join(tmpdir(), 'sluice-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
+  return client(endpoint, bucket, async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+async function startS3Child(bucket: string): Promise<S3Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./s3-child.ts', import.meta.url)), bucket], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver child exited (${code}) before it listened`)));
+  });
+  const { endpoint } = JSON.parse(line) as { endpoint: string };
+  return client(endpoint, bucket, async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    await exited;
+  });
+}
+
+async function client(endpoint: string, bucket: string, close: () => Promise<void>): Promise<S3Server> {
   const signer = await objectStore({ endpoint, ...CREDENTIALS }).signer!();
   return {
     endpoint,
@@ -50,10 +79,7 @@ export async function startS3(bucket = 'data'): Promise<S3Server> {
       if (r.status !== 200) throw new Error(`PUT ${key}: HTTP ${r.status} ${await r.text()}`);
       return r.headers.get('etag') ?? '';
     },
-    async close() {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
