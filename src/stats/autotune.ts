@@ -10,12 +10,16 @@ import { closeAll, FencedIterator } from '../iterator.js';
 export interface AutotunePolicy {
   /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up); then measured again every window (over the whole run so far) until it hands over. Default 1000. */
   windowMs?: number;
-  /** Decide for the candidate only when the consumer waited at least this share of the window. Default 0.1. */
+  /**
+   * Decide for the candidate only when the consumer waited at least this share of the run so
+   * far. Default 0.05: on 10M rows the main loader cost 9–13% of the run and a worker loader
+   * won that back (bench/autotune-loader.ts), while 0.1 kept the main loader.
+   */
   minWait?: number;
   /**
    * ... and when the waiting it would save (that share of the time left after the hand-over)
    * is at least this many milliseconds: what starting the candidate costs (a worker thread
-   * under tsx takes about a second, and shares the CPUs while it starts). Default 2000.
+   * under tsx takes about a second, on the other CPU, while this one keeps loading). Default 1000.
    */
   minSavingMs?: number;
   /** Only start it when at least this many milliseconds of the run are left after the hand-over. Default 3000. */
@@ -78,8 +82,8 @@ export class HandOver<T> extends FencedIterator<T> {
     this.current = first;
     this.policy = {
       windowMs: options.windowMs ?? 1000,
-      minWait: options.minWait ?? 0.1,
-      minSavingMs: options.minSavingMs ?? 2000,
+      minWait: options.minWait ?? 0.05,
+      minSavingMs: options.minSavingMs ?? 1000,
       minRemainingMs: options.minRemainingMs ?? 3000,
       leadMs: options.leadMs ?? 1500,
       cpus: options.cpus ?? os.availableParallelism(),
