@@ -28,6 +28,7 @@ export const columns = new Dataset({ size: 3, open: () => (async function* () { 
 export const failing = () => range(1000).map((x) => { if (x === 500) throw new RangeError('boom 500'); return x; });
 export const exiting = () => range(1000).map((x) => { if (x === 500) process.exit(7); return x; });
 export const notDataset = 42;
+export const limits = async () => { const { resourceLimits } = await import('node:worker_threads'); return range(1).map(() => resourceLimits.maxYoungGenerationSizeMb ?? -1); };
 // Counts the chunks it has made in shared memory, for the bound test.
 export const counted = (made: Int32Array) => new Dataset({ size: undefined, open: () => (async function* () { for (let i = 0; i < 200; i++) { Atomics.add(made, 0, 1); yield [i]; } return undefined; })() });
 `,
@@ -125,4 +126,12 @@ console.log('ok', n, again.length);
     assert.throws(() => background('relative.js'), /absolute path/);
     assert.throws(() => background(pipeline, { depth: 0 }), /depth must be an integer >= 1/);
   });
+});
+
+test('background resourceLimits: the worker thread runs under them; a bad value is refused up front', async () => {
+  const ds = background<number>(pipeline, { exportName: 'limits', resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const [young] = await ds.toArray();
+  // V8 rounds the young generation to its page layout; without the limit it is far larger.
+  assert.ok(young! > 0 && young! <= 12, String(young));
+  assert.throws(() => background(pipeline, { resourceLimits: { maxYoungGenerationSizeMb: 0 } }), /resourceLimits\.maxYoungGenerationSizeMb/);
 });
