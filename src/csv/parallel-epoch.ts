@@ -24,6 +24,8 @@ export interface RangeEpochConfig {
   order: 'file' | 'interleave';
   onSchema: (s: Schema) => void;
   onSize: (n: number) => void;
+  /** Read only the ranges dealt to shard `index` of `count` (range r goes to shard r % count). */
+  shard?: { count: number; index: number };
 }
 
 /** One range's chunks (its index in the file's ranges), or the error that stopped its reader. */
@@ -140,7 +142,8 @@ export class RangeIterator<R> extends FencedIterator<R> {
     // each task does not read the file's start again to find them.
     if ((this.options.header ?? true) === true && size > 0) this.names = await headerNames(this.path, this.options);
     if (this.closed) return;
-    const ranges = splitRanges(size, this.config.rangeBytes);
+    const shard = this.config.shard;
+    const ranges = splitRanges(size, this.config.rangeBytes).filter((_, r) => shard === undefined || r % shard.count === shard.index);
     const readers = Math.min(this.workers, ranges.length);
     await this.makeArenas(size, readers);
     if (this.closed) return;

@@ -1,4 +1,4 @@
-import type { ColumnsOfSchema, NumericDType, NumericRecord, OpenOptions, RowOf, Schema } from '../chunk.js';
+import type { ChunkSource, ColumnsOfSchema, NumericDType, NumericRecord, OpenOptions, RowOf, Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
@@ -50,18 +50,23 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
   rejectCategories('csvParallel', options.columns);
   const { workers: _w, rangeBytes: _r, order: _o, ...csvOptions } = options;
   let schema: Schema | undefined = options.columns as Schema | undefined;
-  let knownSize: number | undefined;
-  const source = {
-    get size() {
-      return knownSize;
-    },
-    get schema() {
-      return schema;
-    },
-    open: (_epoch?: number, opts?: OpenOptions) =>
-      new RangeIterator<NumericRecord>({ path, options: csvOptions, workers, rangeBytes, order, onSchema: (s) => (schema = s), onSize: (n) => (knownSize = n) }, opts?.signal),
-    fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv' }),
+  // Dataset.shard reads only the ranges dealt to the shard; shards of shards compose (r % (c1·c2) = i1 + c1·i2).
+  const sourceOf = (shard?: { count: number; index: number }): ChunkSource<NumericRecord> & { fingerprint(): Promise<string> } => {
+    let knownSize: number | undefined;
+    return {
+      get size() {
+        return knownSize;
+      },
+      get schema() {
+        return schema;
+      },
+      open: (_epoch?: number, opts?: OpenOptions) =>
+        new RangeIterator<NumericRecord>({ path, options: csvOptions, workers, rangeBytes, order, onSchema: (s) => (schema = s), onSize: (n) => (knownSize = n), ...(shard === undefined ? {} : { shard }) }, opts?.signal),
+      shard: (count, index) => sourceOf(shard === undefined ? { count, index } : { count: shard.count * count, index: shard.index + shard.count * index }),
+      fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv', ...(shard === undefined ? {} : { shard }) }),
+    };
   };
+  const source = sourceOf();
   return new Dataset<NumericRecord>(source);
 }
 

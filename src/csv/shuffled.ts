@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ColumnsOfSchema } from '../chunk.js';
-import type { Dataset } from '../dataset.js';
+import { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
 import { fromBlockWire, type WindowResult, type WindowTask } from './worker-tasks.js';
 import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
@@ -73,7 +73,9 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     };
     return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((r) => r.blocks.map((b) => fromBlockWire<CsvRecord>(b)));
   };
-  return windowShuffle<CsvRecord>(
+  // Dataset.shard: shuffledCsvFiles deals the blocks to shards (the `shard` option).
+  const shard = (count: number, index: number): Dataset<CsvRecord>['source'] => shuffledCsv(path, { ...options, shard: { count, index } }).source;
+  const ds = windowShuffle<CsvRecord>(
     bytesNow,
     () => ({
       here: claimReader(offsetRanges(new CsvRanges(path, blockOptions()), layout.start)),
@@ -81,6 +83,7 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     }),
     checkOptions(shuffle ?? {}),
   );
+  return new Dataset<CsvRecord>({ ...ds.source, shard });
 }
 
 function isDirectory(path: string): boolean {
