@@ -8,3 +8,4 @@ export { allRows, type Example, type ExampleColumns, testSplit, trainingRowsOf, 
 export { DEFAULTS, DivergedError, evaluate, trainingBatches, trainRecommender, type TrainOptions, type TrainResult, type TrainSettings } from './train.js';
 export { epochBatches, loaderPipeline, type LoaderArgs, SHUFFLE_MODES, type ShuffleMode } from './loader.js';
 export { CHECKPOINT_FILE, type Checkpoint, CheckpointError, type CheckpointHeader, checkFingerprint, checkResume, fingerprint, readCheckpoint, type RunFingerprint, writeCheckpoint } from './checkpoint.js';
+export { AGE_BOUNDARIES, FEATURE_INPUTS, featureModel, type FeatureFiles, type FeatureOptions, type FittedFeatures, movieLensFeatures } from './features.js';
