@@ -6,6 +6,7 @@ import { FencedIterator, ReadyQueue } from '../iterator.js';
 import type { BackgroundData, PullResult, PullTask } from '../workers/background-worker.js';
 import { fromWire } from '../workers/wire.js';
 import { workerUrl } from '../worker-url.js';
+import { ThreadMeter, type WorkerStage, type WorkerStats } from '../stats/threads.js';
 
 export interface BackgroundOptions {
   /** Chunks the worker may run ahead of the consumer. Default 4. */
@@ -54,8 +55,10 @@ function toUrl(module: unknown): string {
 
 let ids = 0;
 
-class BackgroundSource<T> implements ChunkSource<T> {
+class BackgroundSource<T> implements ChunkSource<T>, WorkerStage {
+  readonly stageName = 'background';
   private pool: Piscina | undefined;
+  private readonly meter = new ThreadMeter(() => this.pool?.threads);
   private readonly nextEpoch = epochCounter();
   private knownSize: number | undefined;
   private knownSchema: Schema | undefined;
@@ -76,6 +79,11 @@ class BackgroundSource<T> implements ChunkSource<T> {
     return this.knownSchema;
   }
 
+  /** The worker thread's busy share over the epochs so far. */
+  workerStats(): WorkerStats | undefined {
+    return this.meter.stats();
+  }
+
   open(epoch?: number, options?: OpenOptions): ChunkIterator<T> {
     const e = this.nextEpoch(epoch);
     const id = `${this.id}-${this.epochs++}`;
@@ -93,10 +101,11 @@ class BackgroundSource<T> implements ChunkSource<T> {
     // A stuck pipeline cannot be asked to close: an abort ends the thread (the next epoch starts a new one).
     const kill = (): void => {
       if (pool === undefined || this.pool !== pool) return;
+      this.meter.refresh(); // its thread reads as zeros once ended
       this.pool = undefined;
       void pool.destroy();
     };
-    return new BackgroundIterator<T>(pull, kill, this.depth, options?.signal);
+    return this.meter.epoch(new BackgroundIterator<T>(pull, kill, this.depth, options?.signal));
   }
 
   /**
