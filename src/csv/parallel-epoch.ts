@@ -1,12 +1,14 @@
 // One epoch of csvParallel: the readers on the shared csv threads, the ranges they post
 // back, and the order they are handed out in. Built on the iterator core (src/iterator.ts).
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { type Chunk, CHUNK_SIZE, type Schema, splitChunk } from '../chunk.js';
-import { StageError } from '../errors.js';
-import { FileError } from '../io/file.js';
+import { DataError, StageError } from '../errors.js';
+import { FileError, type FileIdentity } from '../io/file.js';
 import { FencedIterator } from '../iterator.js';
-import { fromWire, type WireChunk } from '../workers/wire.js';
+import { errorFromWire, fromWire, type WireChunk, type WireError } from '../workers/wire.js';
+import { emptyStats, type CsvStats } from './fields.js';
+import { checkIdentity, rangeFileIdentity } from './range-file.js';
 import type { CsvParallelOptions } from './parallel.js';
 import { runCsvTask } from './pool.js';
 import { csv, type CsvColumns, type CsvOptions } from './reader.js';
@@ -24,10 +26,12 @@ export interface RangeEpochConfig {
   order: 'file' | 'interleave';
   onSchema: (s: Schema) => void;
   onSize: (n: number) => void;
+  /** The epoch's figures (rows, bad rows skipped), as csv() keeps them. */
+  stats: CsvStats;
 }
 
 /** One range's chunks (its index in the file's ranges), or the error that stopped its reader. */
-type Arrival = { range: number; arena: number; chunks: WireChunk[] } | { range: number; error: string };
+type Arrival = { range: number; arena: number; chunks: WireChunk[]; skipped: number } | { range: number; error: WireError };
 
 /**
  * One epoch of csvParallel. Each worker runs one task for the whole epoch (csv-worker's
@@ -59,6 +63,10 @@ export class RangeIterator<R> extends FencedIterator<R> {
   private turn = 0;
   private handed = 0;
   private failure: Error | undefined;
+  /** Errors of ranges not yet handed out: raised in file order, after the rows before them. */
+  private errors = new Map<number, Error>();
+  /** The file the epoch reads (device, inode, size, mtime), checked at every read and at the end. */
+  private identity: FileIdentity | undefined;
   private wake: (() => void) | undefined;
   private rows = 0;
   private readonly path: string;
@@ -85,11 +93,14 @@ export class RangeIterator<R> extends FencedIterator<R> {
       if (this.failure !== undefined) throw this.failure;
       if (this.handed === this.ranges!.length && this.ready.length === 0) {
         await Promise.all(this.tasks); // every reader has closed its file
+        await checkIdentity(this.path, this.identity!);
+        Object.assign(this.config.stats, { rows: this.rows, bytes: this.identity!.size, complete: true });
         this.config.onSize(this.rows);
         return DONE;
       }
-      if (!this.bringIn()) await this.arrival();
-      else if (this.order === 'interleave') {
+      if (!this.bringIn()) {
+        if (this.failure === undefined) await this.arrival(); // else: the ranges before it, then the error
+      } else if (this.order === 'interleave') {
         // A group of `workers` ranges alternates: wait for the whole group (the same mix every time).
         while (!this.closed && this.ready.length < this.workers && this.handed < this.ranges!.length && this.failure === undefined) {
           if (!this.bringIn()) await this.arrival();
@@ -126,12 +137,10 @@ export class RangeIterator<R> extends FencedIterator<R> {
    * readers. Closed meanwhile (checked after every await), it starts nothing.
    */
   private async start(): Promise<void> {
-    let size: number;
-    try {
-      size = (await stat(this.path)).size;
-    } catch (e) {
-      throw new FileError(this.path, e);
-    }
+    Object.assign(this.config.stats, emptyStats());
+    // Stat'ed before anything opens it: a FIFO with no writer would block open() forever.
+    this.identity = await rangeFileIdentity(this.path);
+    const size = this.identity.size;
     if (this.closed) return;
     this.columns = this.options.columns ?? (await this.inferColumns(size));
     if (this.closed) return;
@@ -149,7 +158,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
   }
 
   private async inferColumns(size: number): Promise<CsvColumns | undefined> {
-    const probe = csv(this.path, { ...this.options, byteRange: [0, Math.min(size, 1 << 20)] } as CsvOptions);
+    const probe = csv(this.path, { ...this.options, identity: this.identity, byteRange: [0, Math.min(size, 1 << 20)] } as CsvOptions);
     const it = probe.chunks()[Symbol.asyncIterator]();
     try {
       await it.next();
@@ -160,7 +169,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
   }
 
   private startReaders(readers: number): void {
-    const options = { ...this.options, columns: this.columns } as CsvOptions;
+    const options = { ...this.options, columns: this.columns, identity: this.identity } as CsvOptions;
     const names = this.names ?? (Array.isArray(this.options.header) ? [...this.options.header] : undefined);
     for (let w = 0; w < readers; w++) {
       const { port1, port2 } = new MessageChannel();
@@ -178,9 +187,12 @@ export class RangeIterator<R> extends FencedIterator<R> {
   private arrive(m: Arrival): void {
     const [start, end] = this.ranges![m.range]!;
     if ('error' in m) {
-      this.fail(rangeError(this.path, start, end, new Error(m.error)));
+      const error = errorFromWire(m.error);
+      this.errors.set(m.range, error instanceof DataError || error instanceof FileError ? error : rangeError(this.path, start, end, error));
+      this.wake?.();
       return;
     }
+    this.config.stats.skipped += m.skipped;
     const chunkRows = this.options.chunkRows ?? CHUNK_SIZE;
     let chunks = m.chunks.map((w) => fromWire<R>(w));
     if (m.arena >= 0) {
@@ -247,6 +259,11 @@ export class RangeIterator<R> extends FencedIterator<R> {
     let moved = false;
     const want = this.order === 'file' ? 1 : this.workers;
     while (this.ready.length < want && this.handed < this.ranges!.length) {
+      const error = this.errors.get(this.handed);
+      if (error !== undefined) {
+        this.failure ??= error; // raised once the ranges before it are handed out
+        break;
+      }
       const chunks = this.arrived.get(this.handed);
       if (chunks === undefined) break;
       this.arrived.delete(this.handed++);

@@ -1,8 +1,14 @@
 import type { ColumnsOfSchema, NumericDType, NumericRecord, OpenOptions, RowOf, Schema } from '../chunk.js';
-import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
-import type { CsvOptions } from './reader.js';
+import { CsvDataset, type CsvOptions } from './reader.js';
+import { type CsvStats, emptyStats } from './fields.js';
+import type { Dataset } from '../dataset.js';
+
+/** Rows and bad rows skipped in the current or last epoch, as csv()'s `stats`. */
+export interface WithStats {
+  readonly stats: CsvStats;
+}
 import { RangeIterator } from './parallel-epoch.js';
 import { rejectCategories } from './categorical.js';
 
@@ -30,15 +36,16 @@ export interface CsvParallelOptions extends Omit<CsvOptions, 'byteRange' | 'onBa
  * by default; at most `workers + 1` ranges are decoded ahead of the consumer. Worker threads
  * are shared by the epochs of the process and exit when idle (they never hold it open). Dtypes are
  * settled once, before the workers start (from `columns`, or inferred from the file's
- * start), so every range decodes to the same schema. Line numbers in errors count from
- * the start of the range.
+ * start), so every range decodes to the same schema. As csv(): a bad row's DataError
+ * names its line in the file, `stats.skipped` counts rows skipped, a file changed during
+ * the epoch is a FileError; a FIFO, a device or a quoted field holding a newline is refused.
  * @example
  * const ds = csvParallel('ratings.csv', { workers: 2, columns: { userId: 'int32', movieId: 'int32', rating: 'float32' } });
  * for await (const b of ds.batch(1024)) train(b);
  */
-export function csvParallel<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: CsvParallelOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>>;
-export function csvParallel<R extends object = NumericRecord>(path: string, options?: CsvParallelOptions): Dataset<R>;
-export function csvParallel(path: string, options: CsvParallelOptions = {}): Dataset<NumericRecord> {
+export function csvParallel<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: CsvParallelOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>> & WithStats;
+export function csvParallel<R extends object = NumericRecord>(path: string, options?: CsvParallelOptions): Dataset<R> & WithStats;
+export function csvParallel(path: string, options: CsvParallelOptions = {}): Dataset<NumericRecord> & WithStats {
   if (typeof path !== 'string' || path === '') throw new OptionError(`csvParallel: path must be a non-empty string, got ${describeValue(path)}`);
   const workers = checkInt('csvParallel', 'workers', options.workers ?? 2, 1);
   const rangeBytes = checkInt('csvParallel', 'rangeBytes', options.rangeBytes ?? 8 << 20, 1);
@@ -51,6 +58,7 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
   const { workers: _w, rangeBytes: _r, order: _o, ...csvOptions } = options;
   let schema: Schema | undefined = options.columns as Schema | undefined;
   let knownSize: number | undefined;
+  const stats = emptyStats();
   const source = {
     get size() {
       return knownSize;
@@ -59,9 +67,9 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
       return schema;
     },
     open: (_epoch?: number, opts?: OpenOptions) =>
-      new RangeIterator<NumericRecord>({ path, options: csvOptions, workers, rangeBytes, order, onSchema: (s) => (schema = s), onSize: (n) => (knownSize = n) }, opts?.signal),
+      new RangeIterator<NumericRecord>({ path, options: csvOptions, workers, rangeBytes, order, onSchema: (s) => (schema = s), onSize: (n) => (knownSize = n), stats }, opts?.signal),
     fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv' }),
   };
-  return new Dataset<NumericRecord>(source);
+  return new CsvDataset<NumericRecord>(source, stats);
 }
 
