@@ -2,10 +2,13 @@
 // distinct values per 1,000 rows, some quoted) read as 'category' by the fast engine, by the
 // general engine (as 'string', the only way before, and as 'category'), against a
 // numeric-only file of the same row count. Decode only (chunks counted), contenders
-// alternating run by run, median of runs; rows per second of wall and of CPU time.
+// alternating run by run (the order rotated each round, after a warm-up pass of every
+// contender over the first 50,000 rows, so no contender pays the JIT's warm-up alone),
+// median of runs; rows per second of wall and of CPU time; bytes per row of both files and
+// the load average are printed too.
 //   node --import tsx bench/categorical.ts [--rows 1000000] [--runs 3] [--json OUT]
-import { existsSync, mkdirSync, openSync, closeSync, writeSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chunkLength } from '../src/chunk.js';
@@ -62,10 +65,13 @@ async function rate(make: () => ReturnType<typeof csv>): Promise<[number, number
   return [rows / ((performance.now() - t0) / 1000), rows / ((cpu.user + cpu.system) / 1e6)];
 }
 
+for (const make of Object.values(contenders)) for await (const _ of make().take(50_000).chunks());
 const wall: Record<string, number[]> = {};
 const cpu: Record<string, number[]> = {};
+const load0 = loadavg()[0]!;
 for (let r = 0; r < runs; r++) {
-  for (const [name, make] of Object.entries(contenders)) {
+  const order = Object.entries(contenders);
+  for (const [name, make] of [...order.slice(r % order.length), ...order.slice(0, r % order.length)]) {
     const [w, c] = await rate(make as () => ReturnType<typeof csv>);
     (wall[name] ??= []).push(w);
     (cpu[name] ??= []).push(c);
@@ -74,9 +80,10 @@ for (let r = 0; r < runs; r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fast = median(wall['fast, tag as category']!);
 const fastCpu = median(cpu['fast, tag as category']!);
-console.log(`csv decode, ${rows.toLocaleString('en')} rows, tag ~${Math.round(rows / 100).toLocaleString('en')} distinct values, median of ${runs} (Node ${process.version})`);
+const perRow = (f: string) => (statSync(f).size / rows).toFixed(1);
+console.log(`csv decode, ${rows.toLocaleString('en')} rows, tag ~${Math.round(rows / 100).toLocaleString('en')} distinct values, median of ${runs} (Node ${process.version}); bytes/row: tagged ${perRow(tagged)}, numeric ${perRow(numeric)}; load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
 const results = Object.keys(wall).map((name) => ({ name, wall: median(wall[name]!), min: Math.min(...wall[name]!), max: Math.max(...wall[name]!), cpu: median(cpu[name]!) }));
 for (const r of results) {
   console.log(`${r.name.padEnd(28)} ${(r.wall / 1e6).toFixed(2).padStart(6)} M rows/s (min ${(r.min / 1e6).toFixed(2)}, max ${(r.max / 1e6).toFixed(2)})  fast-category ÷ this: ×${(fast / r.wall).toFixed(2)}   per CPU s ${(r.cpu / 1e6).toFixed(2)} M  ×${(fastCpu / r.cpu).toFixed(2)}`);
 }
-if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), rows, runs, results }, null, 2));
+if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), rows, runs, load: [load0, loadavg()[0]], results }, null, 2));

@@ -4,12 +4,14 @@
 // the median over rounds. Then the shuffle quality of the same two shuffles
 // (bench/shuffle-quality.ts on its user-sorted file), unless --quality 0.
 //   node --import tsx bench/limit.ts [--rows 10000000] [--runs 5] [--budget 60]
-//        [--contenders a,b,…] [--quality-rows 10000000] [--quality 1]
+//        [--contenders a,b,…] [--quality-rows 10000000] [--quality 1] [--from source|dist]
+// --from dist runs the contenders from the built package (`npm run build` first), as a user
+// runs them: from source every child and every worker thread compiles its TypeScript through
+// tsx, and a worker does that inside the timed span (about 0.4 CPU-seconds a sluice-block run).
 // Writes bench/out/limit-<rows>.json and .md (the README table).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bench } from '../cli/bench.js';
 import type { BenchReport } from '../cli/bench/harness.js';
 import { formatMarkdown } from '../cli/bench/report.js';
 import { spread } from '../cli/bench/stats.js';
@@ -17,7 +19,8 @@ import { benchFlags, intFlag } from './lib/args.js';
 import { ratingsFile } from './lib/ratings-file.js';
 
 const ALL = ['byte-decode', 'sluice-block', 'sluice-parallel', 'sluice-fast', 'pytorch-stream', 'pytorch-dataloader'];
-const flags = benchFlags({ rows: '10000000', runs: '5', budget: '60', contenders: ALL.join(','), quality: '1', 'quality-rows': '10000000' });
+const flags = benchFlags({ rows: '10000000', runs: '5', budget: '60', contenders: ALL.join(','), quality: '1', 'quality-rows': '10000000', from: 'source' });
+if (flags.from !== 'source' && flags.from !== 'dist') throw new Error(`--from must be 'source' or 'dist', got '${flags.from}'`);
 const rows = intFlag('rows', flags.rows);
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 fs.mkdirSync(here('out'), { recursive: true });
@@ -25,6 +28,9 @@ const json = here(`out/limit-${rows}.json`);
 
 process.stderr.write(`generating or reusing a ${rows.toLocaleString('en')}-row ratings file…\n`);
 const file = ratingsFile(rows);
+const built = new URL('../dist/cli/bench.js', import.meta.url);
+if (flags.from === 'dist' && !fs.existsSync(built)) throw new Error('--from dist: no dist/cli/bench.js; run `npm run build` first');
+const { bench } = (await import(flags.from === 'dist' ? built.href : '../cli/bench.js')) as typeof import('../cli/bench.js');
 const report = await bench([file, '--contenders', flags.contenders, '--reference', 'byte-decode', '--runs', flags.runs, '--budget', flags.budget, '--json', json]);
 if (report === undefined) process.exit(0);
 

@@ -37,6 +37,23 @@ export function parseCommandArgs<O extends Options>(
   return parsed as { values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] };
 }
 
+/**
+ * `e` marked with the exit code `sluice` returns for it (a command with exit codes of its
+ * own, e.g. train's: see its --help); errors left unmarked exit with 1.
+ * @example
+ * throw withExitCode(new OptionError('--x must be …'), 2);
+ */
+export function withExitCode(e: unknown, code: number): unknown {
+  if (e !== null && typeof e === 'object') Object.defineProperty(e, 'exitCode', { value: code, configurable: true, enumerable: false });
+  return e;
+}
+
+/** The exit code for an error a command threw: the one `withExitCode` gave it, else 1. */
+export function errorExitCode(e: unknown): number {
+  const code = (e as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === 'number' && Number.isInteger(code) && code > 0 ? code : 1;
+}
+
 /** A numeric option: names the option and the value when it is not a number in range. */
 export function numberOption(name: string, value: string | undefined, fallback: number, min = -Infinity): number {
   if (value === undefined) return fallback;

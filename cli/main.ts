@@ -1,6 +1,6 @@
 // `sluice <command> …`: each sub-command lives in its own file and exports `command`.
 import { pathToFileURL } from 'node:url';
-import type { Command } from './command.js';
+import { type Command, errorExitCode } from './command.js';
 
 /** Sub-command name → module (loaded on demand, so `sluice inspect` never loads TensorFlow). */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(`sluice ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     if (process.env.SLUICE_DEBUG) console.error(e);
-    return 1;
+    return errorExitCode(e);
   }
 }
 

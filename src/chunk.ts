@@ -119,6 +119,12 @@ export interface ChunkSource<T> {
    * that keeps chunks (a cache) between the two turns it off.
    */
   readonly freshChunks?: boolean | undefined;
+  /**
+   * Shard `index` of `count` read at the source, when it can deal its blocks or byte ranges
+   * to shards (each shard then reads ≈1/count of the bytes); undefined when it cannot.
+   * Dataset.shard uses it, else keeps every count-th element.
+   */
+  readonly shard?: ((count: number, index: number) => ChunkSource<T> | undefined) | undefined;
 }
 
 /** Preferred number of elements per chunk for sources that can choose. */

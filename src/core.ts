@@ -56,5 +56,12 @@ export { inspect, type InspectResult, type InspectOptions, type ColumnSummary } 
 export { withStats, StatsDataset, type StatsOptions } from './stats/track.js';
 export { findBottleneck } from './stats/bottleneck.js';
 export { formatStats, type PipelineStats, type StageStats, type Bottleneck } from './stats/model.js';
+export type { WorkerStats } from './stats/threads.js';
 export { withProgress, type ProgressInfo } from './stats/progress.js';
 export { HandOver, type AutotunePolicy, type AutotuneReport } from './stats/autotune.js';
+export { type ApplyOptions, type FitOptions, type Transformed, type TransformedDataset } from './features/column.js';
+export { Normalize, type NormalizeStats } from './features/normalize.js';
+export { Bucketize, type BucketizeStats, type BucketizeFitOptions } from './features/bucketize.js';
+export { HashBuckets, hashText, hashNumber, type HashStats, type HashOptions } from './features/hash.js';
+export { Lookup, type LookupStats, type LookupFitOptions, type Token } from './features/lookup.js';
+export { MultiValued, type MultiValuedStats, type MultiValuedFitOptions, type WideBatch } from './features/multi-valued.js';

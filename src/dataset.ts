@@ -205,9 +205,14 @@ export class Dataset<T, C = ColumnsOf<T>> implements AsyncIterable<T> {
     return this.derive<T, C>('repeat', (s) => repeat(s, count));
   }
 
-  /** Shard `index` of `count`: element i belongs to shard i % count. */
+  /**
+   * Shard `index` of `count` (the shards partition each epoch). Straight on a block source (shuffledCsv,
+   * shuffledCsvFiles, csvParallel) blocks are dealt to shards: each reads ≈1/count of the bytes; else element i goes to shard i % count.
+   */
   shard(count: number, index: number): Dataset<T, C> {
-    return this.derive<T, C>('shard', (s) => shard(s, count, index));
+    const element = shard(this.source, count, index); // validates count and index
+    const pushed = this.source.shard?.(count, index);
+    return pushed !== undefined ? new Dataset<T, C>(pushed) : this.derive<T, C>('shard', (s) => (s === this.source ? element : shard(s, count, index)));
   }
 
   /** This epoch, then `other`'s. */

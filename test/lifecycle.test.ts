@@ -1,7 +1,6 @@
 // The cases issue 12 reproduced on the hand-written iterators, one test each: a return()
 // that races a next() in flight, and what is left running afterwards.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +22,6 @@ fs.writeFileSync(
   `import { fromIterable } from ${index};
 // One element every 20 ms: a pull is always in flight when the consumer returns.
 export const slow = () => fromIterable(async function* () { for (let i = 0; i < 1e6; i++) { await new Promise((r) => setTimeout(r, 20)); yield i; } });
-// Never yields: a pipeline that is stuck.
-export const stuck = () => fromIterable(async function* () { await new Promise(() => { setInterval(() => {}, 1000); }); yield 0; });
 `,
 );
 const pipeline = pathToFileURL(pipelineFile);
@@ -39,7 +36,7 @@ function settles(p: Promise<unknown>, ms = 10_000): Promise<'settled' | 'hung'> 
 describe('return() while next() is in flight', () => {
   test('csvParallel: the epoch does not start, the pending next() answers done, nothing is left running', async () => {
     const file = path.join(dir, 'r.csv');
-    writeMovieLensFile(file, { rows: 200_000 });
+    writeMovieLensFile(file, { rows: 20_000 });
     // Warm the shared pool's threads so that only what this epoch adds is counted.
     await csvParallel(file, { workers: 2 }).take(1).toArray();
     const before = resources();
@@ -63,8 +60,8 @@ describe('return() while next() is in flight', () => {
 
   test('mapParallel under prefetch: no pool starts after close', async () => {
     const before = resources();
-    for (let k = 0; k < 3; k++) {
-      const it = range(100_000).mapParallel((x: number) => x + 1, { concurrency: 2 }).prefetch(2).chunks()[Symbol.asyncIterator]();
+    for (let k = 0; k < 2; k++) {
+      const it = range(20_000).mapParallel((x: number) => x + 1, { concurrency: 2 }).prefetch(2).chunks()[Symbol.asyncIterator]();
       await it.next();
       await it.return!();
     }
@@ -72,31 +69,15 @@ describe('return() while next() is in flight', () => {
   });
 });
 
-describe('abort', () => {
-  test('background(): a stuck pipeline, aborted: the consumer rejects, the worker thread ends, the process exits by itself', () => {
-    const script = path.join(dir, 'stuck.mjs');
-    fs.writeFileSync(
-      script,
-      `import { background } from ${JSON.stringify(new URL('../src/sources/background.ts', import.meta.url).href)};
-const ac = new AbortController();
-const pending = background(${JSON.stringify(pipeline.href)}, { exportName: 'stuck' }).toArray({ signal: ac.signal });
-setTimeout(() => ac.abort(new Error('enough')), 300);
-await pending.then(() => console.log('resolved'), (e) => console.log('rejected', e.name, e.cause?.message));
-`,
-    );
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
-    assert.equal(child.signal, null, 'the process did not exit by itself');
-    assert.equal(child.status, 0, child.stderr);
-    assert.match(child.stdout, /rejected AbortError enough/);
-  });
-});
-
 describe('HTTP', () => {
   test('csv(url) against a stalled server, aborted: the consumer rejects with AbortError and the socket closes', async () => {
     const { createServer } = await import('node:http');
     let closed = 0;
+    let arrived: () => void = () => {};
+    const requested = new Promise<void>((r) => (arrived = r));
     const server = createServer((req, res) => {
       req.socket.on('close', () => closed++);
+      arrived();
       res.writeHead(200, { 'content-type': 'text/csv' });
       res.write('a,b\n1,2\n'); // then nothing: the server stalls
     });
@@ -105,7 +86,7 @@ describe('HTTP', () => {
     try {
       const ac = new AbortController();
       const pending = csv(`http://127.0.0.1:${port}/r.csv`).toArray({ signal: ac.signal });
-      await new Promise((r) => setTimeout(r, 200));
+      await requested; // the server has answered the first bytes and stalls
       ac.abort(new Error('enough'));
       await assert.rejects(pending, (e: unknown) => e instanceof AbortError && (e.cause as Error).message === 'enough');
       for (let i = 0; i < 200 && closed === 0; i++) await new Promise((r) => setTimeout(r, 10));

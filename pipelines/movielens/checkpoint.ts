@@ -5,13 +5,22 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { type EpochState, FileError, OptionError, removeOrphans, SluiceError } from '../../src/index.js';
+import { type EpochState, FileError, removeOrphans, SluiceError } from '../../src/index.js';
 import { BIASED_MF_TABLES, type BiasedMF, type BiasedMfState } from '../../src/index.js';
 
 const MAGIC = 'SLUICECK';
 const VERSION = 2;
 /** SHA-256 of every byte before it, last in the file: a damaged checkpoint is refused, never resumed from. */
 const DIGEST_BYTES = 32;
+/**
+ * A checkpoint that cannot be resumed from: damaged (checksum, layout, non-finite values,
+ * a cursor past an epoch's end), of another run (file or options differ), or of a run that
+ * already trained every epoch asked for. `sluice train` exits with code 3 on it.
+ */
+export class CheckpointError extends SluiceError {
+  override name = 'CheckpointError';
+}
+
 /** The file inside the checkpoint directory. */
 export const CHECKPOINT_FILE = 'train.checkpoint';
 
@@ -104,6 +113,12 @@ export function writeCheckpoint(dir: string, meta: Pick<CheckpointHeader, 'finge
   fsOp('rename', () => renameSync(temp, target));
 }
 
+/** The index of the first NaN or ±Infinity, or -1 (a plain loop: tables reach tens of millions of values). */
+function firstNonFinite(a: Float32Array): number {
+  for (let k = 0; k < a.length; k++) if (a[k]! - a[k]! !== 0) return k;
+  return -1;
+}
+
 function writeAll(fd: number, bytes: Uint8Array): void {
   let at = 0;
   while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
@@ -114,7 +129,7 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
   const target = path.join(dir, CHECKPOINT_FILE);
   if (!existsSync(target)) return undefined;
   const buf = readFileSync(target);
-  const bad = (why: string) => new SluiceError(`${target}: not a sluice training checkpoint (${why})`);
+  const bad = (why: string) => new CheckpointError(`${target}: not a sluice training checkpoint (${why})`);
   if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw bad('bad magic');
   if (buf.length < MAGIC.length + 4 + DIGEST_BYTES) throw bad('truncated');
   const body = buf.subarray(0, buf.length - DIGEST_BYTES);
@@ -136,7 +151,12 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
     const bytes = a.length * 4;
     if (!Number.isInteger(a.length) || a.length < 0 || at + bytes > body.length) throw bad('truncated');
     // Copied into a fresh, aligned buffer (the file buffer may not be 4-byte aligned).
-    byName.set(a.name, new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + bytes)));
+    const values = new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + bytes));
+    // Training stops on a non-finite loss before it saves, so NaN or infinity here means
+    // bytes written wrong (a valid checksum over garbage): resuming would train on NaN.
+    const k = firstNonFinite(values);
+    if (k >= 0) throw bad(`${a.name}[${k}] is ${values[k]}: the tables hold non-finite values; delete it to start over`);
+    byName.set(a.name, values);
     at += bytes;
   }
   const get = (name: string) => {
@@ -150,7 +170,7 @@ export function readCheckpoint(dir: string): Checkpoint | undefined {
 }
 
 /**
- * Throws a clear OptionError when the checkpoint was written for another file (path, size,
+ * Throws a clear CheckpointError when the checkpoint was written for another file (path, size,
  * modification time) or other options, naming what differs.
  */
 export function checkFingerprint(dir: string, saved: RunFingerprint, now: RunFingerprint): void {
@@ -165,6 +185,26 @@ export function checkFingerprint(dir: string, saved: RunFingerprint, now: RunFin
     if (a !== b) diffs.push(`${k} ${a} → ${b}`);
   }
   if (diffs.length > 0) {
-    throw new OptionError(`--checkpoint ${dir} holds a checkpoint of a different run (${diffs.join('; ')}): use another directory, or delete it to start over`);
+    throw new CheckpointError(`--checkpoint ${dir} holds a checkpoint of a different run (${diffs.join('; ')}): use another directory, or delete it to start over`);
+  }
+}
+
+/**
+ * Throws a CheckpointError when training cannot go on from `cursor`: it is past the end of
+ * an epoch of `batches` batches (damaged), or the run already trained `epochs` epochs
+ * (nothing is left: a run that asks for more epochs goes on from there).
+ * @example
+ * checkResume('ckpt', { epoch: 10, position: 0 }, 10, 79); // throws: the run already finished 10 epochs
+ */
+export function checkResume(dir: string, cursor: EpochState, epochs: number, batches: number): void {
+  if (cursor.position >= batches) {
+    throw new CheckpointError(`--checkpoint ${dir}: damaged: its cursor (epoch ${cursor.epoch}, batch ${cursor.position}) is past the end of an epoch (${batches} batches); delete it to start over`);
+  }
+  if (cursor.epoch >= epochs) {
+    const more = cursor.position > 0 ? ` and ${cursor.position} batches of the next` : '';
+    throw new CheckpointError(
+      `--checkpoint ${dir}: the run already finished ${cursor.epoch} epochs${more}, and --epochs is ${epochs}: nothing is left to train. ` +
+        `Give a larger --epochs to train on from there, or another directory (or delete this one) to start over`,
+    );
   }
 }

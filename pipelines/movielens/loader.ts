@@ -5,7 +5,7 @@ import { type BlockShuffleOptions, type Chunk, type ColumnBatch, ColumnChunk, Da
 import type { RatingsFormat } from './format.js';
 import { IdIndex, type IdIndexState, type RatingsIndex } from './ids.js';
 import { type Example, type ExampleColumns, trainingRowsOf, trainingSet } from './examples.js';
-import { RATING_SCHEMA, type Rating } from './read.js';
+import { ratingsCsvOptions, type Rating } from './read.js';
 
 /**
  * How the training rows are shuffled each epoch (every mode: each row exactly once per
@@ -99,13 +99,9 @@ export function epochBatches(args: LoaderArgs): Dataset<ColumnBatch<Example, Exa
   if (mode === 'buffer') {
     rows = trainingSet(args.file, args.format, index, args.split).shuffle(args.shuffleBuffer ?? 250_000, { seed: args.seed });
   } else if (mode === 'block') {
-    const source = shuffledCsv(args.file, {
-      delimiter: args.format.delimiter,
-      header: args.format.header ? true : ['userId', 'movieId', 'rating', 'timestamp'],
-      columns: RATING_SCHEMA,
-      workers: args.blockWorkers ?? 'auto',
-      shuffle: { ...args.blockShuffle, seed: args.seed },
-    }) as unknown as Dataset<Rating>;
+    const o = ratingsCsvOptions(args.format);
+    const read = shuffledCsv(args.file, { ...o.csv, workers: args.blockWorkers ?? 'auto', shuffle: { ...args.blockShuffle, seed: args.seed } });
+    const source = (o.rename === undefined ? read : read.rename(o.rename)) as unknown as Dataset<Rating>;
     rows = trainingRowsOf(source, index, args.split);
   } else {
     rows = inMemoryShuffle(trainingSet(args.file, args.format, index, args.split), args.seed);

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { background, checkOptionNames, type ColumnBatch, ColumnChunk, Dataset, type EpochState, OptionError, SluiceError } from '../../src/index.js';
+import { errorMessage } from '../../src/errors.js';
 import { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 import { BiasedMF, useBackend, type BackendChoice } from '../../src/index.js';
-import { detectFormat, type RatingsFormat } from './format.js';
+import { type ColumnMapping, detectFormat, type RatingsFormat } from './format.js';
 import { indexRatings, type RatingsIndex } from './ids.js';
 import { type LoaderArgs, loaderPipeline, SHUFFLE_MODES, type ShuffleMode } from './loader.js';
-import { checkFingerprint, fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CheckpointError, checkFingerprint, checkResume, fingerprint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { DivergedError, trainEpochs } from './train-loop.js';
 import { readRatings } from './read.js';
 import { type LoaderChoice, openLoader } from './auto-loader.js';
 import { type PhaseProgress, phaseProgress } from './progress.js';
@@ -14,6 +16,7 @@ import type { Bottleneck, StageStats } from '../../src/stats/model.js';
 
 export { allRows, type Example, type ExampleColumns, testSplit, trainingSet } from './examples.js';
 export { type ShuffleMode, SHUFFLE_MODES } from './loader.js';
+export { DivergedError };
 
 export interface TrainOptions {
   /** A separate test file (e.g. ml-100k `u1.test`); otherwise `split` of the file is held out. */
@@ -23,6 +26,13 @@ export interface TrainOptions {
   /** Layout; detected from the first line when not given. */
   delimiter?: RatingsFormat['delimiter'] | undefined;
   header?: boolean | undefined;
+  /**
+   * Which columns are the user, the item and the rating, when the header does not use
+   * MovieLens's names (`{ user: 'uid', item: 'iid', rating: 'score' }`) or a headerless
+   * file has another order (0-based indexes: `{ user: 2, item: 0, rating: 1 }`). An unknown
+   * name is an OptionError listing the file's header. Applies to `test` too.
+   */
+  columns?: ColumnMapping | undefined;
   epochs?: number;
   batch?: number;
   dim?: number;
@@ -52,7 +62,9 @@ export interface TrainOptions {
    * A directory for checkpoints: written every `checkpointEvery` batches and at each epoch
    * end (atomically); when it holds a checkpoint of the same file and options, training
    * resumes from it (same batches, same optimizer state: the same model as an
-   * uninterrupted run). A checkpoint of another run is refused with an OptionError.
+   * uninterrupted run); with a larger `epochs` a finished run trains on. A checkpoint that
+   * is damaged, of another run, or of a run that already trained `epochs` epochs is refused
+   * with a CheckpointError.
    */
   checkpoint?: string | undefined;
   /** Batches between checkpoints. Default 1000 (a checkpoint of MovieLens-25M-size tables, 88 MB, takes ~0.3 s to write; 1000 batches take ~6 s to train). */
@@ -85,7 +97,7 @@ export interface TrainOptions {
 
 /** Every option name of {@link trainRecommender}, for the unknown-name check. */
 const TRAIN_OPTIONS = [
-  'test', 'split', 'delimiter', 'header', 'epochs', 'batch', 'dim', 'lr', 'decay', 'l2', 'seed', 'backend', 'shuffle', 'shuffleBuffer',
+  'test', 'split', 'delimiter', 'header', 'columns', 'epochs', 'batch', 'dim', 'lr', 'decay', 'l2', 'seed', 'backend', 'shuffle', 'shuffleBuffer',
   'checkpoint', 'checkpointEvery', 'loader', 'autotune', 'earlyStop', 'onBatch', 'onResume', 'onEpoch', 'onProgress',
 ] as const;
 
@@ -104,11 +116,6 @@ export interface TrainSettings {
   /** The --loader asked for ('auto' is decided while training: see the result's `loader`). */
   loader: LoaderChoice;
   earlyStop: number;
-}
-
-/** Training diverged: the loss became NaN or infinite. */
-export class DivergedError extends SluiceError {
-  override name = 'DivergedError';
 }
 
 export interface TrainResult {
@@ -154,188 +161,196 @@ export const DEFAULTS = { split: 0.1, epochs: 10, batch: 1024, dim: 32, lr: 0.00
 /**
  * Trains the biased-MF recommender on a MovieLens-format ratings file, streaming it every
  * epoch (memory: id maps, embedding tables and the shuffle buffer, never the file), and
- * evaluates RMSE and MAE on the test rows.
+ * evaluates RMSE and MAE on the test rows. The steps: settings checked, the run prepared
+ * (format, id pass, checkpoint), the epochs trained, the model evaluated.
  * @example
  * const r = await trainRecommender('ml-100k/u1.base', { test: 'ml-100k/u1.test' });
  * console.log(r.testRmse); // ≈ 0.93
  */
 export async function trainRecommender(file: string, options: TrainOptions = {}): Promise<TrainResult> {
   checkOptionNames('trainRecommender', options, TRAIN_OPTIONS);
+  const s = resolveSettings(options);
+  const backend = await useBackend(options.backend ?? 'auto');
+  const run = await prepareRun(file, options, s);
+  const loaderRun = openLoader(s.loader, (loader, at) => batchesOf(file, run, s, loader, at), run.from, run.batches, Math.max(0, (s.epochs - run.from.epoch) * run.batches - run.from.position), options.autotune);
+  if (run.resumed) options.onResume?.({ epoch: run.from.epoch, batch: run.from.position, batches: run.batches });
+  const loop = await trainEpochs({
+    model: run.model,
+    loader: loaderRun,
+    from: run.from,
+    batches: run.batches,
+    epochs: s.epochs,
+    lr: s.lr,
+    decay: s.decay,
+    earlyStop: s.earlyStop,
+    checkpointEvery: s.checkpointEvery,
+    heldOut: async () => (await evaluate(run.model, run.testSet(), run.clip)).rmse,
+    save: run.save,
+    onBatch: options.onBatch,
+    onEpoch: options.onEpoch,
+  });
+  const loaderStats = loaderRun.stats();
+  const { trainEval, testEval } = await finalEvaluation(file, options, run);
+  return {
+    backend,
+    rows: run.index.trainRows,
+    testRows: testEval.rows,
+    users: run.index.users.size,
+    items: run.index.items.size,
+    epochs: s.epochs,
+    seconds: loop.seconds,
+    samplesPerSecond: loop.trainedRows / loop.seconds,
+    trainRmse: trainEval.rmse,
+    testRmse: testEval.rmse,
+    testMae: testEval.mae,
+    peakRssMb: loop.peakRss / 2 ** 20,
+    loaderWaitFraction: loop.waitedSeconds / loop.seconds,
+    shuffle: s.shuffle,
+    ...(run.resumed ? { resumedFrom: run.from } : {}),
+    batchesTrained: loop.trained,
+    epochTestRmse: loop.epochTestRmse,
+    epochLoss: loop.epochLoss,
+    stoppedAfter: loop.stoppedAfter,
+    settings: publicSettings(s),
+    loader: loaderRun.loader(),
+    stages: loaderStats.stages,
+    bottleneck: loaderStats.bottleneck,
+  };
+}
+
+/** The run's settings, checked, defaults filled in (and what is not in TrainSettings). */
+interface Resolved extends TrainSettings {
+  checkpointEvery: number;
+}
+
+function resolveSettings(options: TrainOptions): Resolved {
   if (options.test !== undefined && options.split !== undefined) {
     throw new OptionError('split and test exclude each other: with a test file, every row of the training file trains (drop --split, or --test)');
   }
   const earlyStop = options.earlyStop ?? 0;
   if (!Number.isInteger(earlyStop) || earlyStop < 0) throw new OptionError(`--early-stop must be an integer >= 0, got ${earlyStop}`);
-  const epochs = positive('epochs', options.epochs ?? DEFAULTS.epochs);
-  const batchSize = positive('batch', options.batch ?? DEFAULTS.batch);
-  const dim = positive('dim', options.dim ?? DEFAULTS.dim);
-  const seed = options.seed ?? DEFAULTS.seed;
-  const fraction = options.test !== undefined ? 0 : (options.split ?? DEFAULTS.split);
-  if (!(fraction >= 0 && fraction < 1)) throw new OptionError(`split must be in [0, 1), got ${fraction}`);
-  const lr = options.lr ?? DEFAULTS.lr;
-  const decay = options.decay ?? DEFAULTS.decay;
+  const split = options.test !== undefined ? 0 : (options.split ?? DEFAULTS.split);
+  if (!(split >= 0 && split < 1)) throw new OptionError(`split must be in [0, 1), got ${split}`);
   const shuffle = options.shuffle ?? DEFAULTS.shuffle;
   if (!SHUFFLE_MODES.includes(shuffle)) throw new OptionError(`shuffle must be one of ${SHUFFLE_MODES.join(', ')}, got ${JSON.stringify(shuffle)}`);
   if (options.shuffleBuffer !== undefined) positive('shuffle-buffer', options.shuffleBuffer);
-  const checkpointEvery = positive('checkpoint-every', options.checkpointEvery ?? DEFAULTS.checkpointEvery);
-  const l2 = options.l2 ?? DEFAULTS.l2;
-  const backend = await useBackend(options.backend ?? 'auto');
-
-  const given: Partial<RatingsFormat> = {};
-  if (options.delimiter !== undefined) given.delimiter = options.delimiter;
-  if (options.header !== undefined) given.header = options.header;
-  const format = await detectFormat(file, given);
-  const split = { fraction, seed };
-  // What defines the run: a checkpoint is only resumed by a run with all of these equal.
-  const runOptions = {
-    test: options.test === undefined ? null : path.resolve(options.test),
-    split: fraction,
-    format,
-    epochs,
-    batch: batchSize,
-    dim,
-    lr,
-    decay,
-    l2,
-    seed,
+  return {
+    epochs: positive('epochs', options.epochs ?? DEFAULTS.epochs),
+    batch: positive('batch', options.batch ?? DEFAULTS.batch),
+    dim: positive('dim', options.dim ?? DEFAULTS.dim),
+    lr: options.lr ?? DEFAULTS.lr,
+    decay: options.decay ?? DEFAULTS.decay,
+    l2: options.l2 ?? DEFAULTS.l2,
+    seed: options.seed ?? DEFAULTS.seed,
+    split,
     shuffle,
     shuffleBuffer: options.shuffleBuffer ?? null,
+    loader: options.loader ?? 'auto',
+    earlyStop,
+    checkpointEvery: positive('checkpoint-every', options.checkpointEvery ?? DEFAULTS.checkpointEvery),
   };
-  const print = options.checkpoint === undefined ? undefined : fingerprint(file, runOptions);
-  const saved = options.checkpoint === undefined ? undefined : readCheckpoint(options.checkpoint);
-  if (saved !== undefined) checkFingerprint(options.checkpoint!, saved.header.fingerprint, print!);
+}
+
+function publicSettings(s: Resolved): TrainSettings {
+  const { checkpointEvery: _, ...settings } = s;
+  return settings;
+}
+
+/** Everything the epochs need, known before the first one: format, ids, model, where to start. */
+interface PreparedRun {
+  format: RatingsFormat;
+  split: { fraction: number; seed: number };
+  index: RatingsIndex;
+  clip: { min: number; max: number };
+  testSet: () => Dataset<Example, ExampleColumns>;
+  model: BiasedMF;
+  from: EpochState;
+  resumed: boolean;
+  /** Batches in an epoch. */
+  batches: number;
+  save: (cursor: EpochState) => void;
+}
+
+/**
+ * The format (detected, columns mapped), the id pass, the model, and the checkpoint to
+ * resume from: refused (CheckpointError) when damaged, of another run, or already finished.
+ */
+async function prepareRun(file: string, options: TrainOptions, s: Resolved): Promise<PreparedRun> {
+  const given: Parameters<typeof detectFormat>[1] = {};
+  if (options.delimiter !== undefined) given.delimiter = options.delimiter;
+  if (options.header !== undefined) given.header = options.header;
+  if (options.columns !== undefined) given.columns = options.columns;
+  const format = await detectFormat(file, given);
+  const split = { fraction: s.split, seed: s.seed };
+  // What defines the run: a checkpoint is only resumed by a run with all of these equal.
+  // Not --epochs: a finished run goes on when asked for more epochs (epoch e's batches and
+  // learning rate do not depend on how many epochs there are).
+  const test = options.test === undefined ? null : path.resolve(options.test);
+  const runOptions = { test, split: s.split, format, batch: s.batch, dim: s.dim, lr: s.lr, decay: s.decay, l2: s.l2, seed: s.seed, shuffle: s.shuffle, shuffleBuffer: s.shuffleBuffer };
+  const dir = options.checkpoint;
+  const print = dir === undefined ? undefined : fingerprint(file, runOptions);
+  const saved = dir === undefined ? undefined : readCheckpoint(dir);
+  if (saved !== undefined) checkFingerprint(dir!, saved.header.fingerprint, print!);
 
   // The id index is not saved: this pass rebuilds it, identical for an unchanged file
   // (rows are assigned in id order), and the sizes are checked against the checkpoint's.
   const index = await indexRatings(phaseProgress(readRatings(file, format), 'index', undefined, file, options.onProgress), split);
   if (index.trainRows === 0) throw new OptionError(`${file}: no training rows`);
   const indexSummary = { users: index.users.size, items: index.items.size, trainRows: index.trainRows, mean: index.mean };
-  if (saved !== undefined && JSON.stringify(saved.header.index) !== JSON.stringify(indexSummary)) {
-    throw new OptionError(`--checkpoint ${options.checkpoint}: the file's ids or rows differ from the checkpoint's (${JSON.stringify(saved.header.index)} vs ${JSON.stringify(indexSummary)})`);
+  const batches = Math.ceil(index.trainRows / s.batch);
+  const model = new BiasedMF({ users: index.users.size, items: index.items.size, dim: s.dim, learningRate: s.lr, l2: s.l2, globalMean: index.mean, seed: s.seed });
+  if (saved !== undefined) {
+    if (JSON.stringify(saved.header.index) !== JSON.stringify(indexSummary)) {
+      throw new CheckpointError(`--checkpoint ${dir}: the file's ids or rows differ from the checkpoint's (${JSON.stringify(saved.header.index)} vs ${JSON.stringify(indexSummary)})`);
+    }
+    checkResume(dir!, saved.header.cursor, s.epochs, batches);
+    try {
+      model.load(saved.model);
+    } catch (e) {
+      throw new CheckpointError(`--checkpoint ${dir}: damaged: its tables do not fit the model (${errorMessage(e)}); delete it to start over`);
+    }
   }
-
-  const settings: TrainSettings = { epochs, batch: batchSize, dim, lr, decay, l2, seed, split: fraction, shuffle, shuffleBuffer: options.shuffleBuffer ?? null, loader: options.loader ?? 'auto', earlyStop };
-  const clip = { min: index.min, max: index.max };
   const testFormat = options.test !== undefined ? await detectFormat(options.test, given) : format;
-  const testSet = () => (options.test !== undefined ? allRows(options.test, testFormat, index) : testSplit(file, format, index, split));
-  const model = new BiasedMF({ users: index.users.size, items: index.items.size, dim, learningRate: lr, l2, globalMean: index.mean, seed });
-  if (saved !== undefined) model.load(saved.model);
-  const from: EpochState = saved?.header.cursor ?? { epoch: 0, position: 0 };
-  const batches = Math.ceil(index.trainRows / batchSize);
-  const build = (loader: 'worker' | 'main', at: EpochState) => trainingBatches(file, format, index, split, {
-    shuffle,
-    shuffleBuffer: options.shuffleBuffer === undefined ? (shuffle === 'buffer' ? Math.min(DEFAULTS.shuffleBuffer, index.trainRows) : undefined) : Math.min(options.shuffleBuffer, index.trainRows),
-    batch: batchSize,
-    seed,
-    epochs,
+  return {
+    format,
+    split,
+    index,
+    clip: { min: index.min, max: index.max },
+    testSet: () => (options.test !== undefined ? allRows(options.test, testFormat, index) : testSplit(file, format, index, split)),
+    model,
+    from: saved?.header.cursor ?? { epoch: 0, position: 0 },
+    resumed: saved !== undefined,
+    batches,
+    save: (cursor) => {
+      if (dir !== undefined) writeCheckpoint(dir, { fingerprint: print!, cursor, index: indexSummary }, model);
+    },
+  };
+}
+
+/** The training batches from `at`, on the chosen loader. */
+function batchesOf(file: string, run: PreparedRun, s: Resolved, loader: 'worker' | 'main', at: EpochState): Dataset<ColumnBatch<Example, ExampleColumns>> {
+  const rows = run.index.trainRows;
+  return trainingBatches(file, run.format, run.index, run.split, {
+    shuffle: s.shuffle,
+    shuffleBuffer: s.shuffleBuffer === null ? (s.shuffle === 'buffer' ? Math.min(DEFAULTS.shuffleBuffer, rows) : undefined) : Math.min(s.shuffleBuffer, rows),
+    batch: s.batch,
+    seed: s.seed,
+    epochs: s.epochs,
     from: at,
     loader,
   });
-  const loaderRun = openLoader(options.loader ?? 'auto', build, from, batches, Math.max(0, (epochs - from.epoch) * batches - from.position), options.autotune);
-  if (saved !== undefined) options.onResume?.({ epoch: from.epoch, batch: from.position, batches });
-  const save = (cursor: EpochState) => {
-    if (options.checkpoint !== undefined) writeCheckpoint(options.checkpoint, { fingerprint: print!, cursor, index: indexSummary }, model);
-  };
-
-  let peakRss = process.memoryUsage.rss();
-  let waited = 0;
-  const started = performance.now();
-  // All epochs arrive as one stream (the loader plays epoch after epoch, from `from`), so
-  // the loader fills the next epoch's shuffle buffer while this thread trains on the end
-  // of the current one. Every epoch has exactly `batches` batches (row counts are known),
-  // so (epoch, b) here is the EpochCursor state of the batches trained so far.
-  let epoch = from.epoch;
-  let b = from.position;
-  let trained = 0;
-  let trainedRows = 0;
-  let sq = 0;
-  let n = 0;
-  let epochStart = performance.now();
-  const epochTestRmse: number[] = [];
-  const epochLoss: number[] = [];
-  let best = Infinity;
-  let sinceBest = 0;
-  let stoppedAfter: number | null = null;
-  model.learningRate = lr * decay ** epoch;
-  const it = loaderRun.iterator;
-  try {
-    while (stoppedAfter === null) {
-      const t0 = performance.now();
-      const r = await it.next();
-      waited += performance.now() - t0;
-      if (r.done) break;
-      for (const batch of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
-        const cols = batch.columns as { user: Int32Array; item: Int32Array; rating: Float32Array };
-        const stepStart = performance.now();
-        const loss = model.trainStep(cols.user, cols.item, cols.rating);
-        loaderRun.trained(performance.now() - stepStart);
-        if (!Number.isFinite(loss)) {
-          throw new DivergedError(
-            `training diverged: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${model.learningRate.toPrecision(3)}). ` +
-              `Lower --lr (e.g. ${(lr / 4).toPrecision(2)}) or raise --l2 and run again`,
-          );
-        }
-        sq += loss * batch.size;
-        n += batch.size;
-        b++;
-        trained++;
-        trainedRows += batch.size;
-        options.onBatch?.({ epoch, batch: b, batches, loss, meanLoss: sq / n, seconds: (performance.now() - epochStart) / 1000 });
-        if ((b & 63) === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
-        if (b === batches) {
-          peakRss = Math.max(peakRss, process.memoryUsage.rss());
-          const seconds = (performance.now() - epochStart) / 1000;
-          const held = (await evaluate(model, testSet(), clip)).rmse;
-          epochTestRmse.push(held);
-          epochLoss.push(sq / Math.max(1, n));
-          options.onEpoch?.({ epoch, loss: sq / Math.max(1, n), testRmse: held, seconds });
-          epoch++;
-          b = sq = n = 0;
-          epochStart = performance.now();
-          model.learningRate = lr * decay ** epoch;
-          save({ epoch, position: 0 });
-          if (held < best - 1e-6) [best, sinceBest] = [held, 0];
-          else if (earlyStop > 0 && ++sinceBest >= earlyStop && epoch < epochs) {
-            stoppedAfter = epoch;
-            break;
-          }
-        } else if (b % checkpointEvery === 0) save({ epoch, position: b });
-      }
-    }
-  } finally {
-    await it.return?.();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const loaderStats = loaderRun.stats();
-
-  const trainEval = await evaluate(model, phaseProgress(trainingSet(file, format, index, split), 'evaluate-train', index.trainRows, undefined, options.onProgress), clip);
-  const testEval = await evaluate(model, phaseProgress(testSet(), 'evaluate-test', options.test === undefined ? index.testRows : undefined, options.test, options.onProgress), clip);
-  return {
-    backend,
-    rows: index.trainRows,
-    testRows: testEval.rows,
-    users: index.users.size,
-    items: index.items.size,
-    epochs,
-    seconds,
-    samplesPerSecond: trainedRows / seconds,
-    trainRmse: trainEval.rmse,
-    testRmse: testEval.rmse,
-    testMae: testEval.mae,
-    peakRssMb: Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20,
-    loaderWaitFraction: waited / 1000 / seconds,
-    shuffle,
-    ...(saved === undefined ? {} : { resumedFrom: from }),
-    batchesTrained: trained,
-    epochTestRmse,
-    epochLoss,
-    stoppedAfter,
-    settings,
-    loader: loaderRun.loader(),
-    stages: loaderStats.stages,
-    bottleneck: loaderStats.bottleneck,
-  };
 }
+
+/** RMSE on the training rows and RMSE and MAE on the test rows, with progress. */
+async function finalEvaluation(file: string, options: TrainOptions, run: PreparedRun) {
+  const { index, clip } = run;
+  const trainEval = await evaluate(run.model, phaseProgress(trainingSet(file, run.format, index, run.split), 'evaluate-train', index.trainRows, undefined, options.onProgress), clip);
+  const testEval = await evaluate(run.model, phaseProgress(run.testSet(), 'evaluate-test', options.test === undefined ? index.testRows : undefined, options.test, options.onProgress), clip);
+  return { trainEval, testEval };
+}
+
+/** The loader thread's young generation, in MB (see trainingBatches). */
+export const LOADER_YOUNG_MB = 8;
 
 // The loader module in the same flavour as this file: .ts under tsx, .js when built.
 const LOADER = new URL(`./loader${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -381,7 +396,9 @@ export function trainingBatches(
   if (options.loader === 'main') return local.prefetch(2);
   const batches = local.size;
   // depth: up to 64 chunks (≈ 256 batches, a few MB) ready ahead of training.
-  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64 });
+  // A young generation of LOADER_YOUNG_MB: V8 would grow this busy thread's to its maximum,
+  // tens of MB on top of the main thread's (bench/README, "huge id").
+  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64, resourceLimits: { maxYoungGenerationSizeMb: LOADER_YOUNG_MB } });
   // The worker reports its size once it has started; we know it already.
   return new Dataset<ColumnBatch<Example, ExampleColumns>>({ size: batches, open: (epoch?: number) => ds.source.open(epoch) });
 }

@@ -23,12 +23,13 @@ export class Vocabulary {
   /** The words, index = id. */
   readonly words: string[] = [];
   private readonly byWord = new Map<string, number>();
-  private slots = new Int32Array(1024).fill(-1);
-  private hashes = new Int32Array(1024);
+  /** The open-addressing table: slot s holds [id (-1 when empty), hash] at [2s, 2s + 1], side by side so a probe reads one cache line. */
+  private table = emptyTable(1024);
   private arena = Buffer.alloc(16 << 10);
   private used = 0;
-  private starts: number[] = [];
-  private ends: number[] = [];
+  /** Where word `id`'s bytes lie in the arena: [starts[id], starts[id] + lengths[id]). */
+  private starts = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
 
   /** A vocabulary holding `words` with ids 0, 1, … in that order. */
   static from(words: readonly string[]): Vocabulary {
@@ -58,12 +59,65 @@ export class Vocabulary {
 
   /** The id of the text in bytes [start, end) of `buf`, added when new; no string is made for a word seen before. */
   idOfBytes(buf: Uint8Array, start: number, end: number): number {
-    const h = hashOf(buf, start, end);
-    const mask = this.slots.length - 1;
+    return this.idOfHashed(buf, start, end, hashOf(buf, start, end));
+  }
+
+  /**
+   * Decodes the field at `i` of `buf` (unquoted, or quoted without `""`) to its id in
+   * `col[row]`, hashing its bytes while it looks for the field's end: a word seen before
+   * costs one pass over its bytes, a probe and a byte comparison, and no string. Returns the
+   * index of what ends the field (the delimiter `d0`, or the CR/LF ending the line), or -1
+   * when it cannot (a quote inside an unquoted field, `""`, a newline inside quotes, text
+   * after the closing quote): the caller then takes the FieldScanner path, which decides.
+   * For single-byte delimiters only.
+   * Hot loop: called once per categorical field by the fast engine's decode loop; the scan
+   * and the hash share one pass (a second pass over the bytes was the measured cost).
+   */
+  decodeField(buf: Uint8Array, i: number, d0: number, col: Int32Array, row: number): number {
+    let h = FNV_OFFSET;
+    let c = buf[i]!;
+    let start = i;
+    let end: number;
+    if (c === QUOTE) {
+      start = ++i;
+      const n = buf.length;
+      for (;;) {
+        if (i >= n) return -1;
+        c = buf[i]!;
+        if (c === QUOTE || c === LF) break;
+        h = Math.imul(h ^ c, FNV_PRIME);
+        i++;
+      }
+      if (c === LF) return -1;
+      end = i++;
+      c = buf[i]!;
+      if (!(c === d0 || c === LF || (c === CR && buf[i + 1] === LF))) return -1; // "" or text after the quote
+    } else {
+      for (;;) {
+        while (c > QUOTE && c !== d0) {
+          h = Math.imul(h ^ c, FNV_PRIME);
+          c = buf[++i]!;
+        }
+        if (c === d0 || c === LF) break;
+        if (c === QUOTE) return -1;
+        if (c === CR && buf[i + 1] === LF) break;
+        h = Math.imul(h ^ c, FNV_PRIME);
+        c = buf[++i]!;
+      }
+      end = i;
+    }
+    col[row] = this.idOfHashed(buf, start, end, h);
+    return i;
+  }
+
+  private idOfHashed(buf: Uint8Array, start: number, end: number, h: number): number {
+    const t = this.table;
+    const mask = (t.length >> 1) - 1;
+    const n = end - start;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const id = this.slots[s]!;
+      const id = t[2 * s]!;
       if (id < 0) break;
-      if (this.hashes[s] === h && this.equals(id, buf, start, end)) return id;
+      if (t[2 * s + 1] === h && this.lengths[id] === n && this.equals(id, buf, start, n)) return id;
     }
     const word = Buffer.prototype.toString.call(buf, 'utf8', start, end);
     const known = this.byWord.get(word);
@@ -71,10 +125,8 @@ export class Vocabulary {
     return this.add(buf, start, end, h, word);
   }
 
-  private equals(id: number, buf: Uint8Array, start: number, end: number): boolean {
+  private equals(id: number, buf: Uint8Array, start: number, n: number): boolean {
     const s = this.starts[id]!;
-    const n = this.ends[id]! - s;
-    if (n !== end - start) return false;
     const a = this.arena;
     for (let k = 0; k < n; k++) if (a[s + k] !== buf[start + k]) return false;
     return true;
@@ -91,26 +143,30 @@ export class Vocabulary {
       this.arena = bigger;
     }
     this.arena.set(buf.subarray(start, end), this.used);
-    this.starts.push(this.used);
-    this.ends.push(this.used + n);
+    if (id === this.starts.length) {
+      this.starts = grown(this.starts);
+      this.lengths = grown(this.lengths);
+    }
+    this.starts[id] = this.used;
+    this.lengths[id] = n;
     this.used += n;
-    if ((id + 1) * 2 > this.slots.length) this.grow();
+    if ((id + 1) * 4 > this.table.length) this.grow();
     else this.place(id, h);
     return id;
   }
 
   private place(id: number, h: number): void {
-    const mask = this.slots.length - 1;
+    const t = this.table;
+    const mask = (t.length >> 1) - 1;
     let s = h & mask;
-    while (this.slots[s]! >= 0) s = (s + 1) & mask;
-    this.slots[s] = id;
-    this.hashes[s] = h;
+    while (t[2 * s]! >= 0) s = (s + 1) & mask;
+    t[2 * s] = id;
+    t[2 * s + 1] = h;
   }
 
   private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    this.hashes = new Int32Array(this.slots.length);
-    for (let id = 0; id < this.words.length; id++) this.place(id, hashOf(this.arena, this.starts[id]!, this.ends[id]!));
+    this.table = emptyTable(this.table.length);
+    for (let id = 0; id < this.words.length; id++) this.place(id, hashOf(this.arena, this.starts[id]!, this.starts[id]! + this.lengths[id]!));
   }
 }
 
@@ -133,11 +189,30 @@ export function rejectCategories(where: string, columns: Readonly<Record<string,
   if (cats.length > 0) throw new OptionError(`${where}: 'category' columns (${cats.join(', ')}) are read by csv() only: ranges decoded apart would number the words in different orders`);
 }
 
-/** FNV-1a over bytes [start, end). */
-function hashOf(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * FNV-1a (32-bit) over bytes [start, end), from offset basis `basis` (decodeField computes the
+ * same while it scans; features/hash.ts hashes text with it).
+ */
+export function hashOf(buf: Uint8Array, start: number, end: number, basis = FNV_OFFSET): number {
+  let h = basis;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
   return h;
+}
+
+/** A table of `slots` empty slots. */
+function emptyTable(slots: number): Int32Array<ArrayBuffer> {
+  const t = new Int32Array(2 * slots);
+  for (let s = 0; s < t.length; s += 2) t[s] = -1;
+  return t;
+}
+
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /**

@@ -248,10 +248,14 @@ export class FastDecoder {
 
   /** Decodes the category field at `i` into `col[row]`; returns where the field ends, -1 when the general engine must read it. */
   private category(buf: Buffer, i: number, col: NumericArray, row: number, slot: number): number {
+    const vocab = this.vocabs[slot]!;
+    if (this.delim.length === 1) {
+      const e = vocab.decodeField(buf, i, this.delim[0]!, col as Int32Array, row);
+      if (e >= 0) return e;
+    }
     const sc = this.scanner;
     const e = sc.scan(buf, i);
     if (e < 0) return -1;
-    const vocab = this.vocabs[slot]!;
     col[row] = sc.escaped ? vocab.idOf(sc.text(buf)) : vocab.idOfBytes(buf, sc.start, sc.end);
     return e;
   }

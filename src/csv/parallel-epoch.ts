@@ -1,10 +1,9 @@
 // One epoch of csvParallel: the readers on the shared csv threads, the ranges they post
 // back, and the order they are handed out in. Built on the iterator core (src/iterator.ts).
-import { open } from 'node:fs/promises';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { type Chunk, CHUNK_SIZE, type Schema, splitChunk } from '../chunk.js';
-import { DataError, StageError } from '../errors.js';
-import { FileError, type FileIdentity } from '../io/file.js';
+import { StageError } from '../errors.js';
+import type { FileIdentity } from '../io/file.js';
 import { FencedIterator } from '../iterator.js';
 import { errorFromWire, fromWire, type WireChunk, type WireError } from '../workers/wire.js';
 import { emptyStats, type CsvStats } from './fields.js';
@@ -13,7 +12,7 @@ import type { CsvParallelOptions } from './parallel.js';
 import { runCsvTask } from './pool.js';
 import { csv, type CsvColumns, type CsvOptions } from './reader.js';
 import type { StreamTask } from './worker-tasks.js';
-import { headerNames, ownColumns, rangeError, splitRanges } from './parallel-ranges.js';
+import { arenaBytes, headerNames, ownColumns, rangeError, splitRanges } from './parallel-ranges.js';
 
 const DONE = { done: true, value: undefined } as const;
 
@@ -21,13 +20,19 @@ const DONE = { done: true, value: undefined } as const;
 export interface RangeEpochConfig {
   path: string;
   options: Omit<CsvParallelOptions, 'workers' | 'rangeBytes' | 'order'>;
+  /** Threads at most (the pool's size); `readers` start with the epoch (default all), addReader() starts more. */
   workers: number;
+  readers?: number;
+  /** Ranges whose chunks alternate in 'interleave' order (default `workers`; fixed for 'auto'). */
+  group?: number;
   rangeBytes: number;
   order: 'file' | 'interleave';
   onSchema: (s: Schema) => void;
   onSize: (n: number) => void;
   /** The epoch's figures (rows, bad rows skipped), as csv() keeps them. */
   stats: CsvStats;
+  /** Read only the ranges dealt to shard `index` of `count` (range r goes to shard r % count). */
+  shard?: { count: number; index: number };
 }
 
 /** One range's chunks (its index in the file's ranges), or the error that stopped its reader. */
@@ -72,6 +77,8 @@ export class RangeIterator<R> extends FencedIterator<R> {
   private readonly path: string;
   private readonly options: RangeEpochConfig['options'];
   private readonly workers: number;
+  private readonly group: number;
+  private readers = 0;
   private readonly order: 'file' | 'interleave';
 
   constructor(
@@ -80,6 +87,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
   ) {
     super(signal);
     ({ path: this.path, options: this.options, workers: this.workers, order: this.order } = config);
+    this.group = config.group ?? config.workers;
   }
 
   protected async step(): Promise<IteratorResult<Chunk<R>, undefined>> {
@@ -102,8 +110,8 @@ export class RangeIterator<R> extends FencedIterator<R> {
         if (this.failure === undefined) await this.arrival(); // else: the ranges before it, then the error
       } else if (this.order === 'interleave') {
         // A group of `workers` ranges alternates: wait for the whole group (the same mix every time).
-        while (!this.closed && this.ready.length < this.workers && this.handed < this.ranges!.length && this.failure === undefined) {
-          if (!this.bringIn()) await this.arrival();
+        while (!this.closed && this.ready.length < this.group && this.handed < this.ranges!.length && this.failure === undefined) {
+          if (!this.bringIn() && this.failure === undefined) await this.arrival();
         }
       }
     }
@@ -149,12 +157,12 @@ export class RangeIterator<R> extends FencedIterator<R> {
     // each task does not read the file's start again to find them.
     if ((this.options.header ?? true) === true && size > 0) this.names = await headerNames(this.path, this.options);
     if (this.closed) return;
-    const ranges = splitRanges(size, this.config.rangeBytes);
-    const readers = Math.min(this.workers, ranges.length);
-    await this.makeArenas(size, readers);
+    const shard = this.config.shard;
+    const ranges = splitRanges(size, this.config.rangeBytes).filter((_, r) => shard === undefined || r % shard.count === shard.index);
+    await this.makeArenas(size, Math.min(this.workers, ranges.length));
     if (this.closed) return;
     this.ranges = ranges;
-    this.startReaders(readers);
+    for (let w = Math.min(this.config.readers ?? this.workers, ranges.length); w > 0; w--) this.addReader();
   }
 
   private async inferColumns(size: number): Promise<CsvColumns | undefined> {
@@ -168,27 +176,27 @@ export class RangeIterator<R> extends FencedIterator<R> {
     return probe.schema;
   }
 
-  private startReaders(readers: number): void {
+  /** One more reader on the epoch's ranges (workers: 'auto'), while there is a thread and a range for it. */
+  addReader(): void {
+    if (this.closed || this.ranges === undefined || this.readers >= Math.min(this.workers, this.ranges.length) || Atomics.load(this.claims, 0) >= this.ranges.length) return;
+    this.readers++;
     const options = { ...this.options, columns: this.columns, identity: this.identity } as CsvOptions;
     const names = this.names ?? (Array.isArray(this.options.header) ? [...this.options.header] : undefined);
-    for (let w = 0; w < readers; w++) {
-      const { port1, port2 } = new MessageChannel();
-      port1.on('message', (m: Arrival) => this.arrive(m));
-      port1.unref(); // held (ref) only while the consumer waits on it: see arrival()
-      this.ports.push(port1);
-      const task: StreamTask = { path: this.path, options, names, ranges: this.ranges!, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2, arenas: this.arenas, arenaUse: this.arenaUse };
-      const done = runCsvTask(task, this.workers, this.stop.signal, [port2 as unknown as ArrayBuffer]).catch((error: unknown) => {
-        if (!this.stop.signal.aborted) this.fail(new StageError(`csvParallel '${this.path}'`, undefined, error));
-      });
-      this.tasks.push(done);
-    }
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (m: Arrival) => this.arrive(m));
+    port1.unref(); // held (ref) only while the consumer waits on it: see arrival()
+    this.ports.push(port1);
+    const task: StreamTask = { path: this.path, options, names, ranges: this.ranges!, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2, arenas: this.arenas, arenaUse: this.arenaUse };
+    const done = runCsvTask(task, this.workers, this.stop.signal, [port2 as unknown as ArrayBuffer]).catch((error: unknown) => {
+      if (!this.stop.signal.aborted) this.fail(new StageError(`csvParallel '${this.path}'`, undefined, error));
+    });
+    this.tasks.push(done);
   }
 
   private arrive(m: Arrival): void {
     const [start, end] = this.ranges![m.range]!;
     if ('error' in m) {
-      const error = errorFromWire(m.error);
-      this.errors.set(m.range, error instanceof DataError || error instanceof FileError ? error : rangeError(this.path, start, end, error));
+      this.errors.set(m.range, rangeError(this.path, start, end, errorFromWire(m.error)));
       this.wake?.();
       return;
     }
@@ -228,18 +236,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
     const columns = this.columns;
     const names = this.names ?? (Array.isArray(this.options.header) ? this.options.header : undefined);
     if (columns === undefined || names === undefined || this.options.engine === 'general' || Object.values(columns).includes('string')) return;
-    const sample = Buffer.alloc(Math.min(size, 256 << 10));
-    const file = await open(this.path, 'r').catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
-    let lines = 0;
-    try {
-      const { bytesRead } = await file.read(sample, 0, sample.length, 0);
-      for (let i = sample.indexOf(10); i >= 0 && i < bytesRead; i = sample.indexOf(10, i + 1)) lines++;
-    } finally {
-      await file.close();
-    }
-    const rowBytes = Object.values(columns).reduce((n, d) => n + (d === 'float64' ? 8 : 4), 0);
-    const largest = Math.min(size, this.config.rangeBytes);
-    const bytes = Math.ceil(((largest * Math.max(lines, 1)) / sample.length) * rowBytes * 1.25) + (64 << 10);
+    const bytes = await arenaBytes(this.path, size, columns, this.config.rangeBytes);
     const count = 3 * readers + 1;
     this.arenas = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
     this.arenaUse = new Int32Array(new SharedArrayBuffer(4 * count));
@@ -257,7 +254,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
    */
   private bringIn(): boolean {
     let moved = false;
-    const want = this.order === 'file' ? 1 : this.workers;
+    const want = this.order === 'file' ? 1 : this.group;
     while (this.ready.length < want && this.handed < this.ranges!.length) {
       const error = this.errors.get(this.handed);
       if (error !== undefined) {

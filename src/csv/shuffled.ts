@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { type Chunk, type ChunkIterator, chunkLength, type ColumnsOfSchema } from '../chunk.js';
+import { type Chunk, type ChunkIterator, chunkLength, type ChunkSource, type ColumnsOfSchema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
 import { fromBlockWire, type WindowResult, type WindowTask } from './worker-tasks.js';
@@ -13,6 +12,9 @@ import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
 import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
 import { runCsvTask } from './parallel.js';
+import { csvThreads } from './pool.js';
+import { ThreadMeter, type WorkerStage } from '../stats/threads.js';
+import { scaling, workerBudget, WorkerScaler } from '../stats/scaler.js';
 import { CsvRanges } from './ranges.js';
 import { rejectCategories } from './categorical.js';
 import { readHeaderSync } from './header.js';
@@ -26,10 +28,12 @@ export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<
   /**
    * Worker threads that read blocks (decode them and deal their rows into the window's
    * buckets) while this thread hands out rows; this thread reads blocks too when it is
-   * idle. 'auto' (default): 1 when `columns` are given, no onBadRow callback is set and
-   * there is more than one CPU, else 0. The rows come out in the same order whatever the
-   * count. Workers need `columns` and no onBadRow callback (neither a schema guess nor a
-   * function can cross threads).
+   * idle. 'auto' (default): when `columns` are given, no onBadRow callback is set and
+   * there is more than one CPU, 1 to start with, and one more for the next window each time
+   * the consumer waited more than 20% of the last 8 chunks, up to the CPUs beside the
+   * consumer's (os.availableParallelism() - 1); else 0. The rows come out in the same order
+   * whatever the count. Workers need `columns` and no onBadRow callback (neither a schema
+   * guess nor a function can cross threads).
    */
   workers?: number | 'auto';
 };
@@ -51,12 +55,8 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
   }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
-  const workers =
-    (w ?? 'auto') === 'auto'
-      ? csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' && availableParallelism() > 1
-        ? 1
-        : 0
-      : checkInt('shuffledCsv', 'workers', w, 0);
+  const auto = (w ?? 'auto') === 'auto' && csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' ? autoScaler() : undefined;
+  const workers = (w ?? 'auto') === 'auto' ? (auto?.budget ?? 0) : checkInt('shuffledCsv', 'workers', w, 0);
   let layout = { start: 0, header: csvOptions.header };
   const stats = emptyStats();
   let identity: FileIdentity | undefined;
@@ -88,11 +88,14 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
       return answer.blocks.map((b) => fromBlockWire<CsvRecord>(b));
     });
   };
-  const inner = windowShuffle<CsvRecord>(
+  let readers: PartReader<CsvRecord>[] = [];
+  // Dataset.shard: shuffledCsvFiles deals the blocks to shards (the `shard` option).
+  const shard = (count: number, index: number): Dataset<CsvRecord>['source'] => shuffledCsv(path, { ...options, shard: { count, index } }).source;
+  const shuffled = windowShuffle<CsvRecord>(
     bytesNow,
     () => {
       here = new CsvRanges(path, blockOptions());
-      return { here: claimReader(offsetRanges(here, layout.start)), workers: Array.from({ length: workers }, () => inWorker) };
+      return { here: claimReader(offsetRanges(here, layout.start)), workers: (readers = Array.from({ length: auto?.count ?? workers }, () => inWorker)) };
     },
     checkOptions(shuffle ?? {}),
   );
@@ -100,11 +103,26 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     await checkIdentity(path, identity!); // a file changed since the epoch began: never a short or mixed epoch
     Object.assign(stats, { rows, skipped: stats.skipped + (here?.skipped ?? 0), bytes: identity!.size, complete: true });
   };
-  return Object.assign(new Dataset<CsvRecord>({ size: undefined, open: (epoch, o) => checkedAtEnd(inner.source.open(epoch, o), atEnd) }), { stats });
+  const open: ChunkSource<CsvRecord>['open'] = (epoch, opts) => checkedAtEnd(shuffled.source.open(epoch, opts), atEnd);
+  if (workers === 0) return Object.assign(new Dataset<CsvRecord>({ ...shuffled.source, open, shard }), { stats });
+  const meter = new ThreadMeter(() => csvThreads(workers));
+  if (auto !== undefined) meter.budget = auto.budget;
+  const source: ChunkSource<CsvRecord> & WorkerStage = {
+    stageName: 'shuffledCsv',
+    workerStats: () => meter.stats(),
+    size: undefined,
+    shard,
+    open: (epoch, opts) => {
+      const it = open(epoch, opts);
+      // One more reader from the next window on (the latest epoch's list of readers).
+      return meter.epoch(auto === undefined ? it : auto.watch(it, () => readers.push(inWorker)));
+    },
+  };
+  return Object.assign(new Dataset<CsvRecord>(source), { stats });
 }
 
 /** The epoch's chunks, then `atEnd(rows)` once they ran out (its error ends the epoch). */
-export async function* checkedAtEnd<T>(inner: ChunkIterator<T>, atEnd: (rows: number) => Promise<void>): AsyncGenerator<Chunk<T>, undefined> {
+async function* checkedAtEnd<T>(inner: ChunkIterator<T>, atEnd: (rows: number) => Promise<void>): AsyncGenerator<Chunk<T>, undefined> {
   let rows = 0;
   try {
     for (;;) {
@@ -118,6 +136,11 @@ export async function* checkedAtEnd<T>(inner: ChunkIterator<T>, atEnd: (rows: nu
     await inner.return?.();
   }
   return undefined;
+}
+
+/** workers: 'auto' with more than one CPU: 1 to start, up to the budget; undefined (no worker) with one CPU. */
+function autoScaler(): WorkerScaler | undefined {
+  return scaling.cpus() > 0 ? new WorkerScaler(workerBudget(64 << 20)) : undefined;
 }
 
 function isDirectory(path: string): boolean {

@@ -5,7 +5,7 @@
 // loop monomorphic. Other layouts keep one array per column.
 import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { nextBelow } from '../random.js';
-import { bits32, gather4, shuffle4, swap4, swapInPlace4, write4, writeByKey4 } from './width4.js';
+import { bits32, gather4, shuffle4, swap4, swapDrawn4, swapInPlace4, write4, writeByKey4 } from './width4.js';
 
 /** ColumnSlots as they cross a thread boundary. */
 export interface SlotsWire {
@@ -209,6 +209,21 @@ export class ColumnSlots implements ColumnLayout {
         col[from + k] = v;
       }
     }
+  }
+
+  /**
+   * swapInPlace with the slots drawn as it goes: row from + k of `chunk` trades places with
+   * slot nextBelow(random, capacity), k = 0 … count - 1 (the draws of a shuffle buffer over
+   * `capacity` slots, made in the same order as one nextBelow a row would make them).
+   */
+  swapDrawn(chunk: ColumnChunk<unknown>, from: number, count: number, capacity: number, random: Int32Array, scratch: Int32Array): void {
+    if (this.packed !== undefined && this.width === 4) {
+      swapDrawn4(this.packed, capacity, from, count, this.names.map((name) => bits32(chunk.columns[name]!)), random);
+      return;
+    }
+    const slots = scratch.subarray(0, count);
+    for (let k = 0; k < count; k++) slots[k] = nextBelow(random, capacity);
+    this.swapInPlace(chunk, from, slots);
   }
 
   /** Slots `order[0]`, `order[1]`, … as columns. */

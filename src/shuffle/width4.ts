@@ -42,6 +42,38 @@ export function swapInPlace4(buf: Int32Array, slots: Int32Array, from: number, c
   }
 }
 
+/**
+ * `swapInPlace4` with the slots drawn as it goes: row from + k trades places with slot
+ * `nextBelow(random, capacity)`, for k in [0, count). randomInt's step inlined (hot loop: one
+ * draw a row, the shuffle buffer's; see src/random.ts), pinned to randomInt's stream by
+ * test/random.test.ts; the state is handed on.
+ */
+export function swapDrawn4(buf: Int32Array, capacity: number, from: number, count: number, cols: Int32Array[], random: Int32Array): void {
+  const [c0, c1, c2, c3] = cols as [Int32Array, Int32Array, Int32Array, Int32Array];
+  let [a, b, c, d] = random as unknown as [number, number, number, number];
+  for (let r = from; r < from + count; r++) {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + t) | 0;
+    const s = Math.floor(((t >>> 0) / 4294967296) * capacity) << 2;
+    const v0 = buf[s]!;
+    const v1 = buf[s + 1]!;
+    const v2 = buf[s + 2]!;
+    const v3 = buf[s + 3]!;
+    buf[s] = c0[r]!;
+    buf[s + 1] = c1[r]!;
+    buf[s + 2] = c2[r]!;
+    buf[s + 3] = c3[r]!;
+    c0[r] = v0;
+    c1[r] = v1;
+    c2[r] = v2;
+    c3[r] = v3;
+  }
+  random.set([a, b, c, d]);
+}
+
 /** `write` for width 4 in one pass: each row written whole, in sequence. */
 export function write4(srcs: Int32Array[], from: number, count: number, buf: Int32Array, at: number): void {
   const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];

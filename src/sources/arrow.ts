@@ -35,6 +35,7 @@ export function arrow(path: string, options: ArrowOptions = {}): Dataset<Numeric
   const source = {
     size: undefined,
     schema,
+    freshChunks: true, // each record batch is read into new buffers that the reader keeps no hold of
     open: () => readArrowFile<NumericRecord>(path, options.columns, chunkSize),
     fingerprint: () => fileFingerprint(path, { format: 'arrow', columns: options.columns ?? null }),
   };

@@ -40,6 +40,9 @@ export function cache<T>(source: ChunkSource<T>, path?: string, options: CacheOp
   return {
     size: source.size,
     schema: source.schema,
+    // Read epochs yield new buffers (see arrow()); the writing epoch yields the upstream's own
+    // chunks after copying them to the file, so they are as fresh as the upstream's.
+    freshChunks: source.freshChunks === true,
     open: (epoch) => openCache(source, path, stamp, epoch),
   };
 }

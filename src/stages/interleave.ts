@@ -64,9 +64,11 @@ type Inner<U> = ChunkSource<U> | { readonly source: ChunkSource<U> };
 
 /**
  * One epoch: up to `cycleLength` lanes open, `blockLength` elements from each in turn (or
- * from one picked by `pick`), an exhausted lane replaced by the next outer element's;
- * blocks gathered into chunks of about CHUNK_SIZE. Every lane and the outer epoch are
- * closed at the end, on a break or an error (every closer runs; the first error wins).
+ * from one picked by `pick`); blocks gathered into chunks of about CHUNK_SIZE. In cycle
+ * order an exhausted lane's slot takes the next outer element's lane and the turn moves on,
+ * as tf.data's interleave does (the new lane is read when its slot's turn comes round).
+ * Every lane and the outer epoch are closed at the end, on a break or an error (every closer
+ * runs; the first error wins).
  */
 async function* interleaveEpoch<T, U>(
   opener: Opener<T, U>,
@@ -75,30 +77,26 @@ async function* interleaveEpoch<T, U>(
   pick: ((n: number) => number) | undefined,
 ): AsyncGenerator<Chunk<U>, undefined> {
   const lanes: ChunkCursor<U>[] = [];
-  const fill = async (): Promise<void> => {
-    while (lanes.length < cycleLength) {
-      const lane = await opener.next();
-      if (lane === undefined) break;
-      lanes.push(lane);
-    }
-  };
   let failing = false;
   try {
-    await fill();
+    for (let lane = await opener.next(); lane !== undefined; lane = lanes.length < cycleLength ? await opener.next() : undefined) lanes.push(lane);
     let parts: Chunk<U>[] = [];
     let buffered = 0;
     let turn = 0;
     while (lanes.length > 0) {
       const k = pick === undefined ? turn % lanes.length : pick(lanes.length);
-      const block = await lanes[k]!.take(blockLength);
-      if (block === undefined) {
-        lanes.splice(k, 1);
-        await fill();
-        continue;
-      }
+      const { taken, ended } = await takeBlock(lanes[k]!, blockLength, parts);
+      buffered += taken;
       turn = k + 1;
-      parts.push(block);
-      buffered += chunkLength(block);
+      if (ended) {
+        const next = await opener.next();
+        if (next !== undefined) {
+          lanes[k] = next;
+        } else {
+          lanes.splice(k, 1); // the lane after it moves into slot k: its turn is next
+          turn = k;
+        }
+      }
       if (buffered >= CHUNK_SIZE) {
         yield concatChunks(parts);
         parts = [];
@@ -113,6 +111,18 @@ async function* interleaveEpoch<T, U>(
     await closeAll([...lanes.map((l) => () => l.close()), () => opener.close()], failing);
   }
   return undefined;
+}
+
+/** Up to `blockLength` elements of `lane` into `parts`, across its chunk boundaries; `ended` once the lane has none left. */
+async function takeBlock<U>(lane: ChunkCursor<U>, blockLength: number, parts: Chunk<U>[]): Promise<{ taken: number; ended: boolean }> {
+  let taken = 0;
+  while (taken < blockLength) {
+    const part = await lane.take(blockLength - taken);
+    if (part === undefined) return { taken, ended: true };
+    parts.push(part);
+    taken += chunkLength(part);
+  }
+  return { taken, ended: false };
 }
 
 /** The outer epoch's elements, each made into an inner dataset and opened as a lane, one at a time. */

@@ -1,6 +1,6 @@
 import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochCounter, epochOf, type OpenOptions, sameLayout, sliceChunk, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
-import { mixSeed, permutation, type RandomInt, randomInt, shuffleInPlace } from '../random.js';
+import { mixSeed, nextBelow, permutation, type RandomInt, randomState, shuffleInPlace } from '../random.js';
 import { ColumnSlots } from '../shuffle/columns.js';
 
 export interface ShuffleOptions {
@@ -27,12 +27,12 @@ export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: 
     schema: source.schema,
     open: (e, openOptions) => {
       const current = epochs(e);
-      return run(randomInt(mixSeed(seed, reshuffle ? current : 0)), e, openOptions);
+      return run(randomState(mixSeed(seed, reshuffle ? current : 0)), e, openOptions);
     },
   };
 
-  async function* run(rand: RandomInt, e: number | undefined, openOptions: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
-    const buffer = new ShuffleBuffer<T>(bufferSize, rand, source.freshChunks === true);
+  async function* run(random: Int32Array, e: number | undefined, openOptions: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
+    const buffer = new ShuffleBuffer<T>(bufferSize, random, source.freshChunks === true);
     for await (const chunk of epochOf(source, e, openOptions)) {
       const out = buffer.push(chunk);
       if (out !== undefined) yield out;
@@ -48,13 +48,18 @@ class ShuffleBuffer<T> {
   private filled = 0;
   /** The slots drawn for a chunk (reused: a chunk's draws are used before the next chunk's). */
   private slots = new Int32Array(0);
+  /** randomInt's draws over the generator state (the columnar path draws in its own loop, from the same stream). */
+  private readonly rand: RandomInt;
 
   constructor(
     private readonly capacity: number,
-    private readonly rand: RandomInt,
+    /** The generator's state (randomState): every path draws from it, so all agree draw for draw. */
+    private readonly random: Int32Array,
     /** Chunks come fresh (ChunkSource.freshChunks): swap rows into them in place. */
     private readonly inPlace: boolean,
-  ) {}
+  ) {
+    this.rand = (n) => nextBelow(random, n);
+  }
 
   /** Takes a chunk in; returns the elements it displaced (as many as overflowed). */
   push(chunk: Chunk<T>): Chunk<T> | undefined {
@@ -110,13 +115,16 @@ class ShuffleBuffer<T> {
     if (n === 0) return undefined;
     // The same draws, in the same order, as the row path: the two agree element for element.
     if (this.slots.length < n) this.slots = new Int32Array(Math.max(n, CHUNK_SIZE));
+    if (this.inPlace) {
+      // A fresh chunk's rows trade places with the displaced ones, and its arrays go on
+      // downstream: no output allocated (fresh memory costs page faults, more than the copy).
+      // Each slot is drawn as the swap goes (one loop, the generator in locals).
+      columns.swapDrawn(chunk, take, n, cap, this.random, this.slots);
+      return take === 0 ? chunk : (sliceChunk(chunk, take, chunk.size) as ColumnChunk<T>);
+    }
     const slots = this.slots.subarray(0, n);
-    for (let k = 0; k < n; k++) slots[k] = this.rand(cap);
-    if (!this.inPlace) return new ColumnChunk<T>(n, columns.swap(chunk, take, slots));
-    // A fresh chunk's rows trade places with the displaced ones, and its arrays go on
-    // downstream: no output allocated (fresh memory costs page faults, more than the copy).
-    columns.swapInPlace(chunk, take, slots);
-    return take === 0 ? chunk : (sliceChunk(chunk, take, chunk.size) as ColumnChunk<T>);
+    for (let k = 0; k < n; k++) slots[k] = nextBelow(this.random, cap);
+    return new ColumnChunk<T>(n, columns.swap(chunk, take, slots));
   }
 
   private toRows(columns: ColumnSlots): void {

@@ -41,6 +41,8 @@ export type TfElement = {
 export interface ColumnsLike<K extends string = string> {
   readonly size: number;
   readonly columns: { readonly [P in K]: NumericArray };
+  /** Wide columns (features/multi-valued.ts): column x holds `size × widths[x]` values, row-major, and becomes a [size, width] tensor. */
+  readonly widths?: { readonly [P in K]?: number };
 }
 
 type Column = Int32Array | Float32Array | Float64Array;
@@ -144,11 +146,13 @@ function columnTensor(batch: ColumnsLike, column: string, index: number, example
   if (values === undefined) {
     throw new SluiceError(`toTfDataset: batch ${index} has no column '${column}' (has ${Object.keys(batch.columns).join(', ')})`);
   }
-  const rows = values.length / exampleShape.reduce((a, b) => a * b, 1);
+  const width = (batch.widths as Readonly<Record<string, number | undefined>> | undefined)?.[column];
+  const perRow = width === undefined ? exampleShape : [width, ...exampleShape];
+  const rows = values.length / perRow.reduce((a, b) => a * b, 1);
   if (rows !== batch.size) {
-    throw new SluiceError(`toTfDataset: column '${column}' of batch ${index} holds ${values.length} values for ${batch.size} rows of shape [${exampleShape.join(', ')}]`);
+    throw new SluiceError(`toTfDataset: column '${column}' of batch ${index} holds ${values.length} values for ${batch.size} rows of shape [${perRow.join(', ')}]`);
   }
-  const shape = [rows, ...exampleShape];
+  const shape = [rows, ...perRow];
   if (want === 'int32' && !(values instanceof Int32Array)) return tf.tensor(Int32Array.from(values), shape, 'int32');
   if (values instanceof Int32Array && want !== 'float32') return tf.tensor(values, shape, 'int32');
   // float32 is what tf trains in; a Float64Array has to be narrowed (one copy).

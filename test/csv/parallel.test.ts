@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,41 +106,6 @@ describe('csvParallel', () => {
       { a: 1, b: 2 },
       { a: 5, b: 6 },
     ]);
-  });
-
-  test('early break: the consumer is released at once and the process can exit (no worker holds it)', async () => {
-    const file = writeCsv(ratingsText(50_000));
-    const script = [
-      `import { csvParallel } from ${JSON.stringify(new URL('../../src/csv/parallel.ts', import.meta.url).href)};`,
-      `let n = 0;`,
-      `for await (const _ of csvParallel(${JSON.stringify(file)}, { rangeBytes: 16 << 10 })) if (++n === 10) break;`,
-      `console.log('broke', n);`,
-    ].join('\n');
-    const scriptFile = path.join(dir, 'break.mjs');
-    fs.writeFileSync(scriptFile, script);
-    const started = performance.now();
-    const child = spawnSync(process.execPath, ['--import', 'tsx', scriptFile], { encoding: 'utf8', timeout: 30_000 });
-    assert.equal(child.status, 0, child.stderr);
-    assert.match(child.stdout, /broke 10/);
-    // Idle threads are unref'd: the child exits at once rather than after the pool's idle timeout (30 s).
-    assert.ok(performance.now() - started < 25_000);
-  });
-
-  test('a consumer waiting on the last ranges holds the process open (many short epochs in a child)', () => {
-    // The readers post each range on a port; a port held only while the consumer waits keeps
-    // the process up for the message in flight, where an unheld one let it exit mid-epoch.
-    const file = writeCsv('a,b\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${i % 7}`).join('\n') + '\n');
-    const script = [
-      `import { csvParallel } from ${JSON.stringify(new URL('../../src/csv/parallel.ts', import.meta.url).href)};`,
-      `let total = 0;`,
-      `for (let e = 0; e < 100; e++) for await (const c of csvParallel(${JSON.stringify(file)}, { columns: { a: 'int32', b: 'int32' }, workers: 2, rangeBytes: 8 << 10 }).chunks()) total += c.size;`,
-      `console.log('read', total);`,
-    ].join('\n');
-    const scriptFile = path.join(dir, 'epochs.mjs');
-    fs.writeFileSync(scriptFile, script);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', scriptFile], { encoding: 'utf8', timeout: 60_000 });
-    assert.equal(child.status, 0, child.stderr);
-    assert.match(child.stdout, /read 2000000/);
   });
 
   test('ranges denser than the file\'s start overflow their arena into memory of their own, rows intact', async () => {

@@ -85,3 +85,19 @@ describe('arrow(path)', () => {
     assert.throws(() => arrow(''), /path must be a non-empty string/);
   });
 });
+
+describe('arrow(path) chunks are fresh', () => {
+  test('the shuffle swaps rows in place into them: every row once per epoch, and the file reads the same next epoch', async () => {
+    const n = 20_000;
+    const file = write('fresh.arrow', tableToIPC(ratingsTable(n), 'file'));
+    const ds = arrow<{ movieId: number }>(file, { columns: { movieId: 'int32' }, chunkSize: 1000 });
+    assert.equal(ds.source.freshChunks, true);
+    const shuffled = ds.shuffle(3000, { seed: 5 });
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const seen = (await shuffled.toArray()).map((r) => r.movieId);
+      assert.notDeepEqual(seen.slice(0, 50), Array.from({ length: 50 }, (_, i) => i * 3), 'shuffled');
+      assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i * 3), `epoch ${epoch}: every row once`);
+    }
+    assert.deepEqual((await ds.toArray()).map((r) => r.movieId), Array.from({ length: n }, (_, i) => i * 3), 'in file order after shuffled epochs');
+  });
+});

@@ -44,31 +44,3 @@ test('auto falls back to what runs (no tfjs-node here → wasm)', async () => {
 test('a bad name is an OptionError naming the choices', async () => {
   await assert.rejects(useBackend('gpu' as 'cpu'), (e: unknown) => e instanceof OptionError && /auto, node, wasm, cpu/.test(e.message));
 });
-
-test('after wasm loads, an uncaught error prints its own message and exit code (no handlers left behind)', async () => {
-  const { execFile } = await import('node:child_process');
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-wasm-'));
-  const index = new URL('../../src/index.ts', import.meta.url).href;
-  const run = (body: string) => {
-    const script = path.join(dir, `s${Math.random().toString(36).slice(2)}.mts`);
-    fs.writeFileSync(script, `import { useBackend, readBytes } from '${index}';\nconst before = process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');\nawait useBackend('wasm');\nconsole.log('listeners', before, process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection'));\n${body}\n`);
-    return new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' }, (error, out, err) => resolve({ code: error === null ? 0 : Number(error.code), out, err }));
-    });
-  };
-  const thrown = await run(`for await (const _ of readBytes('${path.join(dir, 'missing.csv')}')) {}`);
-  assert.match(thrown.out, /listeners 0 0/);
-  assert.equal(thrown.code, 1);
-  assert.match(thrown.err, /missing\.csv/);
-  assert.ok(thrown.err.length < 4000, `stderr is ${thrown.err.length} characters`);
-  assert.doesNotMatch(thrown.err, /WasmBackendModule|emscripten/i);
-  const rejected = await run(`void Promise.reject(new Error('rejected on purpose'));`);
-  assert.equal(rejected.code, 1);
-  assert.match(rejected.err, /rejected on purpose/);
-  assert.ok(rejected.err.length < 4000, `stderr is ${rejected.err.length} characters`);
-  const exits = await run(`process.exitCode = 3;`);
-  assert.equal(exits.code, 3);
-});

@@ -39,7 +39,7 @@ test('a real tab and :: work as --delimiter; bad options are named', async () =>
   await generateRatings(t, { rows: 3000, seed: 1, format: 'tsv' });
   assert.equal((await run(['train', t, '--delimiter', '\t', '--epochs', '1', '--backend', 'cpu'])).code, 0);
   const bad = await run(['train', t, '--backend', 'gpu']);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2); // usage: see the exit codes in --help
   assert.match(bad.err, /--backend must be/);
   const badDelim = await run(['train', t, '--delimiter', ';']);
   assert.match(badDelim.err, /--delimiter/);

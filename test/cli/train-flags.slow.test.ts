@@ -14,7 +14,7 @@ const ready = generateRatings(file, { rows: 20_000, seed: 1 });
 
 test('an unknown flag is one line with a did-you-mean; a bad value too', async () => {
   const r = await sluice(['train', 'x.csv', '--epoch', '3']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.equal(r.err.trim(), 'sluice train: unknown option --epoch (did you mean --epochs?); --help lists the options');
   const missing = await sluice(['train', 'x.csv', '--epochs']);
   assert.equal(missing.err.trim().split('\n').length, 1, missing.err);
@@ -22,7 +22,7 @@ test('an unknown flag is one line with a did-you-mean; a bad value too', async (
 
 test('conflicting flags are refused: --split with --test, --header with --no-header', async () => {
   const r = await sluice(['train', 'a.csv', '--test', 'b.csv', '--split', '0.2']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.match(r.err, /--split and --test exclude each other/);
   assert.match((await sluice(['train', 'a.csv', '--header', '--no-header'])).err, /--header and --no-header exclude each other/);
 });
@@ -30,7 +30,7 @@ test('conflicting flags are refused: --split with --test, --header with --no-hea
 test('--help lists every flag train accepts', async () => {
   const help = (await sluice(['train', '--help'])).out;
   const source = fs.readFileSync(new URL('../../cli/train.ts', import.meta.url), 'utf8');
-  const block = source.slice(source.indexOf('parseCommandArgs('), source.indexOf('HELP,', source.indexOf('parseCommandArgs(')));
+  const block = source.slice(source.indexOf('const FLAGS = {'), source.indexOf('} as const;', source.indexOf('const FLAGS = {')));
   const flags = [...block.matchAll(/^\s+'?([a-z][a-z0-9-]*)'?: \{ type:/gm)].map((m) => m[1]!);
   assert.ok(flags.length >= 20, flags.join(' '));
   for (const flag of flags) assert.ok(help.includes(`--${flag}`), `--${flag} is not in --help`);
@@ -67,9 +67,9 @@ test('per-epoch mean loss and held-out RMSE, settings in the summary and JSON, -
   assert.match(r.out, new RegExp(`stopped early after epoch ${j.stoppedAfter}`));
 });
 
-test('a loss that becomes NaN stops the run non-zero with advice to lower --lr', async () => {
+test('a loss that becomes NaN stops the run with exit code 4 and advice to lower --lr', async () => {
   await ready;
   const r = await sluice(['train', file, '--epochs', '1', '--lr', '1e30', '--backend', 'wasm']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 4);
   assert.match(r.err, /training diverged: the loss became (NaN|-?Infinity) at epoch 1, batch \d+ .*Lower --lr/);
 });

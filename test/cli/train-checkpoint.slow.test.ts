@@ -42,7 +42,7 @@ test('sluice train --checkpoint: a run SIGKILLed mid-epoch resumes and ends with
   assert.deepEqual(cb.model, ca.model);
 
   const other = await sluice(['train', ...common, '--lr', '0.01', '--checkpoint', b]);
-  assert.equal(other.code, 1);
+  assert.equal(other.code, 3);
   assert.match(other.err, /different run.*lr 0.005 → 0.01/);
   const bad = await sluice(['train', f, '--shuffle', 'perfect']);
   assert.match(bad.err, /--shuffle must be block, buffer or memory/);
