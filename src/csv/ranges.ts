@@ -61,14 +61,25 @@ export class CsvRanges {
 
   /** The rows that start in [start, end); their columns from `into` when given (see ColumnArena). */
   async read(start: number, end: number, into?: ColumnArena): Promise<Chunk<CsvRecord>[]> {
+    return (await this.readCounted(start, end, into)).chunks;
+  }
+
+  /** read(), and the bad rows this range skipped (reads run concurrently: `skipped` is their total). */
+  async readCounted(start: number, end: number, into?: ColumnArena): Promise<{ chunks: Chunk<CsvRecord>[]; skipped: number }> {
+    const count = { skipped: 0 };
     try {
-      if (this.layout === undefined) return await this.viaCsv(start, end);
-      const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
-      try {
-        return await this.decode(this.layout, buffer, start, end, into);
-      } finally {
-        this.buffers.push(buffer);
+      let chunks: Chunk<CsvRecord>[];
+      if (this.layout === undefined) chunks = await this.viaCsv(start, end, count);
+      else {
+        const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
+        try {
+          chunks = await this.decode(this.layout, buffer, start, end, into, count);
+        } finally {
+          this.buffers.push(buffer);
+        }
       }
+      this.skipped += count.skipped;
+      return { chunks, skipped: count.skipped };
     } catch (error) {
       // A bad row's line counted from the file's start; a file problem as it is; else the range named.
       const e = await absoluteError(error, start, () => this.opened());
@@ -120,7 +131,7 @@ export class CsvRanges {
     return allocColumn(dtype, Math.ceil(length / 4096) * 4096); // rounded up, so that it serves later ranges too
   };
 
-  private async decode(layout: CsvLayout, buffer: { bytes: Buffer }, start: number, end: number, into: ColumnArena | undefined): Promise<Chunk<CsvRecord>[]> {
+  private async decode(layout: CsvLayout, buffer: { bytes: Buffer }, start: number, end: number, into: ColumnArena | undefined, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const data = await this.bytes(buffer, start, end);
     if (data === undefined) return [];
     const estimate = this.density > 0 ? Math.ceil(data.length * this.density * 1.05) + 16 : 4096;
@@ -135,13 +146,13 @@ export class CsvRanges {
       rows += fast.size;
       chunks.push(fast.take());
     }
-    if (fast.stop === Stop.Quote) return this.viaCsv(start, end); // quoted fields: the general engine's job
+    if (fast.stop === Stop.Quote) return this.viaCsv(start, end, count); // quoted fields: the general engine's job
     if (fast.size > 0) {
       rows += fast.size;
       chunks.push(fast.take());
     }
     this.density = Math.max(this.density, rows / data.length);
-    this.skipped += stats.skipped;
+    count.skipped = stats.skipped;
     return chunks;
   }
 
@@ -177,11 +188,11 @@ export class CsvRanges {
     }
   }
 
-  private async viaCsv(start: number, end: number): Promise<Chunk<CsvRecord>[]> {
+  private async viaCsv(start: number, end: number, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const chunks: Chunk<CsvRecord>[] = [];
     const ds = csv(this.path, { ...this.options, byteRange: [start, end] });
     for await (const chunk of ds.chunks()) chunks.push(chunk);
-    this.skipped += ds.stats.skipped;
+    count.skipped = ds.stats.skipped;
     return chunks;
   }
 }

@@ -80,11 +80,7 @@ export async function streamRanges(task: StreamTask): Promise<void> {
   /** A range's chunks and the bad rows it skipped; a bad row's line counted from the file's start. */
   const read = async (range: number, into: number): Promise<{ chunks: Chunk<unknown>[]; skipped: number }> => {
     const [start, end] = ranges[range]!;
-    if (start > 0 && later !== undefined) {
-      const before = later.skipped;
-      const chunks = await later.read(start, end, into < 0 ? undefined : new ColumnArena(arenas[into]!));
-      return { chunks, skipped: later.skipped - before };
-    }
+    if (start > 0 && later !== undefined) return later.readCounted(start, end, into < 0 ? undefined : new ColumnArena(arenas[into]!));
     const chunks: Chunk<unknown>[] = [];
     const ds = csv(task.path, { ...task.options, ...(start > 0 ? { header: task.names ?? false } : {}), byteRange: [start, end] });
     try {
