@@ -167,7 +167,7 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   // Dataset.shard deals blocks as the `shard` option does; a shard of a shard composes (block positions i1 + c1·i2 mod c1·c2).
   const pushdown = (count: number, index: number): CsvFilesDataset<CsvRecord>['source'] =>
     shuffledCsvFiles(spec, { ...options, shard: { count: spec0.count * count, index: spec0.index + spec0.count * index } }).source;
-  const open = (epoch: number | undefined): ReturnType<CsvFilesDataset<CsvRecord>['source']['open']> => deliver(inner.source.open(epoch), state, () => state.target);
+  const open: CsvFilesDataset<CsvRecord>['source']['open'] = (epoch, openOptions) => deliver(inner.source.open(epoch, openOptions), state, () => state.target);
   return new CsvFilesDataset<CsvRecord>({ size: undefined, open, ...(spec0.batchSize === undefined && resume === undefined ? { shard: pushdown } : {}) }, state);
 }
 
