@@ -155,8 +155,11 @@ export interface TrainResult {
   bottleneck: Bottleneck;
 }
 
-/** Defaults chosen on MovieLens-100k-shaped data (see README): dim 32, Adam 0.005 decaying. */
-export const DEFAULTS = { split: 0.1, epochs: 10, batch: 1024, dim: 32, lr: 0.005, decay: 0.8, l2: 0.1, seed: 0, shuffleBuffer: 250_000, shuffle: 'block', checkpointEvery: 1000 } as const;
+/**
+ * Defaults chosen on MovieLens-100k-shaped synthetic data (bench/tune.ts; README, "Training
+ * a recommender"): dim 32, batch 512, Adam 0.005 decaying ×0.8 an epoch, L2 0.1, 10 epochs.
+ */
+export const DEFAULTS = { split: 0.1, epochs: 10, batch: 512, dim: 32, lr: 0.005, decay: 0.8, l2: 0.1, seed: 0, shuffleBuffer: 250_000, shuffle: 'block', checkpointEvery: 1000 } as const;
 
 /**
  * Trains the biased-MF recommender on a MovieLens-format ratings file, streaming it every
@@ -349,6 +352,9 @@ async function finalEvaluation(file: string, options: TrainOptions, run: Prepare
   return { trainEval, testEval };
 }
 
+/** The loader thread's young generation, in MB (see trainingBatches). */
+export const LOADER_YOUNG_MB = 8;
+
 // The loader module in the same flavour as this file: .ts under tsx, .js when built.
 const LOADER = new URL(`./loader${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
@@ -393,7 +399,9 @@ export function trainingBatches(
   if (options.loader === 'main') return local.prefetch(2);
   const batches = local.size;
   // depth: up to 64 chunks (≈ 256 batches, a few MB) ready ahead of training.
-  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64 });
+  // A young generation of LOADER_YOUNG_MB: V8 would grow this busy thread's to its maximum,
+  // tens of MB on top of the main thread's (bench/README, "huge id").
+  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64, resourceLimits: { maxYoungGenerationSizeMb: LOADER_YOUNG_MB } });
   // The worker reports its size once it has started; we know it already.
   return new Dataset<ColumnBatch<Example, ExampleColumns>>({ size: batches, open: (epoch?: number) => ds.source.open(epoch) });
 }

@@ -17,8 +17,10 @@ import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
 import { sampleRows } from './records.js';
 import { readHeader, takeHeader } from './header.js';
 import { lineBlocks } from './lines.js';
+import { quotedNewline, quotedNewlineError } from './range-file.js';
 import { type CheckedOptions, checkOptions, type CsvColumns, type CsvOptions, type CsvRow, makeLayout } from './options.js';
 import { fileFingerprint, type Fingerprinted } from '../io/fingerprint.js';
+import { isManyFiles, manyCsvSource } from './many.js';
 
 export type { BadRowPolicy, CsvStats } from './fields.js';
 export type { CsvRecord } from './general.js';
@@ -46,7 +48,10 @@ const RANGE_SLACK = 16 << 10;
 const LF = 0x0a;
 
 /**
- * Streams a CSV file (or `.gz` file, or http(s) URL) as records. Each epoch reopens the
+ * Streams a CSV file (or `.gz` file, http(s) URL, s3:// object) as records; or many files
+ * (a list, a directory, a glob such as `data/day-*-x/part-*.csv`, an `s3://bucket/prefix/`)
+ * one after another in name order, with one header (a file whose header differs is an error
+ * naming it) and the dtypes the first file settles. Each epoch reopens the
  * source; the file is never held whole in memory nor read twice. Line ends may be LF,
  * CRLF or CR-only; a row longer than `maxRowBytes` (16 MiB) is a DataError; a plain file
  * that changes during an epoch is a FileError (never a short epoch).
@@ -57,9 +62,15 @@ const LF = 0x0a;
  * for await (const b of ratings.shuffle(100_000).batch(1024)) b.columns.rating; // Float32Array
  * const u = csv('ml-100k/u.data', { delimiter: '\t', header: ['userId', 'itemId', 'rating', 'timestamp'] });
  */
-export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
-export function csv<R = CsvRecord>(pathOrUrl: string, options?: CsvOptions): CsvDataset<R>;
-export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<CsvRecord> {
+export function csv<const C extends CsvColumns>(pathOrUrl: string | readonly string[], options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
+export function csv<R = CsvRecord>(pathOrUrl: string | readonly string[], options?: CsvOptions): CsvDataset<R>;
+export function csv(spec: string | readonly string[], options: CsvOptions = {}): CsvDataset<CsvRecord> {
+  if (isManyFiles(spec)) {
+    checkOptions(typeof spec === 'string' ? spec : 'csv files', options);
+    const stats = options.stats ?? emptyStats();
+    return new CsvDataset(manyCsvSource(spec, options, stats, csv), stats);
+  }
+  const pathOrUrl = spec as string;
   const o = checkOptions(pathOrUrl, options);
   const stats = options.stats ?? emptyStats();
   let schema: Schema | undefined = o.columns && schemaOf(o.columns);
@@ -190,6 +201,7 @@ async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, in
     const buf = h < held.length ? held[h]! : await input.read();
     if (buf === undefined) break;
     if (h < held.length) held[h] = EMPTY; // let it go once used
+    if (o.byteRange !== undefined) refuseQuotedNewline(layout.file, buf, auto?.line ?? general!.line);
     if (auto !== undefined) auto.feed(buf, out);
     else general!.decode(buf.toString('utf8'), true, out);
     input.line = auto?.line ?? general!.line;
@@ -203,6 +215,16 @@ async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, in
   }
   for (const chunk of out) yield count(stats, chunk);
   return undefined;
+}
+
+/** A range's lines are read apart from the lines before them: a field across a newline cannot be (range-file.ts). */
+function refuseQuotedNewline(file: string, buf: Buffer, line: number): void {
+  if (buf.indexOf(0x22) < 0) return;
+  const at = quotedNewline(buf);
+  if (at < 0) return;
+  let from = 0;
+  for (let l = 1; l < at; l++) from = buf.indexOf(LF, from) + 1;
+  throw quotedNewlineError(file, line + at - 1, buf.toString('utf8', from, Math.min(buf.length, from + 200)));
 }
 
 function count(stats: CsvStats, chunk: Chunk<CsvRecord>): Chunk<CsvRecord> {

@@ -15,6 +15,13 @@ export interface BackgroundOptions {
   exportName?: string;
   /** Arguments for the export when it is a function (structured-cloneable). */
   args?: unknown[];
+  /**
+   * The worker thread's V8 limits (node's Worker `resourceLimits`). A decoding pipeline
+   * allocates many short-lived objects, and V8 grows a busy thread's young generation to
+   * its maximum (tens of MB, per thread): `{ maxYoungGenerationSizeMb: 8 }` keeps that down
+   * at the cost of more, cheaper scavenges. Default: V8's.
+   */
+  resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
 }
 
 // Piscina's worker is a CommonJS file that require()s this entry, which under
@@ -43,7 +50,9 @@ export function background<T>(module: string | URL, options: BackgroundOptions =
   const exportName = options.exportName ?? 'default';
   if (typeof exportName !== 'string') throw new OptionError(`background: exportName must be a string, got ${describe(exportName)}`);
   const data: BackgroundData = { url, exportName, args: options.args ?? [] };
-  return new Dataset<T>(new BackgroundSource<T>(data, depth));
+  const limits = options.resourceLimits ?? {};
+  for (const [name, mb] of Object.entries(limits)) checkInt('background', `resourceLimits.${name}`, mb, 1);
+  return new Dataset<T>(new BackgroundSource<T>(data, depth, limits));
 }
 
 function toUrl(module: unknown): string {
@@ -78,6 +87,7 @@ class BackgroundSource<T> implements ChunkSource<T>, WorkerStage {
   constructor(
     private readonly data: BackgroundData,
     private readonly depth: number,
+    private readonly resourceLimits: NonNullable<BackgroundOptions['resourceLimits']>,
   ) {}
 
   get size(): number | undefined {
@@ -135,7 +145,7 @@ class BackgroundSource<T> implements ChunkSource<T>, WorkerStage {
    */
   private sharedPool(): Piscina {
     if (this.pool === undefined) {
-      this.pool = new Piscina({ filename: ENTRY, minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: IDLE_MS });
+      this.pool = new Piscina({ filename: ENTRY, minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: IDLE_MS, resourceLimits: this.resourceLimits });
       this.pool.on('error', () => undefined); // a death is reported through the task it ran
     }
     return this.pool;
