@@ -12,13 +12,19 @@ import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { objectStore } from '../../src/io/object-store.js';
 import { arrow } from '../../src/sources/arrow.js';
 import { parquet } from '../../src/sources/parquet.js';
-import { ratings, writeParquet } from '../helpers/parquet-writer.js';
+import { type Col, writeParquet } from '../helpers/parquet-file.js';
 import { hasS3rver, startS3, type S3Server } from '../helpers/s3-server.js';
 
 const skip = (await hasS3rver()) ? false : 's3rver is not installed (npm install)';
 let s3: S3Server;
 let dir: string;
 const N = 30_000;
+const ratings = (n: number): Col[] => [
+  { name: 'userId', type: 'INT64', values: Array.from({ length: n }, (_, i) => i % 101) },
+  { name: 'movieId', type: 'INT32', values: Array.from({ length: n }, (_, i) => (i * 13) % 977) },
+  { name: 'rating', type: 'FLOAT', values: Array.from({ length: n }, (_, i) => (i % 10) / 2 + 0.5) },
+  { name: 'ts', type: 'DOUBLE', values: Array.from({ length: n }, (_, i) => 1_600_000_000_000 + i) },
+];
 before(async () => {
   if (skip !== false) return;
   s3 = await startS3();

@@ -6,11 +6,26 @@ import { after, describe, test } from 'node:test';
 import { parquetReadObjects, asyncBufferFromFile } from 'hyparquet';
 import { ColumnChunk } from '../../src/index.js';
 import { parquet, ParquetFormatError } from '../../src/sources/parquet.js';
+import { type Col, writeParquet } from '../helpers/parquet-file.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-import { ratings, writeParquet } from '../helpers/parquet-writer.js';
+function ratings(n: number): Col[] {
+  const u = new Array<number>(n), m = new Array<number>(n), r = new Array<number>(n), t = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    u[i] = i % 101;
+    m[i] = (i * 13) % 977;
+    r[i] = (i % 10) / 2 + 0.5;
+    t[i] = 1_600_000_000_000 + i;
+  }
+  return [
+    { name: 'userId', type: 'INT64', values: u },
+    { name: 'movieId', type: 'INT32', values: m },
+    { name: 'rating', type: 'FLOAT', values: r },
+    { name: 'ts', type: 'DOUBLE', values: t },
+  ];
+}
 
 describe('parquet(path)', () => {
   const file = path.join(dir, 'ratings.parquet');

@@ -140,19 +140,3 @@ export function writeParquet(file: string, cols: Col[], rowsPerGroup: number): v
   fs.writeFileSync(file, Buffer.concat(parts));
 }
 
-export function ratings(n: number): Col[] {
-  const u = new Array<number>(n), m = new Array<number>(n), r = new Array<number>(n), t = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    u[i] = i % 101;
-    m[i] = (i * 13) % 977;
-    r[i] = (i % 10) / 2 + 0.5;
-    t[i] = 1_600_000_000_000 + i;
-  }
-  return [
-    { name: 'userId', type: 'INT64', values: u },
-    { name: 'movieId', type: 'INT32', values: m },
-    { name: 'rating', type: 'FLOAT', values: r },
-    { name: 'ts', type: 'DOUBLE', values: t },
-  ];
-}
-
