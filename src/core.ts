@@ -56,6 +56,7 @@ export { inspect, type InspectResult, type InspectOptions, type ColumnSummary } 
 export { withStats, StatsDataset, type StatsOptions } from './stats/track.js';
 export { findBottleneck } from './stats/bottleneck.js';
 export { formatStats, type PipelineStats, type StageStats, type Bottleneck } from './stats/model.js';
+export type { WorkerStats } from './stats/threads.js';
 export { withProgress, type ProgressInfo } from './stats/progress.js';
 export { HandOver, type AutotunePolicy, type AutotuneReport } from './stats/autotune.js';
 export { type ApplyOptions, type FitOptions, type Transformed, type TransformedDataset } from './features/column.js';

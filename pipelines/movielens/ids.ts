@@ -42,7 +42,9 @@ export class IdIndex {
     const seen = this.seen;
     let max = -1;
     for (let i = 0; i < seen.length; i++) if (seen[i] === 1) max = i;
-    this.dense = new Int32Array(max + 1).fill(-1);
+    // Shared memory: the worker loader gets the map without a copy (one stray id near 2^24
+    // makes it 64 MB).
+    this.dense = new Int32Array(new SharedArrayBuffer(4 * (max + 1))).fill(-1);
     let row = 0;
     for (let i = 0; i <= max; i++) if (seen[i] === 1) this.dense[i] = row++;
     if (this.big.size > 0) {
@@ -54,7 +56,7 @@ export class IdIndex {
     return this;
   }
 
-  /** The frozen mapping as plain data (structured-cloneable: for a worker thread). */
+  /** The frozen mapping as plain data (structured-cloneable: for a worker thread, which shares `dense`'s memory). */
   state(): IdIndexState {
     return { dense: this.dense!, sparse: this.sparse === undefined ? [] : [...this.sparse], size: this.size };
   }

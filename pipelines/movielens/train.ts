@@ -349,6 +349,9 @@ async function finalEvaluation(file: string, options: TrainOptions, run: Prepare
   return { trainEval, testEval };
 }
 
+/** The loader thread's young generation, in MB (see trainingBatches). */
+export const LOADER_YOUNG_MB = 8;
+
 // The loader module in the same flavour as this file: .ts under tsx, .js when built.
 const LOADER = new URL(`./loader${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
@@ -393,7 +396,9 @@ export function trainingBatches(
   if (options.loader === 'main') return local.prefetch(2);
   const batches = local.size;
   // depth: up to 64 chunks (≈ 256 batches, a few MB) ready ahead of training.
-  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64 });
+  // A young generation of LOADER_YOUNG_MB: V8 would grow this busy thread's to its maximum,
+  // tens of MB on top of the main thread's (bench/README, "huge id").
+  const ds = background<ColumnBatch<Example, ExampleColumns>>(LOADER, { args: [args], depth: 64, resourceLimits: { maxYoungGenerationSizeMb: LOADER_YOUNG_MB } });
   // The worker reports its size once it has started; we know it already.
   return new Dataset<ColumnBatch<Example, ExampleColumns>>({ size: batches, open: (epoch?: number) => ds.source.open(epoch) });
 }

@@ -19,7 +19,11 @@ const DONE = { done: true, value: undefined } as const;
 export interface RangeEpochConfig {
   path: string;
   options: Omit<CsvParallelOptions, 'workers' | 'rangeBytes' | 'order'>;
+  /** Threads at most (the pool's size); `readers` start with the epoch (default all), addReader() starts more. */
   workers: number;
+  readers?: number;
+  /** Ranges whose chunks alternate in 'interleave' order (default `workers`; fixed for 'auto'). */
+  group?: number;
   rangeBytes: number;
   order: 'file' | 'interleave';
   onSchema: (s: Schema) => void;
@@ -66,6 +70,8 @@ export class RangeIterator<R> extends FencedIterator<R> {
   private readonly path: string;
   private readonly options: RangeEpochConfig['options'];
   private readonly workers: number;
+  private readonly group: number;
+  private readers = 0;
   private readonly order: 'file' | 'interleave';
 
   constructor(
@@ -74,6 +80,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
   ) {
     super(signal);
     ({ path: this.path, options: this.options, workers: this.workers, order: this.order } = config);
+    this.group = config.group ?? config.workers;
   }
 
   protected async step(): Promise<IteratorResult<Chunk<R>, undefined>> {
@@ -93,7 +100,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
       if (!this.bringIn()) await this.arrival();
       else if (this.order === 'interleave') {
         // A group of `workers` ranges alternates: wait for the whole group (the same mix every time).
-        while (!this.closed && this.ready.length < this.workers && this.handed < this.ranges!.length && this.failure === undefined) {
+        while (!this.closed && this.ready.length < this.group && this.handed < this.ranges!.length && this.failure === undefined) {
           if (!this.bringIn()) await this.arrival();
         }
       }
@@ -144,11 +151,10 @@ export class RangeIterator<R> extends FencedIterator<R> {
     if (this.closed) return;
     const shard = this.config.shard;
     const ranges = splitRanges(size, this.config.rangeBytes).filter((_, r) => shard === undefined || r % shard.count === shard.index);
-    const readers = Math.min(this.workers, ranges.length);
-    await this.makeArenas(size, readers);
+    await this.makeArenas(size, Math.min(this.workers, ranges.length));
     if (this.closed) return;
     this.ranges = ranges;
-    this.startReaders(readers);
+    for (let w = Math.min(this.config.readers ?? this.workers, ranges.length); w > 0; w--) this.addReader();
   }
 
   private async inferColumns(size: number): Promise<CsvColumns | undefined> {
@@ -162,20 +168,21 @@ export class RangeIterator<R> extends FencedIterator<R> {
     return probe.schema;
   }
 
-  private startReaders(readers: number): void {
+  /** One more reader on the epoch's ranges (workers: 'auto'), while there is a thread and a range for it. */
+  addReader(): void {
+    if (this.closed || this.ranges === undefined || this.readers >= Math.min(this.workers, this.ranges.length) || Atomics.load(this.claims, 0) >= this.ranges.length) return;
+    this.readers++;
     const options = { ...this.options, columns: this.columns } as CsvOptions;
     const names = this.names ?? (Array.isArray(this.options.header) ? [...this.options.header] : undefined);
-    for (let w = 0; w < readers; w++) {
-      const { port1, port2 } = new MessageChannel();
-      port1.on('message', (m: Arrival) => this.arrive(m));
-      port1.unref(); // held (ref) only while the consumer waits on it: see arrival()
-      this.ports.push(port1);
-      const task: StreamTask = { path: this.path, options, names, ranges: this.ranges!, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2, arenas: this.arenas, arenaUse: this.arenaUse };
-      const done = runCsvTask(task, this.workers, this.stop.signal, [port2 as unknown as ArrayBuffer]).catch((error: unknown) => {
-        if (!this.stop.signal.aborted) this.fail(new StageError(`csvParallel '${this.path}'`, undefined, error));
-      });
-      this.tasks.push(done);
-    }
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (m: Arrival) => this.arrive(m));
+    port1.unref(); // held (ref) only while the consumer waits on it: see arrival()
+    this.ports.push(port1);
+    const task: StreamTask = { path: this.path, options, names, ranges: this.ranges!, claims: this.claims, delivered: this.delivered, ahead: 2 * this.workers + 1, port: port2, arenas: this.arenas, arenaUse: this.arenaUse };
+    const done = runCsvTask(task, this.workers, this.stop.signal, [port2 as unknown as ArrayBuffer]).catch((error: unknown) => {
+      if (!this.stop.signal.aborted) this.fail(new StageError(`csvParallel '${this.path}'`, undefined, error));
+    });
+    this.tasks.push(done);
   }
 
   private arrive(m: Arrival): void {
@@ -248,7 +255,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
    */
   private bringIn(): boolean {
     let moved = false;
-    const want = this.order === 'file' ? 1 : this.workers;
+    const want = this.order === 'file' ? 1 : this.group;
     while (this.ready.length < want && this.handed < this.ranges!.length) {
       const chunks = this.arrived.get(this.handed);
       if (chunks === undefined) break;

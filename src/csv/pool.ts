@@ -1,4 +1,5 @@
 // The csv worker's threads, shared by every csvParallel and shuffledCsv epoch of the process.
+import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { StreamTask, WindowTask } from './worker-tasks.js';
 import { workerUrl } from '../worker-url.js';
@@ -29,3 +30,8 @@ export function runCsvTask<R>(task: WindowTask | StreamTask, workers: number, si
   return sharedPool(workers).run(task, { ...(signal === undefined ? {} : { signal }), ...(transferList === undefined ? {} : { transferList }) }) as Promise<R>;
 }
 
+
+/** The threads of the shared pool of `workers` threads now (for worker utilisation). */
+export function csvThreads(workers: number): readonly Worker[] | undefined {
+  return pools.get(workers)?.threads;
+}

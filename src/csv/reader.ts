@@ -19,6 +19,7 @@ import { readHeader, takeHeader } from './header.js';
 import { lineBlocks } from './lines.js';
 import { type CheckedOptions, checkOptions, type CsvColumns, type CsvOptions, type CsvRow, makeLayout } from './options.js';
 import { fileFingerprint, type Fingerprinted } from '../io/fingerprint.js';
+import { isManyFiles, manyCsvSource } from './many.js';
 
 export type { BadRowPolicy, CsvStats } from './fields.js';
 export type { CsvRecord } from './general.js';
@@ -46,7 +47,10 @@ const RANGE_SLACK = 16 << 10;
 const LF = 0x0a;
 
 /**
- * Streams a CSV file (or `.gz` file, or http(s) URL) as records. Each epoch reopens the
+ * Streams a CSV file (or `.gz` file, http(s) URL, s3:// object) as records; or many files
+ * (a list, a directory, a glob such as `data/day-*-x/part-*.csv`, an `s3://bucket/prefix/`)
+ * one after another in name order, with one header (a file whose header differs is an error
+ * naming it) and the dtypes the first file settles. Each epoch reopens the
  * source; the file is never held whole in memory nor read twice. Line ends may be LF,
  * CRLF or CR-only; a row longer than `maxRowBytes` (16 MiB) is a DataError; a plain file
  * that changes during an epoch is a FileError (never a short epoch).
@@ -57,9 +61,15 @@ const LF = 0x0a;
  * for await (const b of ratings.shuffle(100_000).batch(1024)) b.columns.rating; // Float32Array
  * const u = csv('ml-100k/u.data', { delimiter: '\t', header: ['userId', 'itemId', 'rating', 'timestamp'] });
  */
-export function csv<const C extends CsvColumns>(pathOrUrl: string, options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
-export function csv<R = CsvRecord>(pathOrUrl: string, options?: CsvOptions): CsvDataset<R>;
-export function csv(pathOrUrl: string, options: CsvOptions = {}): CsvDataset<CsvRecord> {
+export function csv<const C extends CsvColumns>(pathOrUrl: string | readonly string[], options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
+export function csv<R = CsvRecord>(pathOrUrl: string | readonly string[], options?: CsvOptions): CsvDataset<R>;
+export function csv(spec: string | readonly string[], options: CsvOptions = {}): CsvDataset<CsvRecord> {
+  if (isManyFiles(spec)) {
+    checkOptions(typeof spec === 'string' ? spec : 'csv files', options);
+    const stats = options.stats ?? emptyStats();
+    return new CsvDataset(manyCsvSource(spec, options, stats, csv), stats);
+  }
+  const pathOrUrl = spec as string;
   const o = checkOptions(pathOrUrl, options);
   const stats = options.stats ?? emptyStats();
   let schema: Schema | undefined = o.columns && schemaOf(o.columns);

@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import type { ColumnsOfSchema } from '../chunk.js';
+import type { ChunkSource, ColumnsOfSchema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
 import { fromBlockWire, type WindowResult, type WindowTask } from './worker-tasks.js';
@@ -8,6 +7,9 @@ import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
 import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
 import { runCsvTask } from './parallel.js';
+import { csvThreads } from './pool.js';
+import { ThreadMeter, type WorkerStage } from '../stats/threads.js';
+import { scaling, workerBudget, WorkerScaler } from '../stats/scaler.js';
 import { CsvRanges } from './ranges.js';
 import { rejectCategories } from './categorical.js';
 import { readHeaderSync } from './header.js';
@@ -21,10 +23,12 @@ export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<
   /**
    * Worker threads that read blocks (decode them and deal their rows into the window's
    * buckets) while this thread hands out rows; this thread reads blocks too when it is
-   * idle. 'auto' (default): 1 when `columns` are given, no onBadRow callback is set and
-   * there is more than one CPU, else 0. The rows come out in the same order whatever the
-   * count. Workers need `columns` and no onBadRow callback (neither a schema guess nor a
-   * function can cross threads).
+   * idle. 'auto' (default): when `columns` are given, no onBadRow callback is set and
+   * there is more than one CPU, 1 to start with, and one more for the next window each time
+   * the consumer waited more than 20% of the last 8 chunks, up to the CPUs beside the
+   * consumer's (os.availableParallelism() - 1); else 0. The rows come out in the same order
+   * whatever the count. Workers need `columns` and no onBadRow callback (neither a schema
+   * guess nor a function can cross threads).
    */
   workers?: number | 'auto';
 };
@@ -46,12 +50,8 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
   }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
-  const workers =
-    (w ?? 'auto') === 'auto'
-      ? csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' && availableParallelism() > 1
-        ? 1
-        : 0
-      : checkInt('shuffledCsv', 'workers', w, 0);
+  const auto = (w ?? 'auto') === 'auto' && csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' ? autoScaler() : undefined;
+  const workers = (w ?? 'auto') === 'auto' ? (auto?.budget ?? 0) : checkInt('shuffledCsv', 'workers', w, 0);
   let layout = { start: 0, header: csvOptions.header };
   const bytesNow = (): number => {
     layout = headerLayout(path, csvOptions);
@@ -73,17 +73,37 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     };
     return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((r) => r.blocks.map((b) => fromBlockWire<CsvRecord>(b)));
   };
+  let readers: PartReader<CsvRecord>[] = [];
   // Dataset.shard: shuffledCsvFiles deals the blocks to shards (the `shard` option).
   const shard = (count: number, index: number): Dataset<CsvRecord>['source'] => shuffledCsv(path, { ...options, shard: { count, index } }).source;
-  const ds = windowShuffle<CsvRecord>(
+  const shuffled = windowShuffle<CsvRecord>(
     bytesNow,
     () => ({
       here: claimReader(offsetRanges(new CsvRanges(path, blockOptions()), layout.start)),
-      workers: Array.from({ length: workers }, () => inWorker),
+      workers: (readers = Array.from({ length: auto?.count ?? workers }, () => inWorker)),
     }),
     checkOptions(shuffle ?? {}),
   );
-  return new Dataset<CsvRecord>({ ...ds.source, shard });
+  if (workers === 0) return new Dataset<CsvRecord>({ ...shuffled.source, shard });
+  const meter = new ThreadMeter(() => csvThreads(workers));
+  if (auto !== undefined) meter.budget = auto.budget;
+  const source: ChunkSource<CsvRecord> & WorkerStage = {
+    stageName: 'shuffledCsv',
+    workerStats: () => meter.stats(),
+    size: undefined,
+    shard,
+    open: (epoch, opts) => {
+      const it = shuffled.source.open(epoch, opts);
+      // One more reader from the next window on (the latest epoch's list of readers).
+      return meter.epoch(auto === undefined ? it : auto.watch(it, () => readers.push(inWorker)));
+    },
+  };
+  return new Dataset<CsvRecord>(source);
+}
+
+/** workers: 'auto' with more than one CPU: 1 to start, up to the budget; undefined (no worker) with one CPU. */
+function autoScaler(): WorkerScaler | undefined {
+  return scaling.cpus() > 0 ? new WorkerScaler(workerBudget(64 << 20)) : undefined;
 }
 
 function isDirectory(path: string): boolean {

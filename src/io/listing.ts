@@ -1,8 +1,8 @@
-// Many files as one dataset: a list, a directory, a glob (wildcards in the last part of the
-// name), or an s3:// prefix, expanded to the files it names with their sizes (and ETags, for
+// Many files as one dataset: a list, a directory, a glob (`*`, `?`, and `**` for any depth
+// of folders: `data/*/part-*.csv`, `logs/**/*.csv`), or an s3:// prefix, expanded to the files it names with their sizes (and ETags, for
 // objects), in name order.
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join, sep } from 'node:path';
 import { SluiceError } from '../errors.js';
 import type { ObjectStore } from './object-store.js';
 import { isRemote, isS3, RemoteObject, RemoteReadError } from './remote.js';
@@ -18,7 +18,8 @@ export interface ListedFile {
 /**
  * The files `spec` names, in name order within each entry: a path, a directory (its files,
  * not its subdirectories; names starting with '.' or '_' left out, as Spark's _SUCCESS),
- * a glob with `*` and `?` in its last part (`data/part-*.csv`, `s3://b/ratings-*.csv`), an
+ * a glob (`data/part-*.csv`, `data/day-*-x/part-*.csv`, `s3://b/ratings-*.csv`: `*` and `?` stay
+ * within a folder name; a folder named `**` stands for any depth of folders, none too), an
  * `s3://bucket/prefix/` (every object under it), an s3:// object or an http(s) URL; or a list of these.
  * @example
  * await listFiles('s3://bucket/ratings/', objectStore({ endpoint: 'http://127.0.0.1:9000' })); // [{ name: 's3://bucket/ratings/part-0.csv', size: …, etag: '"…"' }, …]
@@ -34,10 +35,14 @@ export async function listFiles(spec: string | readonly string[], store: ObjectS
   }
   if (isRemote(spec)) return [await objectInfo(spec, store)];
   if (wild) {
-    if (/[*?]/.test(dirname(spec))) throw new SluiceError(`'${spec}': wildcards go in the last part of the name only`);
-    const pattern = globRegex(basename(spec));
-    const names = (await readdir(dirname(spec)).catch((e: unknown) => Promise.reject(new SluiceError(`cannot list '${dirname(spec)}': ${String(e)}`)))).filter((n) => pattern.test(n));
-    return filesOf(dirname(spec), names);
+    // The folders before the first wildcard are listed (recursively when the pattern spans folders).
+    const segments = spec.split('/');
+    const k = segments.findIndex((s) => /[*?]/.test(s));
+    const base = segments.slice(0, k).join('/') || (spec.startsWith('/') ? '/' : '.');
+    const rest = segments.slice(k).join('/');
+    const pattern = globRegex(rest);
+    const listed = await (rest.includes('/') ? readdir(base, { recursive: true }) : readdir(base)).catch((e: unknown) => Promise.reject(new SluiceError(`cannot list '${base}': ${String(e)}`)));
+    return filesOf(base, listed.filter((n) => pattern.test(n.split(sep).join('/'))));
   }
   const s = await stat(spec).catch((e: unknown) => Promise.reject(new SluiceError(`cannot read '${spec}': ${String(e)}`)));
   if (s.isDirectory()) return filesOf(spec, (await readdir(spec)).filter((n) => !n.startsWith('.') && !n.startsWith('_')));
@@ -59,9 +64,17 @@ async function objectInfo(name: string, store: ObjectStore): Promise<ListedFile>
   return { name, size, etag };
 }
 
-/** `*` and `?` over one whole name (for s3, `*` does not cross '/'). */
-function globRegex(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+/** A glob over a whole name: `*` and `?` within one folder name, `**` as a folder for any depth (none too). */
+export function globRegex(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    if (glob.startsWith('**/', i)) (out += '(?:[^/]*/)*'), (i += 2);
+    else if (glob.startsWith('**', i)) (out += '.*'), i++;
+    else if (glob[i] === '*') out += '[^/]*';
+    else if (glob[i] === '?') out += '[^/]';
+    else out += glob[i]!.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
 }
 
 /** Every object under an s3:// prefix (ListObjectsV2, page by page), in key order. */

@@ -60,7 +60,8 @@ const MAX_BUCKETS = 65_535;
  * this thread hands out the current one; then this thread claims blocks too until none is
  * left (so it reads all of them without workers, few when its consumer keeps it busy, and
  * nothing waits on a thread that is still starting). Every draw is seeded by (seed, epoch,
- * block or window), so the output is the same whoever read which block.
+ * block or window), so the output is the same whoever read which block. `workers` may grow
+ * during the epoch (workers: 'auto'): each window starts the readers listed then.
  */
 export function windowShuffle<T>(
   bytesNow: () => number | Promise<number>,
@@ -87,9 +88,9 @@ export function windowShuffle<T>(
       settings.plan?.(epoch, orderEpoch, blockCount) ?? stratifiedWindows(blockCount, openBlocks, randomInt(epochSeed)).map((blocks, w) => ({ blocks, seed: mixSeed(windowSeeds, w) }));
     const abort = new AbortController();
     const readers = openReaders(epoch, abort.signal);
-    const here = readers.workers.length; // this thread's index in `spares`
-    // Per reader: storage of blocks already handed out, to read into again.
-    const spares: ColumnSlots[][] = Array.from({ length: here + 1 }, () => []);
+    // Per reader (this thread's last): storage of blocks already handed out, to read into again.
+    const spares: ColumnSlots[][] = [];
+    const hereSpares: ColumnSlots[] = [];
     const opened: WindowClaims[] = [];
     const inFlight: Promise<unknown>[] = [];
     const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[] } => {
@@ -99,7 +100,7 @@ export function windowShuffle<T>(
       const claims = { ranges, seeds: ids.map((b) => mixSeed(blockSeeds, b)), buckets, next: new Int32Array(new SharedArrayBuffer(4)) };
       opened.push(claims);
       const workers = readers.workers.map((read, r) => {
-        const part = read(claims, spares[r]!.splice(0));
+        const part = read(claims, (spares[r] ??= []).splice(0));
         part.catch(() => {}); // rethrown when awaited
         inFlight.push(part);
         return part;
@@ -110,7 +111,7 @@ export function windowShuffle<T>(
       let next = windowBlocks.length > 0 ? start(0) : undefined;
       for (let w = 0; next !== undefined; w++) {
         const { claims, workers } = next;
-        const mine = readers.here(claims, spares[here]!.splice(0));
+        const mine = readers.here(claims, hereSpares.splice(0));
         inFlight.push(mine.catch(() => {}));
         const parts = [...(await Promise.all(workers)), await mine];
         next = w + 1 < windowBlocks.length ? start(w + 1) : undefined;
@@ -122,7 +123,8 @@ export function windowShuffle<T>(
         onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.starts[claims.buckets]!, 0) - skip));
         yield* skipRows(handOut(blocks, claims.buckets, randomState(windowSeed)), skip);
         parts.forEach((part, r) => {
-          for (const block of part) if (block.slots !== undefined) spares[r]!.push(block.slots);
+          const into = r < workers.length ? spares[r]! : hereSpares;
+          for (const block of part) if (block.slots !== undefined) into.push(block.slots);
         });
       }
     } finally {

@@ -6,6 +6,7 @@ import { FencedIterator, ReadyQueue } from '../iterator.js';
 import type { BackgroundData, PullResult, PullTask } from '../workers/background-worker.js';
 import { fromWire } from '../workers/wire.js';
 import { workerUrl } from '../worker-url.js';
+import { ThreadMeter, type WorkerStage, type WorkerStats } from '../stats/threads.js';
 
 export interface BackgroundOptions {
   /** Chunks the worker may run ahead of the consumer. Default 4. */
@@ -14,6 +15,13 @@ export interface BackgroundOptions {
   exportName?: string;
   /** Arguments for the export when it is a function (structured-cloneable). */
   args?: unknown[];
+  /**
+   * The worker thread's V8 limits (node's Worker `resourceLimits`). A decoding pipeline
+   * allocates many short-lived objects, and V8 grows a busy thread's young generation to
+   * its maximum (tens of MB, per thread): `{ maxYoungGenerationSizeMb: 8 }` keeps that down
+   * at the cost of more, cheaper scavenges. Default: V8's.
+   */
+  resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
 }
 
 // Piscina's worker is a CommonJS file that require()s this entry, which under
@@ -42,7 +50,9 @@ export function background<T>(module: string | URL, options: BackgroundOptions =
   const exportName = options.exportName ?? 'default';
   if (typeof exportName !== 'string') throw new OptionError(`background: exportName must be a string, got ${describe(exportName)}`);
   const data: BackgroundData = { url, exportName, args: options.args ?? [] };
-  return new Dataset<T>(new BackgroundSource<T>(data, depth));
+  const limits = options.resourceLimits ?? {};
+  for (const [name, mb] of Object.entries(limits)) checkInt('background', `resourceLimits.${name}`, mb, 1);
+  return new Dataset<T>(new BackgroundSource<T>(data, depth, limits));
 }
 
 function toUrl(module: unknown): string {
@@ -54,8 +64,10 @@ function toUrl(module: unknown): string {
 
 let ids = 0;
 
-class BackgroundSource<T> implements ChunkSource<T> {
+class BackgroundSource<T> implements ChunkSource<T>, WorkerStage {
+  readonly stageName = 'background';
   private pool: Piscina | undefined;
+  private readonly meter = new ThreadMeter(() => this.pool?.threads);
   private readonly nextEpoch = epochCounter();
   private knownSize: number | undefined;
   private knownSchema: Schema | undefined;
@@ -66,6 +78,7 @@ class BackgroundSource<T> implements ChunkSource<T> {
   constructor(
     private readonly data: BackgroundData,
     private readonly depth: number,
+    private readonly resourceLimits: NonNullable<BackgroundOptions['resourceLimits']>,
   ) {}
 
   get size(): number | undefined {
@@ -74,6 +87,11 @@ class BackgroundSource<T> implements ChunkSource<T> {
 
   get schema(): Schema | undefined {
     return this.knownSchema;
+  }
+
+  /** The worker thread's busy share over the epochs so far. */
+  workerStats(): WorkerStats | undefined {
+    return this.meter.stats();
   }
 
   open(epoch?: number, options?: OpenOptions): ChunkIterator<T> {
@@ -93,10 +111,11 @@ class BackgroundSource<T> implements ChunkSource<T> {
     // A stuck pipeline cannot be asked to close: an abort ends the thread (the next epoch starts a new one).
     const kill = (): void => {
       if (pool === undefined || this.pool !== pool) return;
+      this.meter.refresh(); // its thread reads as zeros once ended
       this.pool = undefined;
       void pool.destroy();
     };
-    return new BackgroundIterator<T>(pull, kill, this.depth, options?.signal);
+    return this.meter.epoch(new BackgroundIterator<T>(pull, kill, this.depth, options?.signal));
   }
 
   /**
@@ -105,7 +124,7 @@ class BackgroundSource<T> implements ChunkSource<T> {
    */
   private sharedPool(): Piscina {
     if (this.pool === undefined) {
-      this.pool = new Piscina({ filename: ENTRY, minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: 10_000 });
+      this.pool = new Piscina({ filename: ENTRY, minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: 10_000, resourceLimits: this.resourceLimits });
       this.pool.on('error', () => undefined); // a death is reported through the task it ran
     }
     return this.pool;

@@ -6,10 +6,19 @@ import { FencedIterator } from '../iterator.js';
 import type { FnSpec, MapResult, MapTask } from '../workers/map-worker.js';
 import { fromWire, toWire } from '../workers/wire.js';
 import { workerUrl } from '../worker-url.js';
+import type { Worker } from 'node:worker_threads';
+import { ThreadMeter, type WorkerStage } from '../stats/threads.js';
+import { workerBudget, WorkerScaler } from '../stats/scaler.js';
 
 export interface MapParallelOptions {
-  /** Worker threads, and chunks in flight. Default 2. */
-  concurrency?: number;
+  /**
+   * Worker threads, and chunks in flight. Default 2. 'auto': starts with 1 and adds one
+   * each time the consumer waited on this stage more than 20% of the last 8 chunks, up to
+   * the CPUs beside the consumer's (os.availableParallelism() - 1) and a memory budget; an
+   * epoch starts with the count the last one reached. The output is the same whatever it
+   * decides (in input order by default).
+   */
+  concurrency?: number | 'auto';
   /** Deliver chunks in input order (deterministic). Default true; false delivers as they finish. */
   ordered?: boolean;
 }
@@ -42,11 +51,27 @@ const WORKER = workerUrl('map-worker');
  */
 export function mapParallel<T, U>(source: ChunkSource<T>, fn: WorkerFn<T, U>, options: MapParallelOptions = {}): ChunkSource<U> {
   const spec = toSpec(fn);
-  const concurrency = checkInt('mapParallel', 'concurrency', options.concurrency ?? 2, 1);
+  const auto = options.concurrency === 'auto' ? new WorkerScaler(workerBudget(THREAD_BYTES)) : undefined;
+  const concurrency = auto?.budget ?? checkInt('mapParallel', 'concurrency', options.concurrency ?? 2, 1);
   const ordered = options.ordered ?? true;
   if (typeof ordered !== 'boolean') throw new OptionError(`mapParallel: ordered must be a boolean, got ${describe(ordered)}`);
-  return { size: source.size, open: (epoch, opts) => new MapParallelIterator<T, U>(source.open(epoch, opts), spec, concurrency, ordered, opts?.signal) };
+  let current: MapParallelIterator<T, U> | undefined;
+  const meter = new ThreadMeter(() => current?.threads());
+  if (auto !== undefined) meter.budget = auto.budget;
+  const stage: ChunkSource<U> & WorkerStage = {
+    size: source.size,
+    stageName: 'mapParallel',
+    workerStats: () => meter.stats(),
+    open: (epoch, opts) => {
+      const it = (current = new MapParallelIterator<T, U>(source.open(epoch, opts), spec, concurrency, auto?.count ?? concurrency, ordered, meter, opts?.signal));
+      return meter.epoch(auto === undefined ? it : auto.watch(it, () => it.limit++));
+    },
+  };
+  return stage;
 }
+
+/** What one more worker thread may cost in memory (its heap, and a chunk in and out): for the budget of 'auto'. */
+const THREAD_BYTES = 64 << 20;
 
 function toSpec(fn: unknown): FnSpec {
   if (fn instanceof URL) return { kind: 'module', url: fn.href };
@@ -79,11 +104,19 @@ class MapParallelIterator<T, U> extends FencedIterator<U> {
   constructor(
     private readonly upstream: ChunkIterator<T>,
     private readonly spec: FnSpec,
+    /** The pool's threads at most. */
     private readonly concurrency: number,
+    /** Chunks in flight now (up to `concurrency`: 'auto' raises it). */
+    public limit: number,
     private readonly ordered: boolean,
+    private readonly meter: ThreadMeter,
     signal: AbortSignal | undefined,
   ) {
     super(signal);
+  }
+
+  threads(): readonly Worker[] | undefined {
+    return this.pool?.threads;
   }
 
   protected async step(): Promise<IteratorResult<Chunk<U>, undefined>> {
@@ -117,13 +150,14 @@ class MapParallelIterator<T, U> extends FencedIterator<U> {
 
   private async destroyPool(): Promise<void> {
     const pool = this.pool;
+    if (pool !== undefined) this.meter.refresh(); // its threads read as zeros once ended
     this.pool = undefined;
     await pool?.destroy();
   }
 
-  /** Pulls upstream chunks and submits them until `concurrency` are in flight. */
+  /** Pulls upstream chunks and submits them until `limit` are in flight. */
   private async fill(): Promise<void> {
-    while (!this.upstreamDone && !this.closed && this.inFlight.length < this.concurrency) {
+    while (!this.upstreamDone && !this.closed && this.inFlight.length < this.limit) {
       const r = await this.upstream.next();
       if (this.closed) return; // no pool starts after close
       if (r.done) {
@@ -163,7 +197,7 @@ class MapParallelIterator<T, U> extends FencedIterator<U> {
   private startPool(): Piscina {
     const pool = new Piscina({
       filename: WORKER,
-      minThreads: this.concurrency,
+      minThreads: this.limit,
       maxThreads: this.concurrency,
       // One task per worker at a time: `concurrency` is the bound on chunks in flight.
       concurrentTasksPerWorker: 1,

@@ -40,7 +40,7 @@ function adviceFor(s: StageStats, stages: readonly StageStats[], workers: Readon
         : 'decode on more threads: `csvParallel(file, { workers: 2 })`, or `shuffledCsv` (decodes on a worker)';
     case 'csvParallel':
     case 'shuffledCsv':
-      return `use \`workers: ${(workers[s.stage] ?? 1) + 1}\` (or 'auto'), or cache the decoded rows (\`.cache(path)\`)`;
+      return `use \`workers: ${(workers[s.stage] ?? s.workers?.count ?? 1) + 1}\` (or 'auto'), or cache the decoded rows (\`.cache(path)\`)`;
     case 'map':
     case 'filter':
     case 'flatMap':

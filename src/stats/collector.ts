@@ -2,12 +2,13 @@ import type { ChunkSource } from '../chunk.js';
 import { findBottleneck } from './bottleneck.js';
 import type { PipelineStats, StageStats } from './model.js';
 import { probe, StageCounter } from './probe.js';
+import type { WorkerStage, WorkerStats } from './threads.js';
 
 /** Where a stage's figures beyond the counters come from (bytes read, workers). */
 export interface StageExtras {
   bytes?: () => number;
   engine?: () => string | undefined;
-  workers?: () => { count: number; utilisation: number } | undefined;
+  workers?: () => WorkerStats | undefined;
 }
 
 /**
@@ -36,7 +37,9 @@ export class StatsCollector {
       up.downstream = counter;
     }
     this.counters.push(counter);
-    this.extras.push(extras);
+    // A stage on worker threads reports them (csvParallel, shuffledCsv, mapParallel, background).
+    const threads = (source as Partial<WorkerStage>).workerStats;
+    this.extras.push(threads === undefined || extras.workers !== undefined ? extras : { ...extras, workers: () => threads.call(source) });
     // Only the last stage's epochs time the run: the chain is built source first, so the
     // callback asks whether this counter is still the last when an epoch opens or ends.
     return probe(source, counter, (delta) => {

@@ -1,4 +1,5 @@
 // What `stats()` returns: plain, JSON-ready figures (seconds and fractions of the run).
+import type { WorkerStats } from './threads.js';
 
 /** One stage's figures over the time its pipeline had an epoch open. */
 export interface StageStats {
@@ -25,8 +26,11 @@ export interface StageStats {
   bytes?: number;
   /** csv: the engine that decoded ('fast' or 'general'). */
   engine?: string;
-  /** Stages with worker threads: how many, and the share of their time spent working. */
-  workers?: { count: number; utilisation: number };
+  /**
+   * Stages with worker threads (csvParallel, shuffledCsv, mapParallel, background): how
+   * many, busy time ÷ wall time over all of them and per worker, and the budget of 'auto'.
+   */
+  workers?: WorkerStats;
 }
 
 /** The stage that limits the pipeline, and what to change. */

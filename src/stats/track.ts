@@ -60,6 +60,8 @@ function rebuild(ds: Dataset<unknown, unknown>, collector: StatsCollector, sourc
 
 function nameOf(ds: Dataset<unknown, unknown>): string {
   if (ds.constructor.name === 'CsvDataset') return 'csv';
+  const named = (ds.source as { stageName?: unknown }).stageName;
+  if (typeof named === 'string') return named;
   if (ds.source.constructor.name === 'BackgroundSource') return 'background';
   return 'source';
 }

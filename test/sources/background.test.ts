@@ -25,6 +25,7 @@ export const build = (n: number) => range(n).map((x) => ({ id: x, sq: x * x })).
 export default build;
 export const columns = new Dataset({ size: 3, open: () => (async function* () { yield new ColumnChunk(3, { a: new Int32Array([1, 2, 3]) }); return undefined; })() });
 export const failing = () => range(1000).map((x) => { if (x === 500) throw new RangeError('boom 500'); return x; });
+export const limits = async () => { const { resourceLimits } = await import('node:worker_threads'); return range(1).map(() => resourceLimits.maxYoungGenerationSizeMb ?? -1); };
 // Counts the chunks it has made in shared memory, for the bound test.
 export const counted = (made: Int32Array) => new Dataset({ size: undefined, open: () => (async function* () { for (let i = 0; i < 200; i++) { Atomics.add(made, 0, 1); yield [i]; } return undefined; })() });
 `,
@@ -91,4 +92,12 @@ describe('background', () => {
     assert.throws(() => background('relative.js'), /absolute path/);
     assert.throws(() => background(pipeline, { depth: 0 }), /depth must be an integer >= 1/);
   });
+});
+
+test('background resourceLimits: the worker thread runs under them; a bad value is refused up front', async () => {
+  const ds = background<number>(pipeline, { exportName: 'limits', resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const [young] = await ds.toArray();
+  // V8 rounds the young generation to its page layout; without the limit it is far larger.
+  assert.ok(young! > 0 && young! <= 12, String(young));
+  assert.throws(() => background(pipeline, { resourceLimits: { maxYoungGenerationSizeMb: 0 } }), /resourceLimits\.maxYoungGenerationSizeMb/);
 });
