@@ -24,7 +24,7 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
                 (--columns user=uid,item=iid,rating=score) or a 0-based column index (the
                 only way without a header: --columns user=2,item=0,rating=1); roles left
                 out keep MovieLens's columns. An unknown name is refused, listing the header
-  --epochs N    default 10      --batch N   default 1024     --dim N   default 32
+  --epochs N    default 10      --batch N   default 512      --dim N   default 32
   --lr X        Adam learning rate, default 0.005      --decay X  its factor per epoch, default 0.8
   --l2 X        L2 penalty on the rows of each batch, default 0.1      --seed S  default 0
   --early-stop N  stop when the held-out RMSE (measured after every epoch) has not improved

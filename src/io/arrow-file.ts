@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 // Types only at load: apache-arrow itself is imported when a file is first read.
 import type { DataType, RecordBatch, Schema as ArrowSchema } from 'apache-arrow';
 import { type Chunk, ColumnChunk, type NumericArray, type NumericDType, splitChunk } from '../chunk.js';
-import { FormatError } from '../errors.js';
+import { FormatError, throwIfAborted } from '../errors.js';
 import { type ColumnPlan, planColumns } from './column-plan.js';
 import { FileError } from './file.js';
 
@@ -13,12 +13,14 @@ export class ArrowFormatError extends FormatError {
   override name = 'ArrowFormatError';
 }
 
-/** The chunks of one pass over an Arrow IPC file; the file is closed when the pass ends or is abandoned. */
+/** The chunks of one pass over an Arrow IPC file; the file is closed when the pass ends, is abandoned or `signal` aborts (checked between record batches). */
 export async function* readArrowFile<T>(
   path: string,
   columns: Readonly<Record<string, NumericDType>> | undefined,
   chunkSize: number,
+  signal?: AbortSignal,
 ): AsyncGenerator<Chunk<T>, undefined> {
+  throwIfAborted(signal);
   let handle;
   try {
     handle = await open(path, 'r');
@@ -37,6 +39,7 @@ export async function* readArrowFile<T>(
     const plan = columnPlan(path, reader.schema, columns);
     const batches = reader[Symbol.asyncIterator]();
     for (;;) {
+      throwIfAborted(signal);
       let r;
       try {
         r = await batches.next();

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, type ColumnsOfSchema, type NumericDType, type NumericRecord, type RowOf, type Schema } from '../chunk.js';
+import { CHUNK_SIZE, type ColumnsOfSchema, type NumericDType, type NumericRecord, type OpenOptions, type RowOf, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { readArrowFile } from '../io/arrow-file.js';
@@ -36,7 +36,7 @@ export function arrow(path: string, options: ArrowOptions = {}): Dataset<Numeric
     size: undefined,
     schema,
     freshChunks: true, // each record batch is read into new buffers that the reader keeps no hold of
-    open: () => readArrowFile<NumericRecord>(path, options.columns, chunkSize),
+    open: (_epoch?: number, openOptions?: OpenOptions) => readArrowFile<NumericRecord>(path, options.columns, chunkSize, openOptions?.signal),
     fingerprint: () => fileFingerprint(path, { format: 'arrow', columns: options.columns ?? null }),
   };
   return new Dataset<NumericRecord>(source);

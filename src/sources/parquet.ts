@@ -1,9 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import type { FileMetaData, SchemaElement } from 'hyparquet';
-import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type ColumnsOfSchema, type NumericDType, type NumericRecord, type RowOf, splitChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, ColumnChunk, type NumericArray, type ColumnsOfSchema, type NumericDType, type NumericRecord, type OpenOptions, type RowOf, splitChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
-import { checkInt, describe as describeValue, FormatError, OptionError } from '../errors.js';
+import { checkInt, describe as describeValue, FormatError, OptionError, throwIfAborted } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
 import { type ColumnPlan, planColumns, type StoredColumn } from '../io/column-plan.js';
 import { FileError } from '../io/file.js';
@@ -65,7 +65,7 @@ export function parquet(path: string, options: ParquetOptions = {}): Dataset<Num
         return options.columns;
       }
     },
-    open: () => readParquet<NumericRecord>(path, options.columns, chunkSize),
+    open: (_epoch?: number, openOptions?: OpenOptions) => readParquet<NumericRecord>(path, options.columns, chunkSize, openOptions?.signal),
     fingerprint: () => fileFingerprint(path, { format: 'parquet', columns: options.columns ?? null }),
   };
   return new Dataset<NumericRecord>(source);
@@ -130,7 +130,9 @@ function naturalDType(el: SchemaElement): NumericDType | undefined {
   }
 }
 
-async function* readParquet<T>(path: string, wanted: Readonly<Record<string, NumericDType>> | undefined, chunkSize: number): AsyncGenerator<Chunk<T>, undefined> {
+/** One pass, a row group at a time; `signal` is checked before each row group is decoded. */
+async function* readParquet<T>(path: string, wanted: Readonly<Record<string, NumericDType>> | undefined, chunkSize: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  throwIfAborted(signal);
   let file;
   let meta: FileMetaData;
   try {
@@ -151,6 +153,7 @@ async function* readParquet<T>(path: string, wanted: Readonly<Record<string, Num
     const start = groupStart;
     groupStart += rows;
     if (rows === 0) continue;
+    throwIfAborted(signal);
     const columns: Record<string, NumericArray> = {};
     for (const p of plan) columns[p.name] = p.dtype === 'int32' ? new Int32Array(rows) : p.dtype === 'float32' ? new Float32Array(rows) : new Float64Array(rows);
     try {

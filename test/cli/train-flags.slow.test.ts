@@ -7,6 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { sluice } from '../helpers/cli.js';
 import { generateRatings } from '../../pipelines/synthetic/generate.js';
+import { DEFAULTS } from '../../pipelines/movielens/train.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-flags-'));
 const file = path.join(dir, 'ratings.csv');
@@ -34,6 +35,11 @@ test('--help lists every flag train accepts', async () => {
   const flags = [...block.matchAll(/^\s+'?([a-z][a-z0-9-]*)'?: \{ type:/gm)].map((m) => m[1]!);
   assert.ok(flags.length >= 20, flags.join(' '));
   for (const flag of flags) assert.ok(help.includes(`--${flag}`), `--${flag} is not in --help`);
+  // The defaults it states are the ones trainRecommender uses.
+  for (const k of ['epochs', 'batch', 'dim'] as const) assert.match(help, new RegExp(`--${k} N +default ${DEFAULTS[k]}\\b`), k);
+  assert.match(help, new RegExp(`Adam learning rate, default ${DEFAULTS.lr} .*its factor per epoch, default ${DEFAULTS.decay}`));
+  assert.match(help, new RegExp(`--l2 X .*default ${DEFAULTS.l2} `));
+  assert.match(help, /Exit codes: 0 done; 1 .*; 2 .*; 3 .*; 4 training diverged/s);
 });
 
 test('a gzip file is refused with a message that says so (format detection never reads compressed bytes)', async () => {
@@ -63,7 +69,7 @@ test('per-epoch mean loss and held-out RMSE, settings in the summary and JSON, -
   assert.ok(last >= Math.min(...j.epochTestRmse.slice(0, -1)), j.epochTestRmse.join(', '));
   assert.equal(last, j.testRmse);
   for (let e = 1; e <= j.stoppedAfter; e++) assert.match(r.out, new RegExp(`epoch ${e}/8: mean loss \\d\\.\\d{4}, held-out RMSE \\d\\.\\d{4}`));
-  assert.match(r.out, /settings: epochs 8, batch 1024, dim 32, lr 0\.05 \(×1\/epoch\), l2 0, seed 0, split 0\.1/);
+  assert.match(r.out, /settings: epochs 8, batch 512, dim 32, lr 0\.05 \(×1\/epoch\), l2 0, seed 0, split 0\.1/);
   assert.match(r.out, new RegExp(`stopped early after epoch ${j.stoppedAfter}`));
 });
 
