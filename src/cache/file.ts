@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RecordBatchReader, type Schema as ArrowSchema } from 'apache-arrow';
-import { type Chunk, CHUNK_SIZE, type ChunkIterator, type ChunkSource, ColumnChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, type ChunkIterator, type ChunkSource, ColumnChunk, type OpenOptions } from '../chunk.js';
 import { readArrowFile } from '../io/arrow-file.js';
 import { FileError, removeOrphans } from '../io/file.js';
 import { CacheWriter, END_BYTES, EOS, FORMAT, stampDigest, TRAILER_BYTES, TRAILER_TAG } from './writer.js';
@@ -13,12 +13,12 @@ import { CacheWriter, END_BYTES, EOS, FORMAT, stampDigest, TRAILER_BYTES, TRAILE
 export { arrowSchema, toRecordBatch } from './writer.js';
 
 /** One epoch of `cache(path)`: read a valid cache, else stream the upstream while writing it. */
-export async function* openFileCache<T>(source: ChunkSource<T>, path: string, fingerprint: string, epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+export async function* openFileCache<T>(source: ChunkSource<T>, path: string, fingerprint: string, epoch: number | undefined, options?: OpenOptions): AsyncGenerator<Chunk<T>, undefined> {
   if (await isValidCache(path, fingerprint)) {
-    yield* readArrowFile<T>(path, undefined, CHUNK_SIZE);
+    yield* readArrowFile<T>(path, undefined, CHUNK_SIZE, options?.signal);
     return undefined;
   }
-  yield* writeThrough(source, path, fingerprint, epoch);
+  yield* writeThrough(source, path, fingerprint, epoch, options);
   return undefined;
 }
 
@@ -138,14 +138,14 @@ export async function writeArrowFile<T>(source: ChunkSource<T>, path: string, fi
  * that a killed process left behind are deleted. Every filesystem error is a FileError
  * naming the path and the operation (open, write, sync, rename).
  */
-async function* writeThrough<T>(source: ChunkSource<T>, path: string, fingerprint: string, epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+async function* writeThrough<T>(source: ChunkSource<T>, path: string, fingerprint: string, epoch: number | undefined, options?: OpenOptions): AsyncGenerator<Chunk<T>, undefined> {
   await refuseDirectory(path);
   removeOrphans(path);
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const opened: FileHandle = await open(tmp, 'w').catch((e: unknown) => Promise.reject(new FileError(tmp, e, 'create')));
   let handle: FileHandle | undefined = opened;
   let done = false;
-  const upstream: ChunkIterator<T> = source.open(epoch);
+  const upstream: ChunkIterator<T> = source.open(epoch, options);
   try {
     const file = new CacheWriter(opened, tmp, fingerprint, source.schema);
     let index = 0;

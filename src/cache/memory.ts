@@ -1,4 +1,4 @@
-import { allocColumn, type Chunk, CHUNK_SIZE, type ChunkSource, ColumnChunk, dtypeOf, epochOf, type NumericArray } from '../chunk.js';
+import { allocColumn, type Chunk, CHUNK_SIZE, type ChunkSource, ColumnChunk, dtypeOf, epochOf, type NumericArray, type OpenOptions } from '../chunk.js';
 
 /** Rows per stored block: replayed chunks are views smaller than a block, never a whole buffer. */
 const BLOCK_ROWS = CHUNK_SIZE * 16;
@@ -16,7 +16,7 @@ export function memoryCache<T>(source: ChunkSource<T>, maxBytes: number): ChunkS
   return {
     size: source.size,
     schema: source.schema,
-    open: (epoch) => (stored !== undefined ? replay(stored) : record(epoch)),
+    open: (epoch, options) => (stored !== undefined ? replay(stored) : record(epoch, options)),
   };
 
   async function* replay(chunks: readonly Chunk<T>[]): AsyncGenerator<Chunk<T>, undefined> {
@@ -24,9 +24,9 @@ export function memoryCache<T>(source: ChunkSource<T>, maxBytes: number): ChunkS
     return undefined;
   }
 
-  async function* record(epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  async function* record(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
     const store = tooBig ? undefined : new Store<T>(maxBytes);
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       if (store !== undefined && !store.full) store.add(chunk);
       yield chunk;
     }

@@ -1,17 +1,18 @@
 // One epoch of csvParallel: the readers on the shared csv threads, the ranges they post
 // back, and the order they are handed out in. Built on the iterator core (src/iterator.ts).
-import { open, stat } from 'node:fs/promises';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { type Chunk, CHUNK_SIZE, type Schema, splitChunk } from '../chunk.js';
 import { StageError } from '../errors.js';
-import { FileError } from '../io/file.js';
+import type { FileIdentity } from '../io/file.js';
 import { FencedIterator } from '../iterator.js';
-import { fromWire, type WireChunk } from '../workers/wire.js';
+import { errorFromWire, fromWire, type WireChunk, type WireError } from '../workers/wire.js';
+import { emptyStats, type CsvStats } from './fields.js';
+import { checkIdentity, rangeFileIdentity } from './range-file.js';
 import type { CsvParallelOptions } from './parallel.js';
 import { runCsvTask } from './pool.js';
 import { csv, type CsvColumns, type CsvOptions } from './reader.js';
 import type { StreamTask } from './worker-tasks.js';
-import { headerNames, ownColumns, rangeError, splitRanges } from './parallel-ranges.js';
+import { arenaBytes, headerNames, ownColumns, rangeError, splitRanges } from './parallel-ranges.js';
 
 const DONE = { done: true, value: undefined } as const;
 
@@ -28,12 +29,14 @@ export interface RangeEpochConfig {
   order: 'file' | 'interleave';
   onSchema: (s: Schema) => void;
   onSize: (n: number) => void;
+  /** The epoch's figures (rows, bad rows skipped), as csv() keeps them. */
+  stats: CsvStats;
   /** Read only the ranges dealt to shard `index` of `count` (range r goes to shard r % count). */
   shard?: { count: number; index: number };
 }
 
 /** One range's chunks (its index in the file's ranges), or the error that stopped its reader. */
-type Arrival = { range: number; arena: number; chunks: WireChunk[] } | { range: number; error: string };
+type Arrival = { range: number; arena: number; chunks: WireChunk[]; skipped: number } | { range: number; error: WireError };
 
 /**
  * One epoch of csvParallel. Each worker runs one task for the whole epoch (csv-worker's
@@ -65,6 +68,10 @@ export class RangeIterator<R> extends FencedIterator<R> {
   private turn = 0;
   private handed = 0;
   private failure: Error | undefined;
+  /** Errors of ranges not yet handed out: raised in file order, after the rows before them. */
+  private errors = new Map<number, Error>();
+  /** The file the epoch reads (device, inode, size, mtime), checked at every read and at the end. */
+  private identity: FileIdentity | undefined;
   private wake: (() => void) | undefined;
   private rows = 0;
   private readonly path: string;
@@ -94,14 +101,17 @@ export class RangeIterator<R> extends FencedIterator<R> {
       if (this.failure !== undefined) throw this.failure;
       if (this.handed === this.ranges!.length && this.ready.length === 0) {
         await Promise.all(this.tasks); // every reader has closed its file
+        await checkIdentity(this.path, this.identity!);
+        Object.assign(this.config.stats, { rows: this.rows, bytes: this.identity!.size, complete: true });
         this.config.onSize(this.rows);
         return DONE;
       }
-      if (!this.bringIn()) await this.arrival();
-      else if (this.order === 'interleave') {
+      if (!this.bringIn()) {
+        if (this.failure === undefined) await this.arrival(); // else: the ranges before it, then the error
+      } else if (this.order === 'interleave') {
         // A group of `workers` ranges alternates: wait for the whole group (the same mix every time).
         while (!this.closed && this.ready.length < this.group && this.handed < this.ranges!.length && this.failure === undefined) {
-          if (!this.bringIn()) await this.arrival();
+          if (!this.bringIn() && this.failure === undefined) await this.arrival();
         }
       }
     }
@@ -135,12 +145,10 @@ export class RangeIterator<R> extends FencedIterator<R> {
    * readers. Closed meanwhile (checked after every await), it starts nothing.
    */
   private async start(): Promise<void> {
-    let size: number;
-    try {
-      size = (await stat(this.path)).size;
-    } catch (e) {
-      throw new FileError(this.path, e);
-    }
+    Object.assign(this.config.stats, emptyStats());
+    // Stat'ed before anything opens it: a FIFO with no writer would block open() forever.
+    this.identity = await rangeFileIdentity(this.path);
+    const size = this.identity.size;
     if (this.closed) return;
     this.columns = this.options.columns ?? (await this.inferColumns(size));
     if (this.closed) return;
@@ -158,7 +166,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
   }
 
   private async inferColumns(size: number): Promise<CsvColumns | undefined> {
-    const probe = csv(this.path, { ...this.options, byteRange: [0, Math.min(size, 1 << 20)] } as CsvOptions);
+    const probe = csv(this.path, { ...this.options, identity: this.identity, byteRange: [0, Math.min(size, 1 << 20)] } as CsvOptions);
     const it = probe.chunks()[Symbol.asyncIterator]();
     try {
       await it.next();
@@ -172,7 +180,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
   addReader(): void {
     if (this.closed || this.ranges === undefined || this.readers >= Math.min(this.workers, this.ranges.length) || Atomics.load(this.claims, 0) >= this.ranges.length) return;
     this.readers++;
-    const options = { ...this.options, columns: this.columns } as CsvOptions;
+    const options = { ...this.options, columns: this.columns, identity: this.identity } as CsvOptions;
     const names = this.names ?? (Array.isArray(this.options.header) ? [...this.options.header] : undefined);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (m: Arrival) => this.arrive(m));
@@ -188,9 +196,11 @@ export class RangeIterator<R> extends FencedIterator<R> {
   private arrive(m: Arrival): void {
     const [start, end] = this.ranges![m.range]!;
     if ('error' in m) {
-      this.fail(rangeError(this.path, start, end, new Error(m.error)));
+      this.errors.set(m.range, rangeError(this.path, start, end, errorFromWire(m.error)));
+      this.wake?.();
       return;
     }
+    this.config.stats.skipped += m.skipped;
     const chunkRows = this.options.chunkRows ?? CHUNK_SIZE;
     let chunks = m.chunks.map((w) => fromWire<R>(w));
     if (m.arena >= 0) {
@@ -226,18 +236,7 @@ export class RangeIterator<R> extends FencedIterator<R> {
     const columns = this.columns;
     const names = this.names ?? (Array.isArray(this.options.header) ? this.options.header : undefined);
     if (columns === undefined || names === undefined || this.options.engine === 'general' || Object.values(columns).includes('string')) return;
-    const sample = Buffer.alloc(Math.min(size, 256 << 10));
-    const file = await open(this.path, 'r').catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
-    let lines = 0;
-    try {
-      const { bytesRead } = await file.read(sample, 0, sample.length, 0);
-      for (let i = sample.indexOf(10); i >= 0 && i < bytesRead; i = sample.indexOf(10, i + 1)) lines++;
-    } finally {
-      await file.close();
-    }
-    const rowBytes = Object.values(columns).reduce((n, d) => n + (d === 'float64' ? 8 : 4), 0);
-    const largest = Math.min(size, this.config.rangeBytes);
-    const bytes = Math.ceil(((largest * Math.max(lines, 1)) / sample.length) * rowBytes * 1.25) + (64 << 10);
+    const bytes = await arenaBytes(this.path, size, columns, this.config.rangeBytes);
     const count = 3 * readers + 1;
     this.arenas = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
     this.arenaUse = new Int32Array(new SharedArrayBuffer(4 * count));
@@ -257,6 +256,11 @@ export class RangeIterator<R> extends FencedIterator<R> {
     let moved = false;
     const want = this.order === 'file' ? 1 : this.group;
     while (this.ready.length < want && this.handed < this.ranges!.length) {
+      const error = this.errors.get(this.handed);
+      if (error !== undefined) {
+        this.failure ??= error; // raised once the ranges before it are handed out
+        break;
+      }
       const chunks = this.arrived.get(this.handed);
       if (chunks === undefined) break;
       this.arrived.delete(this.handed++);

@@ -1,8 +1,10 @@
 // Helpers of csvParallel's epochs: how a file is cut into ranges, its header line, and
 // what a worker's decoded range becomes in this thread.
 import { type Chunk, ColumnChunk, type NumericArray } from '../chunk.js';
-import { StageError } from '../errors.js';
-import type { CsvOptions } from './reader.js';
+import { open } from 'node:fs/promises';
+import { DataError, StageError } from '../errors.js';
+import { FileError } from '../io/file.js';
+import type { CsvColumns, CsvOptions } from './reader.js';
 import { readHeader } from './header.js';
 import { MAX_ROW_BYTES } from './lines.js';
 
@@ -27,9 +29,25 @@ export async function headerNames(path: string, options: CsvOptions): Promise<st
   return (await readHeader(path, options.delimiter ?? ',', options.maxRowBytes ?? MAX_ROW_BYTES)).names;
 }
 
-/** A worker's error, named after the range; a DataError keeps its message (file, line, raw row). */
-export function rangeError(path: string, start: number, end: number, error: unknown): Error {
-  return new StageError(`csvParallel '${path}' bytes [${start}, ${end})`, undefined, error);
+/** A worker's error: a DataError (file, line, column, raw row) or FileError as it is, else named after the range. */
+export function rangeError(path: string, start: number, end: number, error: Error): Error {
+  return error instanceof DataError || error instanceof FileError ? error : new StageError(`csvParallel '${path}' bytes [${start}, ${end})`, undefined, error);
+}
+
+/** Bytes of one arena: the largest range's rows (estimated from the rows per byte of the file's first 256 KiB) × the bytes of a row, with room to spare. */
+export async function arenaBytes(path: string, size: number, columns: CsvColumns, rangeBytes: number): Promise<number> {
+  const sample = Buffer.alloc(Math.min(size, 256 << 10));
+  const file = await open(path, 'r').catch((e: unknown) => Promise.reject(new FileError(path, e)));
+  let lines = 0;
+  try {
+    const { bytesRead } = await file.read(sample, 0, sample.length, 0);
+    for (let i = sample.indexOf(10); i >= 0 && i < bytesRead; i = sample.indexOf(10, i + 1)) lines++;
+  } finally {
+    await file.close();
+  }
+  const rowBytes = Object.values(columns).reduce((n, d) => n + (d === 'float64' ? 8 : 4), 0);
+  const largest = Math.min(size, rangeBytes);
+  return Math.ceil(((largest * Math.max(lines, 1)) / sample.length) * rowBytes * 1.25) + (64 << 10);
 }
 
 /** The chunk with its columns in memory of its own (they were views of an arena). */

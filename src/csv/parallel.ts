@@ -3,6 +3,12 @@ import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { fileFingerprint } from '../io/fingerprint.js';
 import type { CsvOptions } from './reader.js';
+import { type CsvStats, emptyStats } from './fields.js';
+
+/** Rows and bad rows skipped in the current or last epoch, as csv()'s `stats`. */
+export interface WithStats {
+  readonly stats: CsvStats;
+}
 import { RangeIterator } from './parallel-epoch.js';
 import { rejectCategories } from './categorical.js';
 import { csvThreads } from './pool.js';
@@ -45,9 +51,9 @@ export interface CsvParallelOptions extends Omit<CsvOptions, 'byteRange' | 'onBa
  * const ds = csvParallel('ratings.csv', { workers: 2, columns: { userId: 'int32', movieId: 'int32', rating: 'float32' } });
  * for await (const b of ds.batch(1024)) train(b);
  */
-export function csvParallel<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: CsvParallelOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>>;
-export function csvParallel<R extends object = NumericRecord>(path: string, options?: CsvParallelOptions): Dataset<R>;
-export function csvParallel(path: string, options: CsvParallelOptions = {}): Dataset<NumericRecord> {
+export function csvParallel<const C extends Readonly<Record<string, NumericDType>>>(path: string, options: CsvParallelOptions & { columns: C }): Dataset<RowOf<ColumnsOfSchema<C>>, ColumnsOfSchema<C>> & WithStats;
+export function csvParallel<R extends object = NumericRecord>(path: string, options?: CsvParallelOptions): Dataset<R> & WithStats;
+export function csvParallel(path: string, options: CsvParallelOptions = {}): Dataset<NumericRecord> & WithStats {
   if (typeof path !== 'string' || path === '') throw new OptionError(`csvParallel: path must be a non-empty string, got ${describeValue(path)}`);
   const rangeBytes = checkInt('csvParallel', 'rangeBytes', options.rangeBytes ?? 8 << 20, 1);
   // A reader holds about five ranges: two it reads or decodes, and arenas for three more.
@@ -76,7 +82,7 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
         return schema;
       },
       open: (_epoch?: number, opts?: OpenOptions) => {
-        const config = { path, options: csvOptions, workers, rangeBytes, order, onSchema: (s: Schema) => (schema = s), onSize: (n: number) => (knownSize = n), ...(shard === undefined ? {} : { shard }) };
+        const config = { path, options: csvOptions, workers, rangeBytes, order, onSchema: (s: Schema) => (schema = s), onSize: (n: number) => (knownSize = n), stats, ...(shard === undefined ? {} : { shard }) };
         const it = new RangeIterator<NumericRecord>(auto === undefined ? config : { ...config, readers: auto.count, group: 2 }, opts?.signal);
         return meter.epoch(auto === undefined ? it : auto.watch(it, () => it.addReader()));
       },
@@ -84,7 +90,8 @@ export function csvParallel(path: string, options: CsvParallelOptions = {}): Dat
       fingerprint: () => fileFingerprint(path, { ...csvOptions, reader: 'csv', ...(shard === undefined ? {} : { shard }) }),
     };
   };
+  const stats = emptyStats();
   const source = sourceOf();
-  return new Dataset<NumericRecord>(source);
+  return Object.assign(new Dataset<NumericRecord>(source), { stats });
 }
 

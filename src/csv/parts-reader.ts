@@ -3,6 +3,7 @@
 // parts and the store's options), so a csv worker builds the same reader as this thread.
 import { open } from 'node:fs/promises';
 import type { Chunk } from '../chunk.js';
+import type { FileIdentity } from '../io/file.js';
 import { objectStore, type ObjectStoreOptions } from '../io/object-store.js';
 import { isRemote, type PositionedReader, RemoteObject } from '../io/remote.js';
 import type { RangeReader } from '../shuffle/claims.js';
@@ -19,6 +20,8 @@ export interface PartWire {
   offset: number;
   /** The ETag pinned for this epoch (objects only). */
   etag?: string;
+  /** The file's device, inode, size and mtime at the epoch's start (local files only), checked at every read. */
+  identity?: FileIdentity;
 }
 
 /** Opens a part: a file handle, or the pinned object's positioned reader. */
@@ -62,10 +65,20 @@ export class PartsReader implements RangeReader<CsvRecord> {
       const e = Math.min(end, part.offset + length);
       if (s >= e) continue;
       let reader = this.readers.get(part);
-      if (reader === undefined) this.readers.set(part, (reader = new CsvRanges(part.name, this.options, openPart(part, this.store), this.slack)));
+      if (reader === undefined) {
+        const options = part.identity === undefined ? this.options : { ...this.options, identity: part.identity };
+        this.readers.set(part, (reader = new CsvRanges(part.name, options, openPart(part, this.store), this.slack)));
+      }
       out.push(...(await reader.read(part.start + s - part.offset, part.start + e - part.offset)));
     }
     return out;
+  }
+
+  /** Bad rows skipped under onBadRow 'skip', in every file read so far. */
+  get skipped(): number {
+    let n = 0;
+    for (const r of this.readers.values()) n += r.skipped;
+    return n;
   }
 
   recycle(chunks: Chunk<CsvRecord>[]): void {

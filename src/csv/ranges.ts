@@ -14,6 +14,7 @@ import { DataError, StageError } from '../errors.js';
 import { FileError } from '../io/file.js';
 import { bomLength, crOnlyError, lineEnd } from './lines.js';
 import type { PositionedReader } from '../io/remote.js';
+import { absoluteError, checkHandle } from './range-file.js';
 
 const LF = 0x0a;
 /** Bytes read past a range's end in the first read, for the line that crosses it. */
@@ -37,6 +38,8 @@ export class CsvRanges {
   private buffers: { bytes: Buffer }[] = [];
   /** Rows per byte seen so far, to size each range's columns. */
   private density = 0;
+  /** Bad rows skipped under onBadRow 'skip' by the ranges read so far. */
+  skipped = 0;
   /** Columns given back by recycle(), by dtype, for the next ranges to decode into. */
   private columns = new Map<NumericDType, NumericArray[]>();
 
@@ -58,18 +61,36 @@ export class CsvRanges {
 
   /** The rows that start in [start, end); their columns from `into` when given (see ColumnArena). */
   async read(start: number, end: number, into?: ColumnArena): Promise<Chunk<CsvRecord>[]> {
+    return (await this.readCounted(start, end, into)).chunks;
+  }
+
+  /** read(), and the bad rows this range skipped (reads run concurrently: `skipped` is their total). */
+  async readCounted(start: number, end: number, into?: ColumnArena): Promise<{ chunks: Chunk<CsvRecord>[]; skipped: number }> {
+    const count = { skipped: 0 };
     try {
-      if (this.layout === undefined) return await this.viaCsv(start, end);
-      const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
-      try {
-        return await this.decode(this.layout, buffer, start, end, into);
-      } finally {
-        this.buffers.push(buffer);
+      let chunks: Chunk<CsvRecord>[];
+      if (this.layout === undefined) chunks = await this.viaCsv(start, end, count);
+      else {
+        const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
+        try {
+          chunks = await this.decode(this.layout, buffer, start, end, into, count);
+        } finally {
+          this.buffers.push(buffer);
+        }
       }
+      this.skipped += count.skipped;
+      return { chunks, skipped: count.skipped };
     } catch (error) {
-      // Line numbers in a range count from its first row: name the range too.
-      throw new StageError(`csv '${this.path}' bytes [${start}, ${end})`, undefined, error);
+      // A bad row's line counted from the file's start; a file problem as it is; else the range named.
+      const e = await absoluteError(error, start, () => this.opened());
+      throw e instanceof DataError || e instanceof FileError ? e : new StageError(`csv '${this.path}' bytes [${start}, ${end})`, undefined, e);
     }
+  }
+
+  /** The file, opened by the first range that needs it (ranges are read concurrently). */
+  private opened(): Promise<PositionedReader> {
+    this.file ??= this.opener().catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
+    return this.file;
   }
 
   /**
@@ -110,12 +131,13 @@ export class CsvRanges {
     return allocColumn(dtype, Math.ceil(length / 4096) * 4096); // rounded up, so that it serves later ranges too
   };
 
-  private async decode(layout: CsvLayout, buffer: { bytes: Buffer }, start: number, end: number, into: ColumnArena | undefined): Promise<Chunk<CsvRecord>[]> {
+  private async decode(layout: CsvLayout, buffer: { bytes: Buffer }, start: number, end: number, into: ColumnArena | undefined, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const data = await this.bytes(buffer, start, end);
     if (data === undefined) return [];
     const estimate = this.density > 0 ? Math.ceil(data.length * this.density * 1.05) + 16 : 4096;
     const allocate = into === undefined ? this.allocate : (dtype: NumericDType, length: number) => into.column(dtype, length) ?? this.allocate(dtype, length);
-    const fast = new FastDecoder(layout, new BadRows(this.o.onBadRow, emptyStats()), 1, estimate, this.o.engine === 'fast', allocate);
+    const stats = emptyStats();
+    const fast = new FastDecoder(layout, new BadRows(this.o.onBadRow, stats), 1, estimate, this.o.engine === 'fast', allocate);
     const chunks: Chunk<CsvRecord>[] = [];
     let rows = 0;
     for (let pos = 0; ; ) {
@@ -124,21 +146,20 @@ export class CsvRanges {
       rows += fast.size;
       chunks.push(fast.take());
     }
-    if (fast.stop === Stop.Quote) return this.viaCsv(start, end); // quoted fields: the general engine's job
+    if (fast.stop === Stop.Quote) return this.viaCsv(start, end, count); // quoted fields: the general engine's job
     if (fast.size > 0) {
       rows += fast.size;
       chunks.push(fast.take());
     }
     this.density = Math.max(this.density, rows / data.length);
+    count.skipped = stats.skipped;
     return chunks;
   }
 
   /** The bytes of the rows that start in [start, end), ending with a newline; undefined if none do. */
   private async bytes(buffer: { bytes: Buffer }, start: number, end: number): Promise<Buffer | undefined> {
     if (end <= start) return undefined;
-    // Ranges are read concurrently: the first to need the file opens it for all.
-    this.file ??= this.opener().catch((e: unknown) => Promise.reject(new FileError(this.path, e)));
-    const file = await this.file;
+    const file = await this.opened();
     const from = start > 0 ? start - 1 : 0; // the byte before a row's start is a newline
     for (let want = end - from + this.slack; ; want *= 2) {
       if (buffer.bytes.length < want) buffer.bytes = Buffer.allocUnsafe(want);
@@ -148,6 +169,7 @@ export class CsvRanges {
       } catch (e) {
         throw new FileError(this.path, e);
       }
+      await checkHandle(this.path, file, this.o.identity);
       const buf = buffer.bytes.subarray(0, n);
       // A CR-only file has no line a range can find: refused, never read as no rows.
       if (lineEnd(buf) === 'cr' || (n < want && buf.indexOf(LF) < 0 && lineEnd(Buffer.concat([buf, Buffer.of(LF)])) === 'cr')) throw crOnlyError(this.path, 1);
@@ -166,9 +188,11 @@ export class CsvRanges {
     }
   }
 
-  private async viaCsv(start: number, end: number): Promise<Chunk<CsvRecord>[]> {
+  private async viaCsv(start: number, end: number, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const chunks: Chunk<CsvRecord>[] = [];
-    for await (const chunk of csv(this.path, { ...this.options, byteRange: [start, end] }).chunks()) chunks.push(chunk);
+    const ds = csv(this.path, { ...this.options, byteRange: [start, end] });
+    for await (const chunk of ds.chunks()) chunks.push(chunk);
+    count.skipped = ds.stats.skipped;
     return chunks;
   }
 }

@@ -17,6 +17,7 @@ import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
 import { sampleRows } from './records.js';
 import { readHeader, takeHeader } from './header.js';
 import { lineBlocks } from './lines.js';
+import { quotedNewline, quotedNewlineError } from './range-file.js';
 import { type CheckedOptions, checkOptions, type CsvColumns, type CsvOptions, type CsvRow, makeLayout } from './options.js';
 import { fileFingerprint, type Fingerprinted } from '../io/fingerprint.js';
 import { isManyFiles, manyCsvSource } from './many.js';
@@ -200,6 +201,7 @@ async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, in
     const buf = h < held.length ? held[h]! : await input.read();
     if (buf === undefined) break;
     if (h < held.length) held[h] = EMPTY; // let it go once used
+    if (o.byteRange !== undefined) refuseQuotedNewline(layout.file, buf, auto?.line ?? general!.line);
     if (auto !== undefined) auto.feed(buf, out);
     else general!.decode(buf.toString('utf8'), true, out);
     input.line = auto?.line ?? general!.line;
@@ -213,6 +215,16 @@ async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, in
   }
   for (const chunk of out) yield count(stats, chunk);
   return undefined;
+}
+
+/** A range's lines are read apart from the lines before them: a field across a newline cannot be (range-file.ts). */
+function refuseQuotedNewline(file: string, buf: Buffer, line: number): void {
+  if (buf.indexOf(0x22) < 0) return;
+  const at = quotedNewline(buf);
+  if (at < 0) return;
+  let from = 0;
+  for (let l = 1; l < at; l++) from = buf.indexOf(LF, from) + 1;
+  throw quotedNewlineError(file, line + at - 1, buf.toString('utf8', from, Math.min(buf.length, from + 200)));
 }
 
 function count(stats: CsvStats, chunk: Chunk<CsvRecord>): Chunk<CsvRecord> {

@@ -1,8 +1,13 @@
 import { statSync } from 'node:fs';
-import type { ChunkSource, ColumnsOfSchema } from '../chunk.js';
+import { type Chunk, type ChunkIterator, chunkLength, type ChunkSource, type ColumnsOfSchema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
 import { fromBlockWire, type WindowResult, type WindowTask } from './worker-tasks.js';
+import { errorFromWire } from '../workers/wire.js';
+import type { FileIdentity } from '../io/file.js';
+import { emptyStats } from './fields.js';
+import { checkIdentity, rangeFileIdentitySync } from './range-file.js';
+import type { WithStats } from './parallel.js';
 import { type BlockShuffleOptions, checkOptions } from '../shuffle/block.js';
 import { claimReader, type RangeReader } from '../shuffle/claims.js';
 import { type PartReader, windowShuffle } from '../shuffle/windows.js';
@@ -40,9 +45,9 @@ export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<
  * @example
  * const ds = shuffledCsv('ratings.csv', { columns, shuffle: { seed: 1 } }).batch(1024);
  */
-export function shuffledCsv<const C extends CsvColumns>(path: string, options: ShuffledCsvOptions & { columns: C }): Dataset<CsvRow<C>, ColumnsOfSchema<C>>;
-export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R>;
-export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> {
+export function shuffledCsv<const C extends CsvColumns>(path: string, options: ShuffledCsvOptions & { columns: C }): Dataset<CsvRow<C>, ColumnsOfSchema<C>> & Partial<WithStats>;
+export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOptions): Dataset<R> & Partial<WithStats>;
+export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> & Partial<WithStats> {
   const { shuffle, workers: w, ...csvOptions } = options;
   rejectCategories('shuffledCsv', csvOptions.columns);
   // Object storage, many files, shards and resumes: shuffledCsvFiles (the same workers).
@@ -53,13 +58,19 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
   const auto = (w ?? 'auto') === 'auto' && csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' ? autoScaler() : undefined;
   const workers = (w ?? 'auto') === 'auto' ? (auto?.budget ?? 0) : checkInt('shuffledCsv', 'workers', w, 0);
   let layout = { start: 0, header: csvOptions.header };
+  const stats = emptyStats();
+  let identity: FileIdentity | undefined;
+  let here: CsvRanges | undefined;
   const bytesNow = (): number => {
+    Object.assign(stats, emptyStats());
+    // Stat'ed before it is opened (a FIFO with no writer blocks open()): one identity per epoch.
+    identity = rangeFileIdentitySync(path);
     layout = headerLayout(path, csvOptions);
-    return statSync(path).size - layout.start;
+    return identity.size - layout.start;
   };
   if (workers > 0 && csvOptions.columns === undefined) throw new OptionError('shuffledCsv: workers need `columns` (every block must decode to the same dtypes)');
   if (workers > 0 && typeof csvOptions.onBadRow === 'function') throw new OptionError("shuffledCsv: workers take onBadRow 'error' or 'skip', not a callback");
-  const blockOptions = (): CsvOptions => ({ ...csvOptions, header: layout.header });
+  const blockOptions = (): CsvOptions => ({ ...csvOptions, header: layout.header, identity });
   // Workers read (and deal) the next window while this thread hands out the current one;
   // then this thread claims blocks too. Every draw is seeded by block or window, so the
   // rows come out in the same order with any number of workers.
@@ -71,20 +82,29 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
       window: { ...window, ranges: window.ranges.map(([s, e]): [number, number] => [layout.start + s, layout.start + e]) },
       spares: spares.map((g) => g.toWire(transfer)),
     };
-    return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((r) => r.blocks.map((b) => fromBlockWire<CsvRecord>(b)));
+    return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((answer) => {
+      if ('error' in answer) throw errorFromWire(answer.error);
+      stats.skipped += answer.skipped;
+      return answer.blocks.map((b) => fromBlockWire<CsvRecord>(b));
+    });
   };
   let readers: PartReader<CsvRecord>[] = [];
   // Dataset.shard: shuffledCsvFiles deals the blocks to shards (the `shard` option).
   const shard = (count: number, index: number): Dataset<CsvRecord>['source'] => shuffledCsv(path, { ...options, shard: { count, index } }).source;
   const shuffled = windowShuffle<CsvRecord>(
     bytesNow,
-    () => ({
-      here: claimReader(offsetRanges(new CsvRanges(path, blockOptions()), layout.start)),
-      workers: (readers = Array.from({ length: auto?.count ?? workers }, () => inWorker)),
-    }),
+    () => {
+      here = new CsvRanges(path, blockOptions());
+      return { here: claimReader(offsetRanges(here, layout.start)), workers: (readers = Array.from({ length: auto?.count ?? workers }, () => inWorker)) };
+    },
     checkOptions(shuffle ?? {}),
   );
-  if (workers === 0) return new Dataset<CsvRecord>({ ...shuffled.source, shard });
+  const atEnd = async (rows: number): Promise<void> => {
+    await checkIdentity(path, identity!); // a file changed since the epoch began: never a short or mixed epoch
+    Object.assign(stats, { rows, skipped: stats.skipped + (here?.skipped ?? 0), bytes: identity!.size, complete: true });
+  };
+  const open: ChunkSource<CsvRecord>['open'] = (epoch, opts) => checkedAtEnd(shuffled.source.open(epoch, opts), atEnd);
+  if (workers === 0) return Object.assign(new Dataset<CsvRecord>({ ...shuffled.source, open, shard }), { stats });
   const meter = new ThreadMeter(() => csvThreads(workers));
   if (auto !== undefined) meter.budget = auto.budget;
   const source: ChunkSource<CsvRecord> & WorkerStage = {
@@ -93,12 +113,29 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     size: undefined,
     shard,
     open: (epoch, opts) => {
-      const it = shuffled.source.open(epoch, opts);
+      const it = open(epoch, opts);
       // One more reader from the next window on (the latest epoch's list of readers).
       return meter.epoch(auto === undefined ? it : auto.watch(it, () => readers.push(inWorker)));
     },
   };
-  return new Dataset<CsvRecord>(source);
+  return Object.assign(new Dataset<CsvRecord>(source), { stats });
+}
+
+/** The epoch's chunks, then `atEnd(rows)` once they ran out (its error ends the epoch). */
+async function* checkedAtEnd<T>(inner: ChunkIterator<T>, atEnd: (rows: number) => Promise<void>): AsyncGenerator<Chunk<T>, undefined> {
+  let rows = 0;
+  try {
+    for (;;) {
+      const r = await inner.next();
+      if (r.done) break;
+      rows += chunkLength(r.value);
+      yield r.value;
+    }
+    await atEnd(rows);
+  } finally {
+    await inner.return?.();
+  }
+  return undefined;
 }
 
 /** workers: 'auto' with more than one CPU: 1 to start, up to the budget; undefined (no worker) with one CPU. */
@@ -123,5 +160,5 @@ function offsetRanges(ranges: CsvRanges, start: number): RangeReader<CsvRecord> 
 function headerLayout(path: string, options: CsvOptions): { start: number; header: CsvOptions['header'] } {
   if (options.header === false || Array.isArray(options.header)) return { start: 0, header: options.header };
   const { names, start } = readHeaderSync(path, options.delimiter ?? ',', options.maxRowBytes ?? MAX_ROW_BYTES);
-  return { start, header: names ?? [] };
+  return { start, header: names ?? false }; // no names: an empty file (or blank lines), no rows to read
 }

@@ -8,14 +8,15 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Chunk } from '../chunk.js';
-import { errorMessage } from '../errors.js';
 import { readClaimed } from '../shuffle/claims.js';
 import { BlockDealer } from '../shuffle/dealer.js';
 import type { BlockRows, WindowClaims } from '../shuffle/windows.js';
 import { ColumnSlots, type SlotsWire } from '../shuffle/columns.js';
-import { toWire, type WireChunk } from '../workers/wire.js';
+import { errorToWire, toWire, type WireChunk, type WireError } from '../workers/wire.js';
 import { csv, type CsvOptions } from './reader.js';
 import { ColumnArena, CsvRanges } from './ranges.js';
+import { absoluteError } from './range-file.js';
+import { type FileHandle, open } from 'node:fs/promises';
 import { type PartWire, PartsReader } from './parts-reader.js';
 import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
 import type { RangeReader } from '../shuffle/claims.js';
@@ -52,12 +53,12 @@ export interface WindowTask {
 }
 
 export type BlockWire = { id: number; starts: Int32Array } & ({ slots: SlotsWire } | { rows: unknown[] });
-
-/** A window task's answer: its blocks, and for remote files the requests, retries and bytes it cost (added to this thread's store counters). */
-export interface WindowResult {
-  blocks: BlockWire[];
-  counters?: ObjectStore['counters'];
-}
+/**
+ * A window task's answer: its blocks, the bad rows they skipped, and for remote files the
+ * requests, retries and bytes it cost (added to this thread's store counters); or the error
+ * that stopped it, its class and fields kept (a thrown DataError would arrive a plain Error).
+ */
+export type WindowResult = { blocks: BlockWire[]; skipped: number; counters?: ObjectStore['counters'] } | { error: WireError };
 
 /** Atomics.waitAsync (Node 16+; typed in TypeScript's es2024 lib, newer than this project's). */
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync;
@@ -76,15 +77,26 @@ export async function streamRanges(task: StreamTask): Promise<void> {
     for (let k = 0; k < arenas.length; k++) if (Atomics.compareExchange(arenaUse, k, 0, 1) === 0) return k;
     return -1;
   };
-  const read = async (range: number, into: number): Promise<Chunk<unknown>[]> => {
+  /** A range's chunks and the bad rows it skipped; a bad row's line counted from the file's start. */
+  const read = async (range: number, into: number): Promise<{ chunks: Chunk<unknown>[]; skipped: number }> => {
     const [start, end] = ranges[range]!;
-    if (start > 0 && later !== undefined) return later.read(start, end, into < 0 ? undefined : new ColumnArena(arenas[into]!));
+    if (start > 0 && later !== undefined) return later.readCounted(start, end, into < 0 ? undefined : new ColumnArena(arenas[into]!));
     const chunks: Chunk<unknown>[] = [];
-    for await (const chunk of csv(task.path, { ...task.options, ...(start > 0 ? { header: task.names ?? false } : {}), byteRange: [start, end] }).chunks()) chunks.push(chunk);
-    return chunks;
+    const ds = csv(task.path, { ...task.options, ...(start > 0 ? { header: task.names ?? false } : {}), byteRange: [start, end] });
+    try {
+      for await (const chunk of ds.chunks()) chunks.push(chunk);
+    } catch (error) {
+      let file: FileHandle | undefined;
+      try {
+        throw await absoluteError(error, start, async () => (file = await open(task.path, 'r')));
+      } finally {
+        await file?.close();
+      }
+    }
+    return { chunks, skipped: ds.stats.skipped };
   };
   const room = (range: number): boolean => range < Atomics.load(delivered, 0) + ahead;
-  const pending: { range: number; arena: number; chunks: Promise<Chunk<unknown>[]> }[] = [];
+  const pending: { range: number; arena: number; chunks: Promise<{ chunks: Chunk<unknown>[]; skipped: number }> }[] = [];
   const take = (range: number): void => {
     const into = ranges[range]![0] > 0 && later !== undefined ? arena() : -1;
     const chunks = read(range, into);
@@ -104,16 +116,19 @@ export async function streamRanges(task: StreamTask): Promise<void> {
       if (pending.length < 2 && peek < ranges.length && room(peek) && Atomics.compareExchange(claims, 0, peek, peek + 1) === peek) take(peek);
       const { range, arena: into, chunks } = pending.shift()!;
       let wire: WireChunk[];
+      let skipped: number;
       const transfer: ArrayBuffer[] = [];
       try {
-        wire = (await chunks).map((c) => toWire(c, transfer)); // arena columns are shared, not moved
+        const got = await chunks;
+        wire = got.chunks.map((c) => toWire(c, transfer)); // arena columns are shared, not moved
+        skipped = got.skipped;
       } catch (error) {
         if (into >= 0) Atomics.store(arenaUse, into, 0);
-        port.postMessage({ range, error: errorMessage(error) });
+        port.postMessage({ range, error: errorToWire(error) });
         Atomics.store(claims, 0, ranges.length); // the epoch ends with this error: no reader goes on
         break;
       }
-      port.postMessage({ range, arena: into, chunks: wire }, transfer);
+      port.postMessage({ range, arena: into, chunks: wire, skipped }, transfer);
     }
   } finally {
     await Promise.allSettled(pending.map((p) => p.chunks));
@@ -140,9 +155,12 @@ export async function decodeWindow(task: WindowTask): Promise<unknown> {
   const ranges = rangesFor(task);
   const counters = task.files === undefined ? undefined : objectStore(task.files.store).counters;
   const before = { ...counters };
+  const skipped = ranges.skipped ?? 0;
   let blocks: BlockRows<unknown>[];
   try {
     blocks = await readClaimed(task.window, ranges, dealer);
+  } catch (error) {
+    return { error: errorToWire(error) } satisfies WindowResult;
   } finally {
     await ranges.close(); // the file; its buffers stay for the next window
   }
@@ -151,7 +169,7 @@ export async function decodeWindow(task: WindowTask): Promise<unknown> {
     transfer.push(b.starts.buffer as ArrayBuffer);
     return b.slots !== undefined ? { id: b.id, starts: b.starts, slots: b.slots.toWire(transfer) } : { id: b.id, starts: b.starts, rows: b.rows };
   });
-  const result: WindowResult = { blocks: wire };
+  const result: WindowResult = { blocks: wire, skipped: (ranges.skipped ?? 0) - skipped };
   if (counters !== undefined) result.counters = { requests: counters.requests - before.requests!, retries: counters.retries - before.retries!, bytes: counters.bytes - before.bytes! };
   return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result } as never);
 }

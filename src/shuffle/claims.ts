@@ -17,6 +17,8 @@ export interface RangeReader<T> {
   close(): Promise<void>;
   /** Blocks to read at once (default 3): more for remote sources, where a block is a request. */
   readAhead?: number;
+  /** Bad rows skipped under onBadRow 'skip' by the reads so far. */
+  readonly skipped?: number;
 }
 
 /**

@@ -72,13 +72,13 @@ export function windowShuffle<T>(
   const epochs = epochCounter();
   return new Dataset<T>({
     size: undefined,
-    open: (asked) => {
+    open: (asked, options) => {
       const epoch = epochs(asked);
-      return run(epoch, reshuffleEachEpoch ? epoch : 0);
+      return run(epoch, reshuffleEachEpoch ? epoch : 0, options?.signal);
     },
   });
 
-  async function* run(epoch: number, orderEpoch: number): AsyncGenerator<Chunk<T>, undefined> {
+  async function* run(epoch: number, orderEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
     const epochSeed = mixSeed(seed, orderEpoch);
     const blockSeeds = mixSeed(epochSeed, 1);
     const windowSeeds = mixSeed(epochSeed, 2);
@@ -87,6 +87,9 @@ export function windowShuffle<T>(
     const windowBlocks: PlannedWindow[] =
       settings.plan?.(epoch, orderEpoch, blockCount) ?? stratifiedWindows(blockCount, openBlocks, randomInt(epochSeed)).map((blocks, w) => ({ blocks, seed: mixSeed(windowSeeds, w) }));
     const abort = new AbortController();
+    // The consumer's abort stops the readers at once (a break stops them in the finally below).
+    const onAbort = (): void => abort.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
     const readers = openReaders(epoch, abort.signal);
     // Per reader (this thread's last): storage of blocks already handed out, to read into again.
     const spares: ColumnSlots[][] = [];
@@ -131,6 +134,7 @@ export function windowShuffle<T>(
       // After a break or an error no reader claims another block; the blocks being read
       // finish (and close their files) first.
       for (const claims of opened) Atomics.store(claims.next, 0, claims.ranges.length);
+      signal?.removeEventListener('abort', onAbort);
       abort.abort();
       await Promise.allSettled(inFlight);
     }

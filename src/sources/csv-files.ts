@@ -13,6 +13,9 @@ import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from '../csv/reader.js
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError, SluiceError } from '../errors.js';
 import { listFiles } from '../io/listing.js';
+import { FileError } from '../io/file.js';
+import { rangeFileIdentity } from '../csv/range-file.js';
+import { errorFromWire } from '../workers/wire.js';
 import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
 import { isRemote, RemoteObject } from '../io/remote.js';
 import { checkOptionNames } from '../options.js';
@@ -151,6 +154,7 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
     const files = { parts, store: storeOptions, blockBytes: settings.blockBytes };
     const task: WindowTask = { path: parts[0]!.name, options: blockOptions(), window, spares: spares.map((g) => g.toWire(transfer)), files };
     return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((r) => {
+      if ('error' in r) throw errorFromWire(r.error);
       for (const k of ['requests', 'retries', 'bytes'] as const) store.counters[k] += r.counters?.[k] ?? 0;
       return r.blocks.map((b) => fromBlockWire<CsvRecord>(b));
     });
@@ -163,7 +167,7 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   // Dataset.shard deals blocks as the `shard` option does; a shard of a shard composes (block positions i1 + c1·i2 mod c1·c2).
   const pushdown = (count: number, index: number): CsvFilesDataset<CsvRecord>['source'] =>
     shuffledCsvFiles(spec, { ...options, shard: { count: spec0.count * count, index: spec0.index + spec0.count * index } }).source;
-  const open = (epoch: number | undefined): ReturnType<CsvFilesDataset<CsvRecord>['source']['open']> => deliver(inner.source.open(epoch), state, () => state.target);
+  const open: CsvFilesDataset<CsvRecord>['source']['open'] = (epoch, openOptions) => deliver(inner.source.open(epoch, openOptions), state, () => state.target);
   return new CsvFilesDataset<CsvRecord>({ size: undefined, open, ...(spec0.batchSize === undefined && resume === undefined ? { shard: pushdown } : {}) }, state);
 }
 
@@ -203,7 +207,10 @@ async function probeDensity(part: PartWire, store: ObjectStoreOptions): Promise<
 /** The epoch's files: listed, pinned, their headers read and checked to agree. */
 async function layoutOf(spec: string | readonly string[], options: CsvOptions, store: ObjectStore): Promise<{ parts: PartWire[]; header: CsvOptions['header'] }> {
   const files = await listFiles(spec, store);
-  if (files.length === 0) throw new SluiceError(`no files match ${JSON.stringify(spec)}`);
+  if (files.length === 0) {
+    const what = new Error('no files match (an empty directory, or a pattern that matches nothing)');
+    throw typeof spec === 'string' ? new FileError(spec, what, 'list') : new SluiceError(`no files match ${JSON.stringify(spec)}`);
+  }
   const heads = await Promise.all(
     files.map(async (f) => {
       if (isRemote(f.name)) {
@@ -212,13 +219,14 @@ async function layoutOf(spec: string | readonly string[], options: CsvOptions, s
         // A small first read: most headers fit; a longer one is read again, larger.
         let head = await object.read(0, 1024);
         for (let want = 8192; head.indexOf(0x0a) < 0 && head.length < f.size && want <= HEAD_BYTES; want *= 4) head = await object.read(0, want);
-        return { head, etag };
+        return { head, etag, identity: undefined };
       }
+      const identity = await rangeFileIdentity(f.name); // stat'ed before it is opened: a FIFO would block open()
       const file = await open(f.name, 'r');
       try {
         const head = Buffer.alloc(Math.min(HEAD_BYTES, f.size));
         await file.read(head, 0, head.length, 0);
-        return { head, etag: undefined };
+        return { head, etag: undefined, identity };
       } finally {
         await file.close();
       }
@@ -229,7 +237,7 @@ async function layoutOf(spec: string | readonly string[], options: CsvOptions, s
   let names: string[] | undefined;
   let offset = 0;
   const parts = files.map((f, i): PartWire => {
-    const { etag } = heads[i]!;
+    const { etag, identity } = heads[i]!;
     let start = 0;
     if (headers !== undefined) {
       const these = headers[i]!;
@@ -237,7 +245,7 @@ async function layoutOf(spec: string | readonly string[], options: CsvOptions, s
       if (names === undefined) names = these.names ?? [];
       else if ((these.names ?? []).join('\u0000') !== names.join('\u0000')) throw new SluiceError(`'${f.name}': its header (${(these.names ?? []).join(', ')}) differs from '${files[0]!.name}' (${names.join(', ')})`);
     }
-    const part = { name: f.name, start, size: f.size, offset, ...(etag === undefined ? {} : { etag }) };
+    const part = { name: f.name, start, size: f.size, offset, ...(etag === undefined ? {} : { etag }), ...(identity === undefined ? {} : { identity }) };
     offset += f.size - start;
     return part;
   });

@@ -1,4 +1,4 @@
-import type { Chunk, ChunkSource } from '../chunk.js';
+import type { Chunk, ChunkSource, OpenOptions } from '../chunk.js';
 import { describe, OptionError } from '../errors.js';
 import { type Fingerprinted } from '../io/fingerprint.js';
 import { memoryCache } from '../cache/memory.js';
@@ -43,14 +43,14 @@ export function cache<T>(source: ChunkSource<T>, path?: string, options: CacheOp
     // Read epochs yield new buffers (see arrow()); the writing epoch yields the upstream's own
     // chunks after copying them to the file, so they are as fresh as the upstream's.
     freshChunks: source.freshChunks === true,
-    open: (epoch) => openCache(source, path, stamp, epoch),
+    open: (epoch, openOptions) => openCache(source, path, stamp, epoch, openOptions),
   };
 }
 
 /** The file cache's work lives in cache-file.ts, loaded on first use: apache-arrow is not loaded by `import 'sluice'` users (nor worker threads) that never cache to a file. */
-async function* openCache<T>(source: ChunkSource<T>, path: string, stamp: () => Promise<string>, epoch: number | undefined): AsyncGenerator<Chunk<T>, undefined> {
+async function* openCache<T>(source: ChunkSource<T>, path: string, stamp: () => Promise<string>, epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<T>, undefined> {
   const file = await import('../cache/file.js');
-  yield* file.openFileCache(source, path, await stamp(), epoch);
+  yield* file.openFileCache(source, path, await stamp(), epoch, options);
   return undefined;
 }
 

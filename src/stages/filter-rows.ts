@@ -24,7 +24,7 @@ export function filterRows<T>(source: ChunkSource<T>, mask: ColumnsFn<AnyColumns
     'filterRows',
     false,
   );
-  return { get size() { return undefined; }, get schema() { return out.schema ?? source.schema; }, open: (e) => out.open(e) as ReturnType<ChunkSource<T>['open']> };
+  return { get size() { return undefined; }, get schema() { return out.schema ?? source.schema; }, open: (e, options) => out.open(e, options) as ReturnType<ChunkSource<T>['open']> };
 }
 
 function gather(columns: AnyColumns, mask: ArrayLike<number | boolean>, size: number): AnyColumns {

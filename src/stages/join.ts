@@ -1,7 +1,7 @@
 // join: adds columns of an in-memory side table (movies, users: thousands to hundreds of
 // thousands of rows) to each row, matched on a key column, column-wise per chunk. The table
 // is indexed once (a dense array for small non-negative integer keys, else a Map).
-import { allocColumn, type AnyColumns, type ChunkSource, ColumnChunk, dtypeOf, epochOf, type NumericArray, type RowOf } from '../chunk.js';
+import { allocColumn, type AnyColumns, type ChunkSource, ColumnChunk, dtypeOf, epochOf, type NumericArray, type OpenOptions, type RowOf } from '../chunk.js';
 import { checkOptionNames } from '../options.js';
 import { describe, OptionError, StageError } from '../errors.js';
 import { columnsOfChunk, mapColumns } from './map-columns.js';
@@ -118,13 +118,13 @@ export function join<T, D extends AnyColumns>(source: ChunkSource<T>, table: Sid
       return source.size;
     },
     schema: source.schema === undefined ? undefined : { ...source.schema, ...Object.fromEntries(wanted.map((w) => [w, direct?.[w] ? dtypeOf(direct[w]) : 'float64'])) },
-    open: (epoch) => run(epoch),
+    open: (epoch, openOptions) => run(epoch, openOptions),
   };
 
-  async function* run(epoch: number | undefined) {
+  async function* run(epoch: number | undefined, openOptions: OpenOptions | undefined) {
     const { cols, index } = await ready();
     if (options.stats !== undefined) options.stats.missing = 0;
-    yield* epochOf(joined(cols, index), epoch);
+    yield* epochOf(joined(cols, index), epoch, openOptions);
     return undefined;
   }
 }

@@ -1,7 +1,7 @@
 // mapColumns: a function over whole columns, once per chunk. The column-wise counterpart
 // of `map`: no object per row, the pipeline stays columnar (and typed) downstream. select,
 // rename, withColumn and filterRows are built on it.
-import { allocColumn, type AnyColumns, type Chunk, type ChunkSource, ColumnChunk, dtypeOf, epochOf, type NumericArray, type RowOf, type Schema } from '../chunk.js';
+import { allocColumn, type AnyColumns, type Chunk, type ChunkSource, ColumnChunk, dtypeOf, epochOf, type NumericArray, type OpenOptions, type RowOf, type Schema } from '../chunk.js';
 import { checkFunction, describe, OptionError, StageError } from '../errors.js';
 import { nearestName } from '../options.js';
 
@@ -26,12 +26,12 @@ export function mapColumns<T, D extends AnyColumns>(source: ChunkSource<T>, fn: 
     get schema() {
       return schema;
     },
-    open: (epoch) => run(epoch),
+    open: (epoch, options) => run(epoch, options),
   };
 
-  async function* run(epoch: number | undefined): AsyncGenerator<Chunk<RowOf<D>>, undefined> {
+  async function* run(epoch: number | undefined, options: OpenOptions | undefined): AsyncGenerator<Chunk<RowOf<D>>, undefined> {
     let index = 0;
-    for await (const chunk of epochOf(source, epoch)) {
+    for await (const chunk of epochOf(source, epoch, options)) {
       const { size, columns } = columnsOfChunk(chunk, source.schema, stage, index);
       let out: D;
       try {

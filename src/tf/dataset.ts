@@ -2,6 +2,7 @@ import * as tf from './tf.js';
 import type { NumericArray } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { OptionError, SluiceError, describe } from '../errors.js';
+import { checkOptionNames } from '../options.js';
 
 /**
  * Model inputs: column names in the model's input order, or input name → column name.
@@ -53,18 +54,20 @@ export interface ArrayBatch {
 }
 
 /**
- * A tf.data.Dataset that also says how many batches one epoch has (when known), and closes
- * the sluice epoch tf left open (`close()`: call it when training is over).
+ * A tf.data.Dataset (its `size`: batches per epoch, when known) that closes the sluice epoch
+ * tf left open: `close()`, to call when training is over.
  */
-export type SizedTfDataset = tf.data.Dataset<TfElement> & { batchesPerEpoch: number | undefined; close(): Promise<void> };
+export type SizedTfDataset = tf.data.Dataset<TfElement> & { close(): Promise<void> };
 
 /**
  * A `tf.data.Dataset` of `{ xs, ys }` for `model.fitDataset`, over a sluice dataset of
  * columnar batches (what `.batch(n)` yields over numeric records). Int32 columns become
  * int32 tensors (ids for embeddings), others float32, made straight from the batch's
  * typed arrays. Every epoch of `fitDataset` opens a fresh epoch of `ds` (files reopen,
- * shuffles reseed). When `ds.size` is known it becomes the tf dataset's `size` (and
- * `batchesPerEpoch`), so fitDataset knows its steps per epoch. Tensors are handed over to
+ * shuffles reseed). When `ds.size` is known it becomes the tf dataset's `size`, so
+ * fitDataset knows its steps per epoch. For fitDataset's `batchesPerEpoch` (tf epochs of B
+ * batches that continue the stream), pass `ds.repeat()`: tf then reads one endless
+ * iterator, a fresh sluice epoch after each pass. Tensors are handed over to
  * fitDataset, which disposes them after each step; none are kept here. tf never closes an
  * iterator it stops reading (early stopping, `evaluateDataset({ batches })`): the sluice
  * epoch behind it is closed when tf asks for the next one, and `close()` closes the last.
@@ -84,6 +87,7 @@ export function toTfDataset<K extends string>(ds: Dataset<ColumnsLike<K>, unknow
 export function toTfDataset(ds: Dataset<ArrayBatch, unknown>, options?: Pick<ToTfDatasetOptions, 'exampleShape' | 'signal'>): SizedTfDataset;
 export function toTfDataset(ds: Dataset<ColumnsLike, unknown> | Dataset<ArrayBatch, unknown>, options: Partial<ToTfDatasetOptions> = {}): SizedTfDataset {
   if (!(ds instanceof Dataset)) throw new OptionError(`toTfDataset: expected a sluice Dataset, got ${describe(ds)}`);
+  checkToTfOptions(options);
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError(`toTfDataset: signal must be an AbortSignal, got ${describe(signal)}`);
   const convert = converter(options);
@@ -92,9 +96,22 @@ export function toTfDataset(ds: Dataset<ColumnsLike, unknown> | Dataset<ArrayBat
   const size = ds.size;
   // generator() leaves size null (tfjs#8529); with it set fitDataset knows its steps.
   if (size !== undefined) (out as { size: number }).size = size;
-  out.batchesPerEpoch = size;
   out.close = () => epochs.close();
   return out;
+}
+
+const OPTION_NAMES = ['xs', 'ys', 'exampleShape', 'dtype', 'signal'];
+
+/** Unknown option names are refused; `batchesPerEpoch` (fitDataset's option) with what to do instead. */
+function checkToTfOptions(options: object): void {
+  if (options !== null && typeof options === 'object' && 'batchesPerEpoch' in options) {
+    throw new OptionError(
+      "toTfDataset: batchesPerEpoch is fitDataset's option, not toTfDataset's. For tf epochs of B batches that continue the stream, " +
+        'pass ds.repeat() here and { batchesPerEpoch: B } to fitDataset (then call close() when training is over); ' +
+        'without repeat() tf stops training when the first pass runs out',
+    );
+  }
+  checkOptionNames('toTfDataset', options, OPTION_NAMES);
 }
 
 /** Turns the `index`-th element into `{ xs, ys }` tensors. */

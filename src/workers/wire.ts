@@ -2,6 +2,8 @@
 // so it travels as `{ size, columns }`; its typed arrays travel in the transfer list.
 
 import { ColumnChunk, type Chunk, type NumericArray } from '../chunk.js';
+import { type BadRowInfo, DataError, errorMessage } from '../errors.js';
+import { FileError } from '../io/file.js';
 
 /** A chunk as posted to or from a worker. */
 export type WireChunk = { kind: 'rows'; items: readonly unknown[] } | { kind: 'columns'; size: number; columns: Record<string, NumericArray> };
@@ -33,4 +35,27 @@ function movable(column: NumericArray, transfer: ArrayBuffer[]): NumericArray {
   const copy = column.slice() as NumericArray;
   transfer.push(copy.buffer as ArrayBuffer);
   return copy;
+}
+
+/** An error as posted from a worker: a DataError or FileError keeps its class and fields (structured clone keeps only the message). */
+export type WireError =
+  | { kind: 'data'; info: BadRowInfo }
+  | { kind: 'file'; path: string; operation: string; cause: string }
+  | { kind: 'other'; name: string; message: string };
+
+export function errorToWire(error: unknown): WireError {
+  if (error instanceof DataError) {
+    const info = { file: error.file, line: error.line, raw: error.raw, reason: error.reason };
+    return { kind: 'data', info: error.column === undefined ? info : { ...info, column: error.column } };
+  }
+  if (error instanceof FileError) return { kind: 'file', path: error.path, operation: error.operation, cause: errorMessage(error.cause) };
+  return { kind: 'other', name: error instanceof Error ? error.name : typeof error, message: errorMessage(error) };
+}
+
+export function errorFromWire(wire: WireError): Error {
+  if (wire.kind === 'data') return new DataError(wire.info);
+  if (wire.kind === 'file') return new FileError(wire.path, new Error(wire.cause), wire.operation);
+  const e = new Error(wire.message);
+  e.name = wire.name;
+  return e;
 }

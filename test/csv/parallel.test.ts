@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { ColumnChunk, csv, StageError } from '../../src/index.js';
+import { ColumnChunk, csv, DataError } from '../../src/index.js';
 import { csvParallel, splitRanges } from '../../src/csv/parallel.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
@@ -97,8 +97,10 @@ describe('csvParallel', () => {
       () => assert.fail('expected a rejection'),
       (e: unknown) => e,
     );
-    assert.ok(err instanceof StageError);
-    assert.match(err.message, /f\d+\.csv/);
+    assert.ok(err instanceof DataError, String(err));
+    assert.equal(err.line, 3);
+    assert.equal(err.column, 'b');
+    assert.match(err.message, /f\d+\.csv:3/);
     assert.match(err.message, /"3,x"/);
     assert.deepEqual(await csvParallel(file, { columns: { a: 'int32', b: 'int32' }, onBadRow: 'skip' }).toArray(), [
       { a: 1, b: 2 },

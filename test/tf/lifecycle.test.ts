@@ -71,3 +71,49 @@ test('{ signal }: an abort rejects the pending read with an AbortError and close
   await data.close();
   assert.equal(tracker.closed, tracker.opened);
 });
+
+test("fitDataset's batchesPerEpoch over ds.repeat(): every tf epoch gets exactly B batches, continuing the stream across passes", async () => {
+  await useBackend('cpu');
+  // 4 batches of 8 rows per pass; tf epochs of 3 batches: 9 batches over 3 passes.
+  const { ds, tracker } = tracked(32, { chunkSize: 8, columnar: true });
+  const rows = new Dataset(ds.source).map((r) => ({ id: r.id, a: r.half / 16, y: r.half / 8 }));
+  const data = toTfDataset(rows.batch(8).repeat(), { xs: 'a', ys: 'y', exampleShape: [1] });
+  const seen: number[][] = [];
+  const m = model();
+  const realIterator = data.iterator.bind(data);
+  // Record each batch's first `a` (row id / 32) as tf reads it, to see the stream continue.
+  (data as { iterator: typeof realIterator }).iterator = async () => {
+    const it = await realIterator();
+    return {
+      next: async () => {
+        const r = await it.next();
+        if (!r.done) seen[seen.length - 1]!.push(Math.round(((r.value.xs as tf.Tensor).dataSync()[0]! * 16) * 2));
+        return r;
+      },
+    } as typeof it;
+  };
+  const perEpoch: number[] = [];
+  await m.fitDataset(data, {
+    epochs: 3,
+    batchesPerEpoch: 3,
+    verbose: 0,
+    callbacks: {
+      onEpochBegin: async () => void (perEpoch.push(0), seen.push([])),
+      onBatchEnd: async () => void perEpoch[perEpoch.length - 1]!++,
+    },
+  });
+  assert.deepEqual(perEpoch, [3, 3, 3], 'exactly batchesPerEpoch batches in every tf epoch');
+  // The first row of each batch read: 0, 8, 16, 24, then the next pass from 0 again.
+  assert.deepEqual(seen.flat(), [0, 8, 16, 24, 0, 8, 16, 24, 0]);
+  assert.equal(tracker.opened, 3, 'one sluice epoch per pass of the data');
+  await data.close();
+  assert.equal(tracker.closed, tracker.opened, 'close() ends the epoch tf still held');
+  m.dispose();
+});
+
+test('toTfDataset refuses batchesPerEpoch (fitDataset\'s option) and says what to do; unknown names get a did-you-mean', () => {
+  const { ds } = tracked(32, { chunkSize: 8, columnar: true });
+  const batches = new Dataset(ds.source).batch(8);
+  assert.throws(() => toTfDataset(batches, { xs: 'id', ys: 'half', batchesPerEpoch: 3 } as never), /batchesPerEpoch is fitDataset's option.*ds\.repeat\(\)/);
+  assert.throws(() => toTfDataset(batches, { xs: 'id', ys: 'half', exampleshape: [1] } as never), /unknown option 'exampleshape' \(did you mean 'exampleShape'\?\)/);
+});
