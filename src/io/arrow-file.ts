@@ -1,12 +1,15 @@
 // Reading Arrow IPC files into columnar chunks: shared by the arrow() source and the file
 // cache, so neither depends on the other (and nothing here depends on Dataset).
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 // Types only at load: apache-arrow itself is imported when a file is first read.
 import type { DataType, RecordBatch, Schema as ArrowSchema } from 'apache-arrow';
 import { type Chunk, ColumnChunk, type NumericArray, type NumericDType, splitChunk } from '../chunk.js';
 import { FormatError, throwIfAborted } from '../errors.js';
 import { type ColumnPlan, planColumns } from './column-plan.js';
 import { FileError } from './file.js';
+import type { ObjectStoreOptions } from './object-store.js';
+import { isRemote } from './remote.js';
+import { remoteFileHandle } from './remote-file.js';
 
 /** A file that is not a readable Arrow IPC file, or a column sluice cannot turn into numbers. */
 export class ArrowFormatError extends FormatError {
@@ -19,11 +22,13 @@ export async function* readArrowFile<T>(
   columns: Readonly<Record<string, NumericDType>> | undefined,
   chunkSize: number,
   signal?: AbortSignal,
+  store?: ObjectStoreOptions,
 ): AsyncGenerator<Chunk<T>, undefined> {
   throwIfAborted(signal);
   let handle;
   try {
-    handle = await open(path, 'r');
+    // An object in storage: the footer, then each record batch at its offset, by range GETs.
+    handle = isRemote(path) ? ((await remoteFileHandle(path, store)) as unknown as FileHandle) : await open(path, 'r');
   } catch (e) {
     throw new FileError(path, e);
   }

@@ -3,6 +3,8 @@ import { Dataset } from '../dataset.js';
 import { checkInt, describe as describeValue, OptionError } from '../errors.js';
 import { readArrowFile } from '../io/arrow-file.js';
 import { fileFingerprint } from '../io/fingerprint.js';
+import type { ObjectStoreOptions } from '../io/object-store.js';
+import { isRemote } from '../io/remote.js';
 
 export { ArrowFormatError } from '../io/arrow-file.js';
 
@@ -15,12 +17,15 @@ export interface ArrowOptions {
   columns?: Readonly<Record<string, NumericDType>>;
   /** Rows per chunk handed downstream. Default CHUNK_SIZE; larger record batches are sliced without copying. */
   chunkSize?: number;
+  /** For s3:// and http(s) files (read by range requests): credentials, endpoint, concurrency, retries, cache. */
+  store?: ObjectStoreOptions;
 }
 
 /**
  * Reads an Apache Arrow IPC file (file or stream format: `.arrow`, `.feather` v2,
  * `.arrows`), as written by pyarrow, DuckDB, Polars or `sluice convert`, streaming one
- * record batch at a time. Numeric columns come out as columnar chunks whose typed arrays
+ * record batch at a time, from a local path, `s3://bucket/key` or an http(s) URL that
+ * answers range requests (the footer, then each batch at its offset). Numeric columns come out as columnar chunks whose typed arrays
  * view the batch read from disk (no copy when the dtype matches).
  * @example
  * import { arrow } from 'sluice';
@@ -36,8 +41,8 @@ export function arrow(path: string, options: ArrowOptions = {}): Dataset<Numeric
     size: undefined,
     schema,
     freshChunks: true, // each record batch is read into new buffers that the reader keeps no hold of
-    open: (_epoch?: number, openOptions?: OpenOptions) => readArrowFile<NumericRecord>(path, options.columns, chunkSize, openOptions?.signal),
-    fingerprint: () => fileFingerprint(path, { format: 'arrow', columns: options.columns ?? null }),
+    open: (_epoch?: number, openOptions?: OpenOptions) => readArrowFile<NumericRecord>(path, options.columns, chunkSize, openOptions?.signal, options.store),
+    fingerprint: async () => (isRemote(path) ? JSON.stringify({ url: path, format: 'arrow', columns: options.columns ?? null }) : fileFingerprint(path, { format: 'arrow', columns: options.columns ?? null })),
   };
   return new Dataset<NumericRecord>(source);
 }

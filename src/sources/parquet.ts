@@ -7,6 +7,9 @@ import { checkInt, describe as describeValue, FormatError, OptionError, throwIfA
 import { fileFingerprint } from '../io/fingerprint.js';
 import { type ColumnPlan, planColumns, type StoredColumn } from '../io/column-plan.js';
 import { FileError } from '../io/file.js';
+import type { ObjectStoreOptions } from '../io/object-store.js';
+import { isRemote } from '../io/remote.js';
+import { remoteAsyncBuffer } from '../io/remote-file.js';
 
 export interface ParquetOptions {
   /**
@@ -16,6 +19,8 @@ export interface ParquetOptions {
   columns?: Readonly<Record<string, NumericDType>>;
   /** Rows per chunk handed downstream. Default CHUNK_SIZE. */
   chunkSize?: number;
+  /** For s3:// and http(s) files (read by range requests): credentials, endpoint, concurrency, retries, cache. */
+  store?: ObjectStoreOptions;
 }
 
 /** A file that is not readable Parquet, or a column sluice cannot turn into numbers. */
@@ -25,9 +30,11 @@ export class ParquetFormatError extends FormatError {
 
 /**
  * Reads a Parquet file (as written by Spark, Ray, DuckDB, pandas/pyarrow) one row group at
- * a time, with hyparquet: memory holds one row group of the selected columns, not the file.
- * Numeric columns come out as columnar chunks. `size` is the footer's row count (read on
- * first use of `size`, with a few small synchronous reads).
+ * a time, with hyparquet, from a local path, `s3://bucket/key` or an http(s) URL that
+ * answers range requests (the footer, then each row group's column chunks): memory holds
+ * one row group of the selected columns, not the file. Numeric columns come out as columnar
+ * chunks. `size` is the footer's row count for a local file (read on first use of `size`,
+ * with a few small synchronous reads); undefined for a remote one.
  * @example
  * import { parquet } from 'sluice';
  * const ds = parquet('ratings.parquet', { columns: { userId: 'int32', movieId: 'int32', rating: 'float32' } });
@@ -41,7 +48,7 @@ export function parquet(path: string, options: ParquetOptions = {}): Dataset<Num
   let footer: FileMetaData | undefined;
   let looked = false;
   const metadata = (): FileMetaData | undefined => {
-    if (!looked) {
+    if (!looked && !isRemote(path)) {
       looked = true;
       try {
         footer = readFooterSync(path);
@@ -65,8 +72,8 @@ export function parquet(path: string, options: ParquetOptions = {}): Dataset<Num
         return options.columns;
       }
     },
-    open: (_epoch?: number, openOptions?: OpenOptions) => readParquet<NumericRecord>(path, options.columns, chunkSize, openOptions?.signal),
-    fingerprint: () => fileFingerprint(path, { format: 'parquet', columns: options.columns ?? null }),
+    open: (_epoch?: number, openOptions?: OpenOptions) => readParquet<NumericRecord>(path, options.columns, chunkSize, openOptions?.signal, options.store),
+    fingerprint: async () => (isRemote(path) ? JSON.stringify({ url: path, format: 'parquet', columns: options.columns ?? null }) : fileFingerprint(path, { format: 'parquet', columns: options.columns ?? null })),
   };
   return new Dataset<NumericRecord>(source);
 }
@@ -131,17 +138,19 @@ function naturalDType(el: SchemaElement): NumericDType | undefined {
 }
 
 /** One pass, a row group at a time; `signal` is checked before each row group is decoded. */
-async function* readParquet<T>(path: string, wanted: Readonly<Record<string, NumericDType>> | undefined, chunkSize: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
+async function* readParquet<T>(path: string, wanted: Readonly<Record<string, NumericDType>> | undefined, chunkSize: number, signal: AbortSignal | undefined, store?: ObjectStoreOptions): AsyncGenerator<Chunk<T>, undefined> {
   throwIfAborted(signal);
   let file;
   let meta: FileMetaData;
   try {
-    file = await asyncBufferFromFile(path);
+    // An object in storage: the footer, then each row group's column chunks, by range GETs.
+    file = isRemote(path) ? await remoteAsyncBuffer(path, store) : await asyncBufferFromFile(path);
   } catch (e) {
     throw new FileError(path, e);
   }
   try {
-    meta = await parquetMetadataAsync(file);
+    // A remote footer is one small range read (a longer footer costs a second one), not hyparquet's default 512 KiB.
+    meta = await parquetMetadataAsync(file, isRemote(path) ? { initialFetchSize: 64 << 10 } : {});
   } catch (e) {
     throw new ParquetFormatError(path, `not a Parquet file (${e instanceof Error ? e.message : String(e)})`);
   }
