@@ -12,14 +12,14 @@ export interface AutotunePolicy {
   windowMs?: number;
   /**
    * Decide for the candidate only when the consumer waited at least this share of the run so
-   * far. Default 0.05: on 10M rows the main loader cost 9–13% of the run and a worker loader
-   * won that back (bench/autotune-loader.ts), while 0.1 kept the main loader.
+   * far. Default 0.1 (0.05 was tried: it handed over on 10M and 100k rows and lost to the
+   * best hand-picked loader, bench/README.md).
    */
   minWait?: number;
   /**
    * ... and when the waiting it would save (that share of the time left after the hand-over)
    * is at least this many milliseconds: what starting the candidate costs (a worker thread
-   * under tsx takes about a second, on the other CPU, while this one keeps loading). Default 1000.
+   * under tsx takes about a second, and shares the CPUs while it starts). Default 2000.
    */
   minSavingMs?: number;
   /** Only start it when at least this many milliseconds of the run are left after the hand-over. Default 3000. */
@@ -82,8 +82,8 @@ export class HandOver<T> extends FencedIterator<T> {
     this.current = first;
     this.policy = {
       windowMs: options.windowMs ?? 1000,
-      minWait: options.minWait ?? 0.05,
-      minSavingMs: options.minSavingMs ?? 1000,
+      minWait: options.minWait ?? 0.1,
+      minSavingMs: options.minSavingMs ?? 2000,
       minRemainingMs: options.minRemainingMs ?? 3000,
       leadMs: options.leadMs ?? 1500,
       cpus: options.cpus ?? os.availableParallelism(),

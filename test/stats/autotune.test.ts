@@ -58,7 +58,7 @@ test('a slow producer and a waiting consumer: the candidate takes over; a slow c
   const decide = async (producerMs: number, consumerMs: number): Promise<AutotuneReport> => {
     let report: AutotuneReport | undefined;
     const closed = { n: 0 };
-    const it = new HandOver<number>(stream(0, 4000, 10, producerMs, closed), (at) => stream(at, 4000, 10, 0, closed), { total: 4000, windowMs: 200, minRemainingMs: 100, minSavingMs: 50, leadMs: 20 }, (r) => (report = r));
+    const it = new HandOver<number>(stream(0, 4000, 10, producerMs, closed), (at) => stream(at, 4000, 10, 0, closed), { total: 4000, windowMs: 200, minWait: 0.2, minRemainingMs: 100, minSavingMs: 50, leadMs: 20 }, (r) => (report = r));
     const out = await drain(it, consumerMs);
     assert.equal(out.length, 4000);
     assert.deepEqual(out.slice(0, 5), [0, 1, 2, 3, 4]);
