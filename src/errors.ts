@@ -85,7 +85,18 @@ export class DataError extends SluiceError implements BadRowInfo {
 }
 
 export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  if (e instanceof Error) return e.message;
+  if (e === null || typeof e !== 'object') return String(e);
+  // A thrown non-Error object (or one that lost its class crossing threads): its fields, not '[object Object]'.
+  const message = (e as { message?: unknown }).message;
+  if (typeof message === 'string' && message !== '') return message;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(e);
+  } catch {
+    json = undefined;
+  }
+  return json === undefined || json === '{}' ? `a thrown ${Array.isArray(e) ? 'array' : 'object'} without a message` : `a thrown object ${json.length > 200 ? `${json.slice(0, 200)}…` : json}`;
 }
 
 // Option checks shared by stages: they name the option, the value and what was expected.

@@ -80,11 +80,38 @@ export default async function run(task: MapTask): Promise<unknown> {
       }
       output = toColumns(out, input);
     }
+    const unclonable = output instanceof ColumnChunk ? undefined : firstUnclonable(output);
+    if (unclonable !== undefined) {
+      at = task.index + unclonable.at;
+      throw new Error(`the worker's result could not be cloned to the main thread: ${unclonable.message}`);
+    }
     const transfer: ArrayBuffer[] = [];
     const chunk = toWire(output, transfer);
     return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: { ok: true, chunk } satisfies MapResult } as never);
   } catch (error) {
     return { ok: false, error, index: at } satisfies MapResult;
+  }
+}
+
+/**
+ * The first result that cannot be cloned to the main thread (a function,
+ * a symbol, an object holding one): piscina's own post would end the worker with an error
+ * the main thread receives as an empty object. Rows only (columns are typed arrays); the
+ * element is looked for only once the whole chunk failed.
+ */
+function firstUnclonable(items: readonly unknown[]): { at: number; message: string } | undefined {
+  try {
+    structuredClone(items);
+    return undefined;
+  } catch {
+    for (let i = 0; i < items.length; i++) {
+      try {
+        structuredClone(items[i]);
+      } catch (e) {
+        return { at: i, message: e instanceof Error ? e.message : String(e) };
+      }
+    }
+    return undefined;
   }
 }
 

@@ -113,6 +113,20 @@ describe('mapParallel', () => {
     assert.deepEqual(unhandled, []);
   });
 
+  test('a result that cannot be cloned, or a thrown non-Error, is described with the element (not "[object Object]")', async () => {
+    const unclonable = (x: number): unknown => (x === 17 ? () => x : x);
+    await assert.rejects(range(40).mapParallel(unclonable as (x: number) => number, { concurrency: 1 }).toArray(), (e: unknown) => {
+      assert.ok(e instanceof StageError, String(e));
+      assert.match(e.message, /^mapParallel: the worker's result could not be cloned to the main thread: .*could not be cloned.* at element 17$/);
+      return true;
+    });
+    const throwsObject = (x: number): number => {
+      if (x === 5) throw { code: 42 }; // eslint-disable-line no-throw-literal
+      return x;
+    };
+    await assert.rejects(range(10).mapParallel(throwsObject, { concurrency: 1 }).toArray(), /^StageError: mapParallel: a thrown object \{"code":42\} at element 5$/);
+  });
+
   test('a worker that exits rejects the consumer (no hang) and closes the source', async () => {
     const { ds, tracker } = tracked(1000, { chunkSize: 50 });
     const err = await ds.mapParallel(exiting, { concurrency: 2 }).toArray().then(
