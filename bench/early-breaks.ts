@@ -5,7 +5,10 @@
 // then that the process exits by itself. The breaks run in a child process; this one
 // watches it exit after its report (it is killed, and the run fails, if it has not within
 // --exit-s seconds).
-// Run: node --import tsx bench/early-breaks.ts [--breaks 1000] [--exit-s 60]
+// Subjects take turns in blocks of --block consecutive breaks: the first of a block often
+// meets a worker thread that idled out since the last turn (a cold start), the others a warm
+// one; a mapParallel epoch always starts its own pool.
+// Run: node --import tsx bench/early-breaks.ts [--breaks 1000] [--block 5] [--exit-s 60]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchFlags, intFlag } from './lib/args.js';
@@ -13,14 +16,14 @@ import { benchFlags, intFlag } from './lib/args.js';
 const CHILD = '--as-child';
 
 if (process.argv[2] === CHILD) {
-  await breaks(intFlag('breaks', process.argv[3]!));
+  await breaks(intFlag('breaks', process.argv[3]!), intFlag('block', process.argv[4]!));
 } else {
-  const flags = benchFlags({ breaks: '1000', 'exit-s': '60' });
-  await watch(intFlag('breaks', flags.breaks), intFlag('exit-s', flags['exit-s']));
+  const flags = benchFlags({ breaks: '1000', block: '5', 'exit-s': '60' });
+  await watch(intFlag('breaks', flags.breaks), intFlag('block', flags.block), intFlag('exit-s', flags['exit-s']));
 }
 
-/** The child: warm every subject, break `total` epochs round-robin, report what was gained. */
-async function breaks(total: number): Promise<void> {
+/** The child: warm every subject, break `total` epochs (subjects in turn, `block` at a time), report what was gained. */
+async function breaks(total: number, block: number): Promise<void> {
   const { resources, settledGain } = await import('../test/helpers/resources.js');
   const { makeSubjects } = await import('../test/helpers/subjects.js');
   const fixtures = await makeSubjects();
@@ -31,7 +34,7 @@ async function breaks(total: number): Promise<void> {
   const per = new Map<string, { breaks: number; wallMs: number; cpuMs: number }>();
   const started = performance.now();
   for (let i = 0; i < total; i++) {
-    const [name, ds] = datasets[i % datasets.length]!;
+    const [name, ds] = datasets[Math.floor(i / block) % datasets.length]!;
     const t = performance.now();
     const c = process.cpuUsage();
     let n = 0;
@@ -44,14 +47,14 @@ async function breaks(total: number): Promise<void> {
   const gained = await settledGain(start);
   await fixtures.cleanup();
   const perSubject = Object.fromEntries([...per].map(([name, p]) => [name, `${p.breaks} breaks, ${(p.wallMs / p.breaks).toFixed(1)} ms wall / ${(p.cpuMs / p.breaks).toFixed(1)} ms CPU each`]));
-  console.log(JSON.stringify({ breaks: total, subjects: datasets.length, seconds: Number(seconds.toFixed(1)), before: start, gained, perSubject }, null, 1));
+  console.log(JSON.stringify({ breaks: total, block, subjects: datasets.length, seconds: Number(seconds.toFixed(1)), before: start, gained, perSubject }, null, 1));
   console.log(`REPORTED ${gained.fds} ${gained.threads} ${gained.handles}`);
   // Nothing more: the process must now exit by itself.
 }
 
 /** The parent: runs the child, relays its report, and times its exit after the report. */
-async function watch(total: number, exitSeconds: number): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), CHILD, String(total)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function watch(total: number, block: number, exitSeconds: number): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), CHILD, String(total), String(block)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let reported: { at: number; gains: number[] } | undefined;
   let killer: NodeJS.Timeout | undefined;
   child.stdout.setEncoding('utf8').on('data', (text: string) => {

@@ -179,6 +179,8 @@ export function checkFingerprint(dir: string, saved: RunFingerprint, now: RunFin
   if (saved.size !== now.size) diffs.push(`file size ${saved.size} → ${now.size}`);
   if (saved.mtimeMs !== now.mtimeMs) diffs.push(`file modified (mtime ${new Date(saved.mtimeMs).toISOString()} → ${new Date(now.mtimeMs).toISOString()})`);
   const keys = new Set([...Object.keys(saved.options), ...Object.keys(now.options)]);
+  // Checkpoints written before --epochs left the fingerprint still carry it: not a difference.
+  keys.delete('epochs');
   for (const k of keys) {
     const a = JSON.stringify(saved.options[k] ?? null);
     const b = JSON.stringify(now.options[k] ?? null);

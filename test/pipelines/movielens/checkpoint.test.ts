@@ -10,7 +10,7 @@ import { detectFormat } from '../../../pipelines/movielens/format.js';
 import { indexRatings } from '../../../pipelines/movielens/ids.js';
 import { readRatings } from '../../../pipelines/movielens/read.js';
 import { trainingBatches, trainingSet, trainRecommender, type Example, type ExampleColumns, type ShuffleMode } from '../../../pipelines/movielens/train.js';
-import { CHECKPOINT_FILE, readCheckpoint } from '../../../pipelines/movielens/checkpoint.js';
+import { CHECKPOINT_FILE, CheckpointError, checkFingerprint, checkResume, readCheckpoint } from '../../../pipelines/movielens/checkpoint.js';
 import { BiasedMF } from '../../../src/tf/recommender.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
@@ -150,3 +150,17 @@ test('training interrupted mid-epoch and resumed from its checkpoint ends with e
   await trainRecommender(file, { ...options, epochs: 1, checkpoint: fresh });
   assert.deepEqual(fs.readdirSync(fresh), [CHECKPOINT_FILE]);
 });
+
+test('checkFingerprint: --epochs is not part of a run (old checkpoints that carry it too); other options are', () => {
+  const fp = (options: Record<string, unknown>) => ({ file: '/r.csv', size: 10, mtimeMs: 1, options });
+  assert.doesNotThrow(() => checkFingerprint('ck', fp({ epochs: 10, lr: 0.005 }), fp({ lr: 0.005 })));
+  assert.throws(() => checkFingerprint('ck', fp({ lr: 0.005 }), fp({ lr: 0.01 })), (e: unknown) => e instanceof CheckpointError && /lr 0.005 → 0.01/.test(e.message));
+});
+
+test('checkResume: a cursor past an epoch\'s end is damage; an epoch at or past --epochs says the run already finished', () => {
+  assert.doesNotThrow(() => checkResume('ck', { epoch: 2, position: 78 }, 3, 79));
+  assert.throws(() => checkResume('ck', { epoch: 0, position: 79 }, 3, 79), /damaged: its cursor \(epoch 0, batch 79\) is past the end of an epoch \(79 batches\)/);
+  assert.throws(() => checkResume('ck', { epoch: 3, position: 0 }, 3, 79), /the run already finished 3 epochs, and --epochs is 3: nothing is left to train/);
+  assert.throws(() => checkResume('ck', { epoch: 5, position: 2 }, 3, 79), (e: unknown) => e instanceof CheckpointError && /finished 5 epochs and 2 batches of the next/.test(e.message));
+});
+
