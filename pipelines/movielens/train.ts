@@ -73,9 +73,9 @@ export interface TrainOptions {
    * Where the loading pipeline runs: 'worker' builds it on a worker thread with
    * `background()`, so decoding overlaps training; 'main' runs it in this thread. 'auto'
    * (default): decided while training runs: the main-thread loader starts at once, and if
-   * over the first second 10% or more of the time is not spent in training steps (waiting, or loading on this thread) and what is left to save outweighs
-   * starting a worker (about a second under tsx; 2 s of waiting at least), a worker loader
-   * takes over a little ahead. The batches are the same whichever runs.
+   * (measured every second over the run so far) 5% or more of the time is not spent in
+   * training steps (waiting, or loading on this thread) and what is left to save outweighs
+   * starting a worker (1 s of waiting at least), a worker loader takes over a little ahead. The batches are the same whichever runs.
    */
   loader?: LoaderChoice;
   /** How 'auto' measures and decides (window, thresholds); for tests and tuning. */

@@ -63,6 +63,12 @@ function toUrl(module: unknown): string {
 }
 
 let ids = 0;
+/**
+ * How long the thread outlives the last epoch. Piscina's own idle timeout cannot serve: it
+ * ended the thread of an epoch whose consumer paused between pulls (an evaluation between
+ * training epochs on a loaded machine), and the next pull found a new thread without it.
+ */
+const IDLE_MS = 10_000;
 
 class BackgroundSource<T> implements ChunkSource<T>, WorkerStage {
   readonly stageName = 'background';
@@ -74,6 +80,9 @@ class BackgroundSource<T> implements ChunkSource<T>, WorkerStage {
   /** Names this source's pipeline in the worker thread (built there once, from `data`). */
   private readonly id = `${process.pid}-${ids++}`;
   private epochs = 0;
+  /** Epochs open now, and the timer that ends the thread once none has been for IDLE_MS. */
+  private live = 0;
+  private reaper: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly data: BackgroundData,
@@ -110,21 +119,33 @@ class BackgroundSource<T> implements ChunkSource<T>, WorkerStage {
     };
     // A stuck pipeline cannot be asked to close: an abort ends the thread (the next epoch starts a new one).
     const kill = (): void => {
+      pool ??= this.pool;
       if (pool === undefined || this.pool !== pool) return;
       this.meter.refresh(); // its thread reads as zeros once ended
       this.pool = undefined;
       void pool.destroy();
     };
-    return this.meter.epoch(new BackgroundIterator<T>(pull, kill, this.depth, options?.signal));
+    this.live++;
+    clearTimeout(this.reaper);
+    const ended = (): void => {
+      if (--this.live > 0) return;
+      // No epoch open for IDLE_MS: the thread goes (an open epoch's thread never does, however long its consumer pauses).
+      this.reaper = setTimeout(() => {
+        if (this.live === 0 && this.pool !== undefined) kill();
+      }, IDLE_MS);
+      this.reaper.unref();
+    };
+    return this.meter.epoch(new BackgroundIterator<T>(pull, kill, ended, this.depth, options?.signal));
   }
 
   /**
    * One thread, kept between epochs (the pipeline is built once in it); idle, it is unref'd
-   * by piscina and exits after a while. Epochs open at once share it.
+   * by piscina (it never holds the process open), and it ends IDLE_MS after the last epoch
+   * closed. Epochs open at once share it.
    */
   private sharedPool(): Piscina {
     if (this.pool === undefined) {
-      this.pool = new Piscina({ filename: ENTRY, minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: 10_000, resourceLimits: this.resourceLimits });
+      this.pool = new Piscina({ filename: ENTRY, minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 16, idleTimeout: IDLE_MS, resourceLimits: this.resourceLimits });
       this.pool.on('error', () => undefined); // a death is reported through the task it ran
     }
     return this.pool;
@@ -145,6 +166,7 @@ class BackgroundIterator<T> extends FencedIterator<T> {
   constructor(
     private readonly pull: Pull,
     private readonly kill: () => void,
+    private readonly ended: () => void,
     private readonly depth: number,
     signal: AbortSignal | undefined,
   ) {
@@ -172,8 +194,12 @@ class BackgroundIterator<T> extends FencedIterator<T> {
   protected async release(): Promise<void> {
     const pending = this.pending;
     this.pending = undefined;
-    if (pending !== undefined) await pending.catch(() => undefined);
-    if (!this.ready.finished && !this.first) await this.pull(0, false, true).catch(() => undefined);
+    try {
+      if (pending !== undefined) await pending.catch(() => undefined);
+      if (!this.ready.finished && !this.first) await this.pull(0, false, true).catch(() => undefined);
+    } finally {
+      this.ended();
+    }
   }
 
   /**

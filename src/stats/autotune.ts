@@ -8,14 +8,18 @@ import { type Chunk, type ChunkIterator, chunkLength, sliceChunk } from '../chun
 import { closeAll, FencedIterator } from '../iterator.js';
 
 export interface AutotunePolicy {
-  /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up). Default 1000. */
+  /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up); then measured again every window (over the whole run so far) until it hands over. Default 1000. */
   windowMs?: number;
-  /** Decide for the candidate only when the consumer waited at least this share of the window. Default 0.1. */
+  /**
+   * Decide for the candidate only when the consumer waited at least this share of the run so
+   * far. Default 0.05: on 10M rows the main loader cost 9–13% of the run and a worker loader
+   * won that back (bench/autotune-loader.ts), while 0.1 kept the main loader.
+   */
   minWait?: number;
   /**
    * ... and when the waiting it would save (that share of the time left after the hand-over)
    * is at least this many milliseconds: what starting the candidate costs (a worker thread
-   * under tsx takes about a second, and shares the CPUs while it starts). Default 2000.
+   * under tsx takes about a second, on the other CPU, while this one keeps loading). Default 1000.
    */
   minSavingMs?: number;
   /** Only start it when at least this many milliseconds of the run are left after the hand-over. Default 3000. */
@@ -62,6 +66,8 @@ export class HandOver<T> extends FencedIterator<T> {
   /** Elements before the window opened (the first chunk: its wait is start-up, not steady state). */
   private windowStart = -1;
   private decided = false;
+  /** Running time (waiting + working) at which to measure next: every window until it hands over. */
+  private checkAt: number;
   /** The consumer's own work, when it reports it (`consumerWork`); -1 while it has not. */
   private consumerMs = -1;
   private readonly policy: Required<AutotunePolicy>;
@@ -76,18 +82,19 @@ export class HandOver<T> extends FencedIterator<T> {
     this.current = first;
     this.policy = {
       windowMs: options.windowMs ?? 1000,
-      minWait: options.minWait ?? 0.1,
-      minSavingMs: options.minSavingMs ?? 2000,
+      minWait: options.minWait ?? 0.05,
+      minSavingMs: options.minSavingMs ?? 1000,
       minRemainingMs: options.minRemainingMs ?? 3000,
       leadMs: options.leadMs ?? 1500,
       cpus: options.cpus ?? os.availableParallelism(),
     };
+    this.checkAt = this.policy.windowMs;
   }
 
   protected async step(): Promise<IteratorResult<Chunk<T>, undefined>> {
     const t0 = performance.now();
     if (this.lastSettled >= 0) this.workMs += t0 - this.lastSettled;
-    if (!this.decided && this.position > this.windowStart && this.windowStart >= 0 && this.waitMs + this.workMs > 0 && this.waitMs + this.workMs >= this.policy.windowMs) this.decide();
+    if (!this.decided && this.position > this.windowStart && this.windowStart >= 0 && this.waitMs + this.workMs > 0 && this.waitMs + this.workMs >= this.checkAt) this.decide();
     if (this.position >= this.handOverAt && this.next_ !== undefined) await this.switchOver();
     if (this.closed) return { done: true, value: undefined };
     let r = await this.current.next();
@@ -119,9 +126,15 @@ export class HandOver<T> extends FencedIterator<T> {
     await closeAll([() => current.return?.(), () => candidate?.return?.()]);
   }
 
+  /**
+   * Measured over everything since the first chunk, at the end of every window: loading that
+   * comes in bursts (a block shuffle decodes a whole window of the file at once) shows in a
+   * later window if not in the first. Keeping the current producer is provisional; handing
+   * over, or one CPU, is final.
+   */
   private decide(): void {
-    this.decided = true;
     const elapsed = this.waitMs + this.workMs;
+    this.checkAt = elapsed + this.policy.windowMs;
     const waitFraction = this.consumerMs >= 0 ? Math.max(0, 1 - this.consumerMs / elapsed) : this.waitMs / elapsed;
     const rate = ((this.position - this.windowStart) / elapsed) * 1000;
     const lead = Math.ceil((rate * this.policy.leadMs) / 1000);
@@ -129,11 +142,15 @@ export class HandOver<T> extends FencedIterator<T> {
     const remainingMs = rate > 0 ? ((this.options.total - at) / rate) * 1000 : 0;
     const report = (chose: AutotuneReport['chose'], reason: string, handOver?: number) =>
       this.onDecision?.({ chose, waitFraction, rate, reason, ...(handOver === undefined ? {} : { handOver }) });
-    if (this.policy.cpus < 2) return report('current', `one CPU: a second thread cannot overlap`);
+    if (this.policy.cpus < 2) {
+      this.decided = true;
+      return report('current', `one CPU: a second thread cannot overlap`);
+    }
     if (waitFraction < this.policy.minWait) return report('current', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms: loading keeps up`);
     if (remainingMs < this.policy.minRemainingMs || waitFraction * remainingMs < this.policy.minSavingMs) {
       return report('current', `the consumer waited ${pct(waitFraction)}, but with ~${Math.round(Math.max(0, remainingMs))} ms left after a hand-over that saves less than starting a worker costs`);
     }
+    this.decided = true;
     this.handOverAt = at;
     this.next_ = this.candidate(at);
     report('candidate', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms with ~${Math.round(remainingMs / 1000)} s left: handing over at element ${at}`, at);
