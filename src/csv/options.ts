@@ -111,7 +111,7 @@ export function checkOptions(path: string, options: CsvOptions): CheckedOptions 
     if (entries.length === 0) throw new OptionError('csv: columns must select at least one column');
     for (const [name, dtype] of entries) {
       if (!DTYPES.includes(dtype)) throw new OptionError(`csv: columns.${name} must be one of ${DTYPES.map((d) => `'${d}'`).join(', ')}, got ${describe(dtype)}`);
-      if (Array.isArray(header) && !header.includes(name)) throw new OptionError(`csv: column '${name}' is not among the header names (${header.join(', ')})`);
+      if (Array.isArray(header) && !header.includes(name)) throw new OptionError(escapeText(`csv: column '${name}' is not among the header names (${header.join(', ')})`));
     }
   }
   const onBadRow = options.onBadRow ?? 'error';

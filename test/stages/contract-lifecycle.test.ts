@@ -23,7 +23,7 @@ after(() => fixtures.cleanup());
 // Early breaks per subject here (bench/early-breaks.ts runs 1,000 over all of them). A
 // mapParallel epoch starts its worker pool (a thread loading TypeScript under tsx): fewer.
 const BREAKS: Partial<Record<string, number>> = { mapParallel: 3 };
-const DEFAULT_BREAKS = 10;
+const DEFAULT_BREAKS = 5;
 
 test('every subject is in the contract', () => {
   assert.deepEqual(Object.keys(fixtures.subjects), [...SUBJECT_NAMES]);
