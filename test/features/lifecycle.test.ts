@@ -1,5 +1,5 @@
 // The lifecycle contract through the feature transforms (a sibling of
-// test/stages/contract-lifecycle.test.ts): their stages over csv, return() while a next() is
+// test/stages/contract-lifecycle.slow.test.ts): their stages over csv, return() while a next() is
 // in flight, .prefetch(1) aborted mid-stream, early breaks counting fds and handles; and a
 // fit aborted, or failing, mid-pass, closing the file it reads.
 import assert from 'node:assert/strict';

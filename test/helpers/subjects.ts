@@ -1,5 +1,5 @@
 // Every source and the stages with a lifecycle of their own, built over generated fixtures:
-// what the lifecycle contract (test/stages/contract-lifecycle.test.ts) and the early-break
+// what the lifecycle contract (test/stages/contract-lifecycle.slow.test.ts) and the early-break
 // bench (bench/early-breaks.ts) run through.
 import fs from 'node:fs';
 import { createServer } from 'node:http';

@@ -1,5 +1,5 @@
 // Each case starts a worker pool (threads that load TypeScript under tsx): a slow test file,
-// run by `npm run test:slow`. The lifecycle contract (contract-lifecycle.test.ts) and
+// run by `npm run test:slow`. The lifecycle contract (contract-lifecycle.slow.test.ts) and
 // signal-reach.test.ts keep mapParallel in `npm test`.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
