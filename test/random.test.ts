@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ColumnChunk } from '../src/chunk.js';
-import { nextBelow, randomInt, randomState } from '../src/random.js';
+import { drawBelow, nextBelow, randomInt, randomState } from '../src/random.js';
 import { ColumnSlots } from '../src/shuffle/columns.js';
 import { drawBuckets } from '../src/shuffle/dealer.js';
 import { shuffle4, swapDrawn4 } from '../src/shuffle/width4.js';
@@ -124,6 +124,22 @@ test('swapDrawn4 (inlined step) swaps with the slots randomInt draws, and hands 
   }
 });
 
+test('drawBelow (inlined step) fills what nextBelow draws, one call at a time, and hands the state on', () => {
+  fc.assert(
+    fc.property(fc.integer(), fc.constantFrom(...bounds.filter((b) => b <= 2 ** 31)), fc.integer({ min: 0, max: 3000 }), (seed, n, count) => {
+      // Draws land in an Int32Array: bounds up to 2^31 (a shuffle buffer's capacity is far below).
+      const rand = randomInt(seed);
+      const state = randomState(seed);
+      const out = new Int32Array(count + 1).fill(-7);
+      drawBelow(state, n, count, out);
+      for (let k = 0; k < count; k++) assert.equal(out[k], rand(n));
+      assert.equal(out[count], -7, 'nothing past count');
+      for (let k = 0; k < 10; k++) assert.equal(nextBelow(state, n), rand(n));
+    }),
+    { numRuns: 60 },
+  );
+});
+
 test('every copy of the sfc32 step in src/ is one pinned above', () => {
   const root = resolve(import.meta.dirname, '..');
   const list = (dir: string): string[] =>
@@ -133,5 +149,5 @@ test('every copy of the sfc32 step in src/ is one pinned above', () => {
     const count = (readFileSync(f, 'utf8').match(/<<\s*21\s*\)\s*\|\s*\(\s*\w+\s*>>>\s*11/g) ?? []).length;
     return count > 0 ? [`${relative(root, f)} ×${count}`] : [];
   });
-  assert.deepEqual(copies.sort(), ['src/random.ts ×2', 'src/shuffle/dealer.ts ×1', 'src/shuffle/width4.ts ×2']);
+  assert.deepEqual(copies.sort(), ['src/random.ts ×3', 'src/shuffle/dealer.ts ×1', 'src/shuffle/width4.ts ×2']);
 });

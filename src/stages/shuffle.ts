@@ -1,6 +1,6 @@
 import { type Chunk, CHUNK_SIZE, type ChunkSource, chunkToArray, ColumnChunk, epochCounter, epochOf, type OpenOptions, sameLayout, sliceChunk, splitChunk } from '../chunk.js';
 import { checkInt, OptionError, describe } from '../errors.js';
-import { mixSeed, nextBelow, permutation, type RandomInt, randomState, shuffleInPlace } from '../random.js';
+import { drawBelow, mixSeed, nextBelow, permutation, type RandomInt, randomState, shuffleInPlace } from '../random.js';
 import { ColumnSlots } from '../shuffle/columns.js';
 
 export interface ShuffleOptions {
@@ -95,9 +95,13 @@ class ShuffleBuffer<T> {
     let i = 0;
     while (i < items.length && this.filled < cap) rows[this.filled++] = items[i++]!;
     if (i === items.length) return undefined;
-    const out = new Array<T>(items.length - i);
-    for (let o = 0; i < items.length; i++, o++) {
-      const j = this.rand(cap);
+    const n = items.length - i;
+    if (this.slots.length < n) this.slots = new Int32Array(Math.max(n, CHUNK_SIZE));
+    const slots = this.slots;
+    drawBelow(this.random, cap, n, slots); // the draws this.rand would make, in order
+    const out = new Array<T>(n);
+    for (let o = 0; o < n; i++, o++) {
+      const j = slots[o]!;
       out[o] = rows[j]!;
       rows[j] = items[i]!;
     }
