@@ -3,29 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { ratingsText } from '../helpers/ratings-text.js';
+import { tempFiles } from '../helpers/temp-files.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-
-function writeCsv(text: string): string {
-  const file = path.join(dir, `f${files++}.csv`);
-  fs.writeFileSync(file, text);
-  return file;
-}
-
-function ratingsText(n: number, seed = 1): string {
-  let s = seed;
-  let text = 'userId,movieId,rating\n';
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    text += `${i},${s % 5000},${(s % 10) / 2 + 0.5}\n`;
-  }
-  return text;
-}
+const { dir, file: writeCsv } = tempFiles('sluice-');
 
 describe('csvParallel (own process)', () => {
   test('early break: the consumer is released at once and the process can exit (no worker holds it)', async () => {

@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ColumnChunk, csv, DataError } from '../../src/index.js';
 import { csvParallel, splitRanges } from '../../src/csv/parallel.js';
+import { ratingsText } from '../helpers/ratings-text.js';
+import { tempFiles } from '../helpers/temp-files.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-
-function writeCsv(text: string): string {
-  const file = path.join(dir, `f${files++}.csv`);
-  fs.writeFileSync(file, text);
-  return file;
-}
-
-function ratingsText(n: number, seed = 1): string {
-  let s = seed;
-  let text = 'userId,movieId,rating\n';
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    text += `${i},${s % 5000},${(s % 10) / 2 + 0.5}\n`;
-  }
-  return text;
-}
+const { file: writeCsv } = tempFiles('sluice-');
 
 const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;
 
@@ -100,7 +81,7 @@ describe('csvParallel', () => {
     assert.ok(err instanceof DataError, String(err));
     assert.equal(err.line, 3);
     assert.equal(err.column, 'b');
-    assert.match(err.message, /f\d+\.csv:3/);
+    assert.match(err.message, /t\d+\.csv:3/);
     assert.match(err.message, /"3,x"/);
     assert.deepEqual(await csvParallel(file, { columns: { a: 'int32', b: 'int32' }, onBadRow: 'skip' }).toArray(), [
       { a: 1, b: 2 },
