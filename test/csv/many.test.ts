@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chunkLength } from '../../src/chunk.js';
 import { csv } from '../../src/csv/reader.js';
 import { globRegex } from '../../src/io/listing.js';
-import { hasS3rver, idRows, startS3, type S3Server } from '../helpers/s3-server.js';
+import { hasS3rver, ids, idRows, startS3, type S3Server } from '../helpers/s3-server.js';
 
 const skip = (await hasS3rver()) ? false : 's3rver is not installed (npm install)';
 let dir: string;
@@ -31,11 +31,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function ids(ds: AsyncIterable<{ id: number }>): Promise<number[]> {
-  const out: number[] = [];
-  for await (const r of ds) out.push(r.id);
-  return out;
-}
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const columns = { id: 'int32', a: 'int32', b: 'float64' } as const;
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AbortError, Bucketize, csv, type Dataset, HashBuckets, Lookup, MultiValued, Normalize, StageError } from '../../src/index.js';
+import { lifecycleContract } from '../helpers/contract.js';
 import { resources, settledGain } from '../helpers/resources.js';
 import { tempFiles } from '../helpers/temp-files.js';
 
@@ -28,44 +29,9 @@ const subjects: Record<string, () => Dataset<unknown, unknown>> = {
   'multiValued (multi-hot)': () => genres.multiHot(users.batch(256)) as Dataset<unknown, unknown>,
 };
 
-/** 'settled' or 'hung' after `ms`: a hang detector, not a timing assertion. */
-function settles(p: Promise<unknown>, ms = 20_000): Promise<'settled' | 'hung'> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((r) => (timer = setTimeout(r, ms, 'hung')));
-  return Promise.race([p.then(() => 'settled' as const, () => 'settled' as const), hung]).finally(() => clearTimeout(timer));
-}
-
 describe('lifecycle contract through the feature transforms', () => {
   for (const [name, make] of Object.entries(subjects)) {
-    test(`${name}: return() while next() is in flight settles both; next() after it answers done`, async () => {
-      const it = make().chunks()[Symbol.asyncIterator]();
-      const pending = it.next();
-      const closing = it.return!();
-      assert.equal(await settles(pending), 'settled');
-      assert.equal(await settles(closing), 'settled');
-      assert.deepEqual(await it.next(), { done: true, value: undefined });
-    });
-
-    test(`${name}: .prefetch(1) aborted mid-stream rejects with AbortError (cause = reason)`, async () => {
-      const ac = new AbortController();
-      const reason = new Error('stop');
-      let seen = 0;
-      const run = make().prefetch(1).forEach(() => {
-        if (++seen === 3) ac.abort(reason);
-      }, { signal: ac.signal });
-      await assert.rejects(run, (e: unknown) => e instanceof AbortError && e.cause === reason);
-    });
-
-    test(`${name}: 10 early breaks leave no fd or handle behind`, async () => {
-      const ds = make();
-      for await (const _ of ds) break;
-      const start = resources();
-      for (let i = 0; i < 10; i++) {
-        let n = 0;
-        for await (const _ of ds) if (++n === 2) break;
-      }
-      assert.deepEqual(await settledGain(start), { fds: 0, threads: 0, handles: 0 });
-    });
+    lifecycleContract(name, make, 10);
   }
 
   test('fit aborted mid-pass rejects with AbortError and closes the file; a failing pass closes it too', async () => {

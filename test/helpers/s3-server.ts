@@ -165,3 +165,10 @@ export function idRows(n: number, from = 0): string {
   for (let i = from; i < from + n; i++) s += `${i},${(i * 7) % 13},${(i % 100) / 4}\n`;
   return s;
 }
+
+/** The ids of an epoch of idRows data, in the order delivered. */
+export async function ids(ds: AsyncIterable<{ id: number }>): Promise<number[]> {
+  const out: number[] = [];
+  for await (const r of ds) out.push(r.id);
+  return out;
+}

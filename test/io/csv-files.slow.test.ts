@@ -9,7 +9,7 @@ import { objectStore } from '../../src/io/object-store.js';
 import { shuffledCsvFiles, type CsvFilesOptions } from '../../src/sources/csv-files.js';
 import { Coverage } from '../../src/shuffle/coverage.js';
 import { joinPositions, type ShardPosition } from '../../src/shuffle/shard-plan.js';
-import { hasS3rver, idRows, randomFaults, startFaultProxy, startS3, type S3Server } from '../helpers/s3-server.js';
+import { hasS3rver, ids, idRows, randomFaults, startFaultProxy, startS3, type S3Server } from '../helpers/s3-server.js';
 
 const skip = (await hasS3rver()) ? false : 's3rver is not installed (npm install)';
 const N = 6000;
@@ -31,12 +31,6 @@ before(async () => {
   writeFileSync(join(dir, 'parts', '_SUCCESS'), '');
 });
 after(async () => s3?.close());
-
-async function ids(ds: AsyncIterable<{ id: number }>): Promise<number[]> {
-  const out: number[] = [];
-  for await (const r of ds) out.push(r.id);
-  return out;
-}
 
 function assertOnce(got: number[], n = N): void {
   const seen = new Uint8Array(n);

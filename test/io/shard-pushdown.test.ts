@@ -8,7 +8,7 @@ import { csvParallel, splitRanges } from '../../src/csv/parallel.js';
 import { shuffledCsv } from '../../src/csv/shuffled.js';
 import { objectStore } from '../../src/io/object-store.js';
 import { shuffledCsvFiles } from '../../src/sources/csv-files.js';
-import { hasS3rver, idRows, startS3, type S3Server } from '../helpers/s3-server.js';
+import { hasS3rver, ids, idRows, startS3, type S3Server } from '../helpers/s3-server.js';
 
 const skip = (await hasS3rver()) ? false : 's3rver is not installed (npm install)';
 const N = 6000;
@@ -30,12 +30,6 @@ after(async () => {
   await s3?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function ids(ds: AsyncIterable<{ id: number }>): Promise<number[]> {
-  const out: number[] = [];
-  for await (const r of ds) out.push(r.id);
-  return out;
-}
 
 function assertOnce(got: number[]): void {
   const seen = new Uint8Array(N);
