@@ -34,7 +34,7 @@ export { randomInt, mixSeed, permutation, type RandomInt } from './random.js';
 export { EpochCursor, type EpochState } from './resume.js';
 export { Vocabulary } from './csv/categorical.js';
 export type { CsvDType } from './csv/fields.js';
-export { csv, CsvDataset, type CsvOptions, type CsvColumns, type CsvRow, type CsvEngine, type CsvStats, type CsvRecord, type BadRowPolicy } from './csv/reader.js';
+export { csv, CsvDataset, type CategoryNames, type CsvOptions, type CsvColumns, type CsvRow, type CsvEngine, type CsvStats, type CsvRecord, type BadRowPolicy } from './csv/reader.js';
 export { openBytes, isUrl, isGzip, type OpenBytesOptions } from './io/bytes.js';
 export { blockShuffle, type BlockShuffleOptions } from './shuffle/block.js';
 export type { MapParallelOptions, WorkerFn } from './stages/map-parallel.js';
