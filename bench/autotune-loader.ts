@@ -3,7 +3,7 @@
 // compared (the id pass and the evaluation are the same whatever the loader). Reported:
 // medians per loader, the median of the per-round ratios auto ÷ best hand-picked (each round
 // runs every loader back to back, so a round's ratio sees one load), the child's CPU seconds
-// (user + system, /usr/bin/time), and the load average around each round.
+// (user + system, /usr/bin/time) and their ratio best ÷ auto, and the load average around each round.
 //   node --import tsx bench/autotune-loader.ts --file RATINGS [--epochs 3] [--rounds 1] [--backend wasm]
 //        [--loaders auto,main,worker] [--extra '--batch 4096']  (extra: more `sluice train` options, the same for every run)
 import { execFileSync } from 'node:child_process';
@@ -46,4 +46,6 @@ for (const l of loaders) process.stdout.write(`${l.padEnd(6)} median ${Math.roun
 if (got['auto'] !== undefined && hand.length > 0) {
   const top = hand.reduce((a, b) => (median(got[a]!) >= median(got[b]!) ? a : b));
   process.stdout.write(`auto / best hand-picked (${top}), medians = ${(median(got['auto']!) / median(got[top]!)).toFixed(3)}; median of the per-round ratios = ${median(ratios).toFixed(3)} (target ≥ 0.95)\n`);
+  // CPU time is less disturbed by other processes than wall time: the process's CPU seconds, best ÷ auto (above 1: auto used less).
+  process.stdout.write(`CPU seconds ${top} ÷ auto, medians = ${(median(cpu[top]!) / median(cpu['auto']!)).toFixed(3)}\n`);
 }

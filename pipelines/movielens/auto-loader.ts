@@ -54,7 +54,8 @@ export function openLoader(
       worker = timed('worker', { epoch: Math.floor(abs / batches), position: abs % batches });
       return worker.source.open(0);
     },
-    { total: remaining, ...policy },
+    // The worker loader replays the epoch from its start up to the hand-over, dropping those batches.
+    { total: remaining, replay: (at) => (from.position + at) % batches, ...policy },
     (r) => (report = r),
   );
   return {

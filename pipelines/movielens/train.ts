@@ -76,7 +76,7 @@ export interface TrainOptions {
    * (measured every second over the run so far) 10% or more of the time is not spent in
    * training's own steps (waiting, or loading on this thread; the held-out evaluation and
    * checkpoints count as training's), what is left to save outweighs starting a worker (2 s
-   * of waiting at least) and half a core or more is idle, a worker loader takes over a
+   * of waiting, plus replaying the epoch up to the hand-over) and half a core or more is idle, a worker loader takes over a
    * little ahead. The batches are the same whichever runs.
    */
   loader?: LoaderChoice;

@@ -24,9 +24,16 @@ export interface AutotunePolicy {
   /**
    * ... and when the waiting it would save (that share of the time left after the hand-over)
    * is at least this many milliseconds: what starting the candidate costs (a worker thread
-   * under tsx takes about a second, and shares the CPUs while it starts). Default 2000.
+   * under tsx takes about a second, and shares the CPUs while it starts), plus the time to
+   * replay what the candidate re-produces before the hand-over (the `replay` option, at
+   * the measured rate). Default 2000.
    */
   minSavingMs?: number;
+  /**
+   * What replaying one element costs, in the time consuming one took (the `replay` option):
+   * default 1, an upper bound while loading keeps up with the consumer; 0 ignores replay.
+   */
+  replayWeight?: number;
   /** Only start it when at least this many milliseconds of the run are left after the hand-over. Default 3000. */
   minRemainingMs?: number;
   /** Elements of lead the candidate gets to start up, in milliseconds of the measured rate. Default 1500. */
@@ -64,8 +71,10 @@ export interface AutotuneReport {
  * A chunk iterator over `first` that measures the consumer's waits and work, and after a
  * window may open `candidate(position)` — the same stream from element `position` on — and
  * hand over to it exactly there (the current chunk is cut at the position). `total` is the
- * number of elements the stream has left from the start. Order and content never depend on
- * the decision; only who produces them does.
+ * number of elements the stream has left from the start; `replay(at)`, when given, how many
+ * elements the candidate produces and drops before `at` (a loader resumed mid-epoch replays
+ * the epoch up to there), counted in the cost of handing over. Order and content never
+ * depend on the decision; only who produces them does.
  * @example
  * import { HandOver, range } from 'sluice';
  * // A stream of 1000 elements; a candidate producer of the same stream from element `at` on.
@@ -99,7 +108,7 @@ export class HandOver<T> extends FencedIterator<T> {
   constructor(
     first: ChunkIterator<T>,
     private readonly candidate: (position: number) => ChunkIterator<T>,
-    private readonly options: { total: number; signal?: AbortSignal } & AutotunePolicy,
+    private readonly options: { total: number; signal?: AbortSignal; replay?: (at: number) => number } & AutotunePolicy,
     private readonly onDecision?: (report: AutotuneReport) => void,
   ) {
     super(options.signal);
@@ -112,6 +121,7 @@ export class HandOver<T> extends FencedIterator<T> {
       leadMs: options.leadMs ?? 1500,
       cpus: options.cpus ?? os.availableParallelism(),
       minIdleCpus: options.minIdleCpus ?? 0.5,
+      replayWeight: options.replayWeight ?? 1,
     };
     this.idleCpus = options.idleCpus ?? idleCpuMeter();
     this.checkAt = this.policy.windowMs;
@@ -191,8 +201,15 @@ export class HandOver<T> extends FencedIterator<T> {
     const waited = `the consumer waited ${pct(waitFraction)} of ${Math.round(elapsed)} ms`;
     if (first) return report('current', `${waited} in the first window (start-up: measured, not decided on)`);
     if (waitFraction < this.policy.minWait) return report('current', `${waited}: loading keeps up`);
-    if (remainingMs < this.policy.minRemainingMs || waitFraction * remainingMs < this.policy.minSavingMs) {
-      return report('current', `${waited}, but with ~${Math.round(Math.max(0, remainingMs))} ms left after a hand-over that saves less than starting a worker costs`);
+    // A candidate that replays its epoch up to `at` before its first element (a loader
+    // resumed at a position) costs that too: counted at the rate the stream is consumed,
+    // an upper bound while loading keeps up (measured: a hand-over 2 s into a 10 s epoch,
+    // counted at the start cost alone, lost 40% to the main loader).
+    const replay = this.policy.replayWeight > 0 ? (this.options.replay?.(at) ?? 0) : 0;
+    const costMs = this.policy.minSavingMs + (rate > 0 ? ((replay * this.policy.replayWeight) / rate) * 1000 : 0);
+    if (remainingMs < this.policy.minRemainingMs || waitFraction * remainingMs < costMs) {
+      const cost = replay > 0 ? ` (~${Math.round(costMs)} ms, replaying ${replay} elements included)` : '';
+      return report('current', `${waited}, but with ~${Math.round(Math.max(0, remainingMs))} ms left after a hand-over that saves less than starting a worker costs${cost}`);
     }
     if (idleCpus < this.policy.minIdleCpus) {
       return report('current', `${waited} with ~${Math.round(remainingMs / 1000)} s left, but only ${idleCpus.toFixed(1)} of ${this.policy.cpus} cores were idle: no free core for a worker`);

@@ -74,8 +74,8 @@ test('a slow producer and a waiting consumer: the candidate takes over; a slow c
   assert.equal(slowConsumer.chose, 'current', slowConsumer.reason);
 });
 
-test('not worth it when the run is nearly over, nor on one CPU, nor with no idle core', async () => {
-  for (const policy of [{ minRemainingMs: 1e9 }, { minSavingMs: 1e9 }, { cpus: 1 }, { idleCpus: () => 0.2, minRemainingMs: 0, minSavingMs: 0, leadMs: 0 }]) {
+test('not worth it when the run is nearly over, nor on one CPU, nor with no idle core, nor when replaying costs more than it saves', async () => {
+  for (const policy of [{ minRemainingMs: 1e9 }, { minSavingMs: 1e9 }, { cpus: 1 }, { idleCpus: () => 0.2, minRemainingMs: 0, minSavingMs: 0, leadMs: 0 }, { replay: () => 1e6, minRemainingMs: 0, minSavingMs: 0, leadMs: 0 }]) {
     let report: AutotuneReport | undefined;
     let opened = 0;
     const closed = { n: 0 };
@@ -84,6 +84,7 @@ test('not worth it when the run is nearly over, nor on one CPU, nor with no idle
     assert.equal(report?.chose, 'current');
     assert.equal(opened, 0);
     if ('idleCpus' in policy) assert.match(report!.reason, /0\.2 of \d+ cores were idle/);
+    if ('replay' in policy) assert.match(report!.reason, /replaying 1000000 elements included/);
   }
 });
 
@@ -102,7 +103,7 @@ test("train with loader 'auto' handing over to the worker trains the same model 
   const f = path.join(dir, 'r.csv');
   await generateRatings(f, { rows: 8000, seed: 6 });
   const common = { backend: 'cpu', epochs: 2, batch: 256, dim: 4 } as const;
-  const auto = await trainRecommender(f, { ...common, loader: 'auto', autotune: { windowMs: 0, minWait: 0, minRemainingMs: 0, minSavingMs: 0, leadMs: 0, idleCpus: () => 2 } });
+  const auto = await trainRecommender(f, { ...common, loader: 'auto', autotune: { windowMs: 0, minWait: 0, minRemainingMs: 0, minSavingMs: 0, leadMs: 0, replayWeight: 0, idleCpus: () => 2 } });
   assert.equal(auto.loader.used, 'main→worker', auto.loader.reason);
   const main = await trainRecommender(f, { ...common, loader: 'main' });
   assert.equal(auto.trainRmse, main.trainRmse);
@@ -185,4 +186,12 @@ test("the training loop reports every step as the consumer's work, the held-out 
   assert.equal(reported.length, 4, 'one report per step');
   // The second and fourth steps end an epoch: their 40 ms evaluation is the consumer's, not the loader's.
   assert.ok(reported[1]! >= 35 && reported[3]! >= 35, reported.join(', '));
+});
+
+test('a candidate that replays little is still started', async () => {
+  let report: AutotuneReport | undefined;
+  const closed = { n: 0 };
+  const it = new HandOver<number>(stream(0, 4000, 10, 10, closed), (at) => stream(at, 4000, 10, 0, closed), { total: 4000, windowMs: 100, minWait: 0.2, minRemainingMs: 0, minSavingMs: 0, leadMs: 0, idleCpus: () => 2, replay: (at) => at % 100 }, (r) => (report = r));
+  assert.equal((await drain(it)).length, 4000);
+  assert.equal(report?.chose, 'candidate', report?.reason);
 });
