@@ -58,7 +58,7 @@ export { findBottleneck } from './stats/bottleneck.js';
 export { formatStats, type PipelineStats, type StageStats, type Bottleneck } from './stats/model.js';
 export type { WorkerStats } from './stats/threads.js';
 export { withProgress, type ProgressInfo } from './stats/progress.js';
-export { HandOver, type AutotunePolicy, type AutotuneReport } from './stats/autotune.js';
+export { HandOver, idleCpuMeter, type AutotunePolicy, type AutotuneReport } from './stats/autotune.js';
 export { type ApplyOptions, type FitOptions, type Transformed, type TransformedDataset } from './features/column.js';
 export { Normalize, type NormalizeStats } from './features/normalize.js';
 export { Bucketize, type BucketizeStats, type BucketizeFitOptions } from './features/bucketize.js';
