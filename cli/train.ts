@@ -32,7 +32,8 @@ ratings file, streaming the file every epoch, and reports RMSE and MAE on the te
   --backend     auto (default: tfjs-node if installed, else wasm, else cpu), node, wasm, cpu
   --loader      where the file is decoded, shuffled and batched: worker (a worker thread,
                 overlapping training), main, or auto (default: starts on main, hands over to
-                a worker when training waits on loading and enough of the run is left)
+                a worker when training waits on loading, enough of the run is left and a
+                core is idle)
   --shuffle M   how rows are shuffled each epoch (rating files are sorted by user):
                 block (default): the file read in 1 MiB blocks, 32 to a window (one from
                   each 32nd of the file), each window permuted: near-uniform, memory about

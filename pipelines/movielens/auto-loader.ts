@@ -1,7 +1,9 @@
 // Where the training batches are loaded, decided while training runs: the main-thread
-// loader starts at once (no worker to start); if, over the first second, training waits
-// on it for long enough and enough of the run is left, a worker loader is opened at a
-// position a little ahead and takes over exactly there. Both loaders give the same
+// loader starts at once (no worker to start); measured every second (HandOver,
+// src/stats/autotune.ts), if training spends 10% or more of its time not in its own steps
+// (waiting for batches, or loading on this thread between them), that share of the time
+// left outweighs starting a worker, and a core is idle for one, a worker loader is opened at
+// a position a little ahead and takes over exactly there. Both loaders give the same
 // batches, so the model is the same whatever is decided.
 import type { ChunkIterator, ColumnBatch, EpochState } from '../../src/index.js';
 import { type AutotunePolicy, type AutotuneReport, HandOver } from '../../src/stats/autotune.js';
@@ -14,7 +16,7 @@ export type LoaderChoice = 'auto' | 'worker' | 'main';
 /** The stream of batch groups training iterates, and its statistics. */
 export interface LoaderRun {
   iterator: ChunkIterator<ColumnBatch<Example>>;
-  /** Tells 'auto' how long a training step took (the rest of the time is the loader's). */
+  /** Tells 'auto' how long a step of the consumer took (training, callbacks, evaluation, checkpoint): the rest of the time is the loader's. */
   trained(ms: number): void;
   /** Statistics of the loader that produced most of the batches. */
   stats(): PipelineStats;

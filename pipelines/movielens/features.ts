@@ -4,9 +4,10 @@
 // column-wise stage; the genres travel as one int32 combination id until the batch.
 // Formats: ml-100k (u.data, u.user, u.item) and ml-latest(-small) (ratings.csv, movies.csv;
 // no user table there: occupation and age are then a constant 0).
-import { Bucketize, ColumnChunk, csv, Dataset, Lookup, MultiValued, type RowOf, Vocabulary } from '../../src/core.js';
+import { Bucketize, ColumnChunk, csv, Dataset, FormatError, Lookup, MultiValued, type RowOf, Vocabulary } from '../../src/core.js';
 import * as tf from '../../src/tf/tf.js';
 import { EmbeddingLookup } from '../../src/tf/embedding.js';
+import { readHeaderSync } from '../../src/csv/header.js';
 import { detectFormat } from './format.js';
 import { readRatings } from './read.js';
 
@@ -65,7 +66,7 @@ export async function movieLensFeatures(files: FeatureFiles, options: FeatureOpt
   const users = files.users === undefined ? undefined : csv(files.users, { delimiter: '|', header: ['userId', 'age', 'gender', 'occupation', 'zip'], columns: { userId: 'int32', age: 'int32', occupation: 'category' } });
   const occupation = users === undefined
     ? Lookup.fromJSON<'occupation'>({ kind: 'lookup', column: 'occupation', tokens: [], numOov: 1 })
-    : await Lookup.fit(users, 'occupation', { vocabulary: users.vocabularies.occupation!, ...(options.maxOccupations === undefined ? {} : { maxTokens: options.maxOccupations }) });
+    : await Lookup.fit(users, 'occupation', { vocabulary: users.vocabularies.occupation, ...(options.maxOccupations === undefined ? {} : { maxTokens: options.maxOccupations }) });
   const withItems = ratings.join(items.table, { on: 'movieId', columns: ['genres'] });
   const withUsers = users === undefined
     ? withItems.withColumn('occupation', (_, size) => new Int32Array(size)).withColumn('age', (_, size) => new Int32Array(size))
@@ -110,13 +111,28 @@ class DropLastAxis extends tf.layers.Layer {
     return tf.reshape(x, [-1]);
   }
 }
+// Registered, so that a saved feature model loads again (tf.loadLayersModel).
+tf.serialization.registerClass(DropLastAxis);
+
+/**
+ * The layout of an item table, told by its first line (not its name): u.item's 24
+ * '|'-separated fields with a numeric id first, or a header naming movieId and genres
+ * (movies.csv).
+ */
+function itemLayout(file: string): 'u.item' | 'movies.csv' {
+  const first = readHeaderSync(file, '|', 1 << 20).names ?? [];
+  if (first.length === 5 + U_ITEM_GENRES.length && /^\d+$/.test(first[0]!.trim())) return 'u.item';
+  const header = readHeaderSync(file, ',', 1 << 20).names ?? [];
+  if (header.includes('movieId') && header.includes('genres')) return 'movies.csv';
+  throw new FormatError(file, `not an item table sluice knows (u.item: 24 '|'-separated fields, the last 19 genre flags; movies.csv: a header with movieId and genres); its first line has ${first.length} '|'-separated fields`);
+}
 
 /** movieId and genres of u.item (19 flags) or movies.csv ("A|B"), genres as ids of combinations ("Action|Comedy"). */
 async function readItems(file: string): Promise<{ table: ItemTable; vocabulary: Vocabulary }> {
   const vocabulary = new Vocabulary();
   const ids: number[] = [];
   const combos: number[] = [];
-  if (/u\.item$/.test(file)) {
+  if (itemLayout(file) === 'u.item') {
     const header = ['movieId', 'title', 'date', 'video', 'url', ...U_ITEM_GENRES.map((_, k) => `g${k}`)];
     const columns = Object.fromEntries([['movieId', 'int32'], ...U_ITEM_GENRES.map((_, k) => [`g${k}`, 'int32'])]) as Record<string, 'int32'>;
     for await (const b of csv(file, { delimiter: '|', header, columns }).batch(4096)) {

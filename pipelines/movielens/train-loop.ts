@@ -59,7 +59,13 @@ export async function trainEpochs(setup: LoopSetup): Promise<LoopResult> {
       loop.waited += performance.now() - t0;
       if (r.done) break;
       for (const batch of r.value as readonly ColumnBatch<Example, ExampleColumns>[]) {
-        if (await loop.step(batch)) break;
+        // Everything the step does is the consumer's own work, for 'auto': the training
+        // step, callbacks, checkpoints, the held-out evaluation after an epoch. Loading done
+        // on this thread runs between steps (at the awaits), outside this measure.
+        const stepStart = performance.now();
+        const stop = await loop.step(batch);
+        setup.loader.trained(performance.now() - stepStart);
+        if (stop) break;
       }
     }
   } finally {
@@ -103,11 +109,9 @@ class EpochLoop {
 
   /** One Adam step; true when the run stops early after it. */
   async step(batch: ColumnBatch<Example, ExampleColumns>): Promise<boolean> {
-    const { model, loader } = this.s;
+    const { model } = this.s;
     const cols = batch.columns;
-    const stepStart = performance.now();
     const loss = model.trainStep(cols.user, cols.item, cols.rating);
-    loader.trained(performance.now() - stepStart);
     if (!Number.isFinite(loss)) {
       throw new DivergedError(
         `training diverged: the loss became ${loss} at epoch ${this.epoch + 1}, batch ${this.b + 1} (learning rate ${model.learningRate.toPrecision(3)}). ` +

@@ -74,8 +74,10 @@ export interface TrainOptions {
    * `background()`, so decoding overlaps training; 'main' runs it in this thread. 'auto'
    * (default): decided while training runs: the main-thread loader starts at once, and if
    * (measured every second over the run so far) 10% or more of the time is not spent in
-   * training steps (waiting, or loading on this thread) and what is left to save outweighs
-   * starting a worker (2 s of waiting at least), a worker loader takes over a little ahead. The batches are the same whichever runs.
+   * training's own steps (waiting, or loading on this thread; the held-out evaluation and
+   * checkpoints count as training's), what is left to save outweighs starting a worker (2 s
+   * of waiting at least) and half a core or more is idle, a worker loader takes over a
+   * little ahead. The batches are the same whichever runs.
    */
   loader?: LoaderChoice;
   /** How 'auto' measures and decides (window, thresholds); for tests and tuning. */

@@ -27,14 +27,17 @@ export type { CsvRecord } from './general.js';
 export type { CsvColumns, CsvEngine, CsvOptions, CsvRow } from './options.js';
 export { checkOptions, type CheckedOptions, makeLayout } from './options.js';
 
+/** The names of the 'category' columns of a dtype map. */
+export type CategoryNames<C> = { [K in keyof C]: C[K] extends 'category' ? K : never }[keyof C] & string;
+
 /** A csv Dataset: `stats` holds the figures of the current (or last) epoch. */
-export class CsvDataset<T, C = ColumnsOf<T>> extends Dataset<T, C> {
+export class CsvDataset<T, C = ColumnsOf<T>, V extends string = string> extends Dataset<T, C> {
   constructor(
     source: ChunkSource<T>,
     /** Rows, skipped bad rows, bytes and engine of the current or last epoch. */
     readonly stats: CsvStats,
-    /** The vocabulary of each 'category' column: word ↔ id, kept across epochs. */
-    readonly vocabularies: Readonly<Record<string, Vocabulary>> = {},
+    /** The vocabulary of each 'category' column (typed by name when `columns` is): word ↔ id, kept across epochs. */
+    readonly vocabularies: Readonly<Record<V, Vocabulary>> = {} as Record<V, Vocabulary>,
   ) {
     super(source);
   }
@@ -62,7 +65,7 @@ const LF = 0x0a;
  * for await (const b of ratings.shuffle(100_000).batch(1024)) b.columns.rating; // Float32Array
  * const u = csv('ml-100k/u.data', { delimiter: '\t', header: ['userId', 'itemId', 'rating', 'timestamp'] });
  */
-export function csv<const C extends CsvColumns>(pathOrUrl: string | readonly string[], options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>>;
+export function csv<const C extends CsvColumns>(pathOrUrl: string | readonly string[], options: CsvOptions & { columns: C }): CsvDataset<CsvRow<C>, ColumnsOfSchema<C>, CategoryNames<C>>;
 export function csv<R = CsvRecord>(pathOrUrl: string | readonly string[], options?: CsvOptions): CsvDataset<R>;
 export function csv(spec: string | readonly string[], options: CsvOptions = {}): CsvDataset<CsvRecord> {
   if (isManyFiles(spec)) {

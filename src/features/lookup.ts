@@ -40,7 +40,7 @@ export interface LookupFitOptions extends FitOptions {
  * column's words (pass its `vocabulary`) or numbers (raw ids such as movieId).
  * @example
  * const users = csv('users.csv', { columns: { userId: 'int32', occupation: 'category' } });
- * const occupations = await Lookup.fit(users, 'occupation', { vocabulary: users.vocabularies.occupation!, maxTokens: 20 });
+ * const occupations = await Lookup.fit(users, 'occupation', { vocabulary: users.vocabularies.occupation, maxTokens: 20 });
  * const withIds = occupations.apply(users); // occupation: Int32Array of 0 (OOV) … 20
  * occupations.size; // ids in use: numOov + tokens
  */

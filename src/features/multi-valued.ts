@@ -50,7 +50,7 @@ type BatchOf<C> = { readonly size: number; readonly columns: C };
  * lists are cut). A token not in the list is id 1 (OOV).
  * @example
  * const movies = csv('movies.csv', { columns: { movieId: 'int32', genres: 'category' } });
- * const genres = await MultiValued.fit(movies, 'genres', { vocabulary: movies.vocabularies.genres! });
+ * const genres = await MultiValued.fit(movies, 'genres', { vocabulary: movies.vocabularies.genres });
  * const batches = genres.multiHot(movies.batch(256)); // columns.genres: Float32Array of 256 × genres.width
  */
 export class MultiValued<N extends string = string> {

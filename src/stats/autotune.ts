@@ -8,7 +8,12 @@ import { type Chunk, type ChunkIterator, chunkLength, sliceChunk } from '../chun
 import { closeAll, FencedIterator } from '../iterator.js';
 
 export interface AutotunePolicy {
-  /** Milliseconds of running (waiting + working) measured before deciding, from the first chunk on (its wait is start-up); then measured again every window (over the whole run so far) until it hands over. Default 1000. */
+  /**
+   * Milliseconds of running (waiting + working) between two measurements, counted from the
+   * first chunk on (its wait is start-up). The first measurement only starts the rate and
+   * idle-core counts; decisions are made at the second and every one after, until it hands
+   * over. Default 1000.
+   */
   windowMs?: number;
   /**
    * Decide for the candidate only when the consumer waited at least this share of the run so
@@ -28,16 +33,27 @@ export interface AutotunePolicy {
   leadMs?: number;
   /** Threads the machine can give; the candidate needs one more than the consumer. Default os.availableParallelism(). */
   cpus?: number;
+  /**
+   * Hand over only when at least this many cores were idle, machine-wide, on average since
+   * the first measurement: a worker needs a core to run on, and on a machine busy with other work it only
+   * takes time from the consumer (measured: under load the hand-over lost to the main
+   * loader, bench/README.md). Default 0.5.
+   */
+  minIdleCpus?: number;
+  /** Cores idle machine-wide since the last call (the first call starts the count). Default: from `os.cpus()` times ({@link idleCpuMeter}); tests replace it. */
+  idleCpus?: () => number;
 }
 
 /** What the controller measured and decided (for reports and tests). */
 export interface AutotuneReport {
   /** 'candidate' when it handed over, 'current' when it kept the first producer. */
   chose: 'current' | 'candidate';
-  /** Share of the measuring window the consumer waited. */
+  /** Share of the run so far (from the first chunk on) the consumer did not spend on its own work (waiting, or loading on its thread); only the waits without `consumerWork`. */
   waitFraction: number;
-  /** Elements per second over the window. */
+  /** Elements per second from the end of the first window on (what the time left is estimated from). */
   rate: number;
+  /** Cores idle machine-wide, on average from the end of the first window on. */
+  idleCpus: number;
   /** The position (elements from the stream's start) where the candidate took over. */
   handOver?: number;
   /** Why. */
@@ -66,11 +82,19 @@ export class HandOver<T> extends FencedIterator<T> {
   /** Elements before the window opened (the first chunk: its wait is start-up, not steady state). */
   private windowStart = -1;
   private decided = false;
+  /** Running time at the last measurement. */
+  private lastCheck = 0;
+  /**
+   * From the first measurement on (the first window, start-up and code not yet optimised,
+   * left out): running time and position there, and the idle cores × milliseconds since.
+   */
+  private span: { elapsed: number; position: number; idleCoreMs: number } | undefined;
   /** Running time (waiting + working) at which to measure next: every window until it hands over. */
   private checkAt: number;
   /** The consumer's own work, when it reports it (`consumerWork`); -1 while it has not. */
   private consumerMs = -1;
-  private readonly policy: Required<AutotunePolicy>;
+  private readonly policy: Required<Omit<AutotunePolicy, 'idleCpus'>>;
+  private readonly idleCpus: () => number;
 
   constructor(
     first: ChunkIterator<T>,
@@ -87,7 +111,9 @@ export class HandOver<T> extends FencedIterator<T> {
       minRemainingMs: options.minRemainingMs ?? 3000,
       leadMs: options.leadMs ?? 1500,
       cpus: options.cpus ?? os.availableParallelism(),
+      minIdleCpus: options.minIdleCpus ?? 0.5,
     };
+    this.idleCpus = options.idleCpus ?? idleCpuMeter();
     this.checkAt = this.policy.windowMs;
   }
 
@@ -105,9 +131,14 @@ export class HandOver<T> extends FencedIterator<T> {
     if (!r.done) this.position += chunkLength(r.value);
     const t1 = performance.now();
     if (this.windowStart >= 0) this.waitMs += t1 - t0;
-    else this.windowStart = this.position;
+    else this.openWindow();
     this.lastSettled = t1;
     return r;
+  }
+
+  private openWindow(): void {
+    this.windowStart = this.position;
+    this.idleCpus(); // counts from here
   }
 
   /**
@@ -127,33 +158,49 @@ export class HandOver<T> extends FencedIterator<T> {
   }
 
   /**
-   * Measured over everything since the first chunk, at the end of every window: loading that
-   * comes in bursts (a block shuffle decodes a whole window of the file at once) shows in a
-   * later window if not in the first. Keeping the current producer is provisional; handing
-   * over, or one CPU, is final.
+   * At the end of every window. The share of the time the consumer did not spend on its own
+   * work is measured over everything since the first chunk (loading that comes in bursts, as
+   * a block shuffle decoding a whole window of the file at once, shows in a later window if
+   * not in the first); the rate (for the time left) and the idle cores from the end of the
+   * first window on: the first window only measures, as it runs slow (start-up, code not yet
+   * optimised) and would make the run look longer than it is. Hands over when that share,
+   * times the time left, outweighs starting the candidate, and a core is idle for it.
+   * Keeping the current producer is provisional; handing over, or one CPU, is final.
    */
   private decide(): void {
     const elapsed = this.waitMs + this.workMs;
+    const idleNow = this.idleCpus();
+    const first = this.span === undefined;
+    const span = (this.span ??= { elapsed, position: this.position, idleCoreMs: 0 });
+    if (!first) span.idleCoreMs += idleNow * (elapsed - this.lastCheck);
+    this.lastCheck = elapsed;
     this.checkAt = elapsed + this.policy.windowMs;
+    const spanMs = elapsed - span.elapsed;
     const waitFraction = this.consumerMs >= 0 ? Math.max(0, 1 - this.consumerMs / elapsed) : this.waitMs / elapsed;
-    const rate = ((this.position - this.windowStart) / elapsed) * 1000;
+    const rate = ((spanMs > 0 ? this.position - span.position : this.position - this.windowStart) / (spanMs > 0 ? spanMs : elapsed)) * 1000;
+    const idleCpus = spanMs > 0 ? span.idleCoreMs / spanMs : idleNow;
     const lead = Math.ceil((rate * this.policy.leadMs) / 1000);
     const at = this.position + lead;
     const remainingMs = rate > 0 ? ((this.options.total - at) / rate) * 1000 : 0;
     const report = (chose: AutotuneReport['chose'], reason: string, handOver?: number) =>
-      this.onDecision?.({ chose, waitFraction, rate, reason, ...(handOver === undefined ? {} : { handOver }) });
+      this.onDecision?.({ chose, waitFraction, rate, idleCpus, reason, ...(handOver === undefined ? {} : { handOver }) });
     if (this.policy.cpus < 2) {
       this.decided = true;
       return report('current', `one CPU: a second thread cannot overlap`);
     }
-    if (waitFraction < this.policy.minWait) return report('current', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms: loading keeps up`);
+    const waited = `the consumer waited ${pct(waitFraction)} of ${Math.round(elapsed)} ms`;
+    if (first) return report('current', `${waited} in the first window (start-up: measured, not decided on)`);
+    if (waitFraction < this.policy.minWait) return report('current', `${waited}: loading keeps up`);
     if (remainingMs < this.policy.minRemainingMs || waitFraction * remainingMs < this.policy.minSavingMs) {
-      return report('current', `the consumer waited ${pct(waitFraction)}, but with ~${Math.round(Math.max(0, remainingMs))} ms left after a hand-over that saves less than starting a worker costs`);
+      return report('current', `${waited}, but with ~${Math.round(Math.max(0, remainingMs))} ms left after a hand-over that saves less than starting a worker costs`);
+    }
+    if (idleCpus < this.policy.minIdleCpus) {
+      return report('current', `${waited} with ~${Math.round(remainingMs / 1000)} s left, but only ${idleCpus.toFixed(1)} of ${this.policy.cpus} cores were idle: no free core for a worker`);
     }
     this.decided = true;
     this.handOverAt = at;
     this.next_ = this.candidate(at);
-    report('candidate', `the consumer waited ${pct(waitFraction)} of the first ${Math.round(elapsed)} ms with ~${Math.round(remainingMs / 1000)} s left: handing over at element ${at}`, at);
+    report('candidate', `${waited} with ~${Math.round(remainingMs / 1000)} s left and ${idleCpus.toFixed(1)} cores idle: handing over at element ${at}`, at);
   }
 
   private async switchOver(): Promise<void> {
@@ -167,4 +214,36 @@ export class HandOver<T> extends FencedIterator<T> {
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(0)}%`;
+}
+
+/**
+ * Cores idle machine-wide between two calls of the function it returns (the first call
+ * counts from its creation), from the per-core times of `os.cpus()` (idle ÷ total, summed
+ * over the cores; about 0.1 ms a call). Where `os.cpus()` reports nothing, Infinity.
+ * @example
+ * import { idleCpuMeter } from 'sluice';
+ * const idle = idleCpuMeter();
+ * setTimeout(() => console.log(`${idle().toFixed(1)} cores idle over the last second`), 1000);
+ */
+export function idleCpuMeter(): () => number {
+  let last = cpuTimes();
+  return () => {
+    const now = cpuTimes();
+    const idle = now.idle - last.idle;
+    const total = now.total - last.total;
+    last = now;
+    if (now.cores === 0) return Infinity;
+    return total > 0 ? (idle / total) * now.cores : now.cores;
+  };
+}
+
+function cpuTimes(): { idle: number; total: number; cores: number } {
+  let idle = 0;
+  let total = 0;
+  const cpus = os.cpus();
+  for (const { times: t } of cpus) {
+    idle += t.idle;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
+  }
+  return { idle, total, cores: cpus.length };
 }

@@ -19,8 +19,8 @@ const users = open();
 
 const norm = await Normalize.fit(users, 'age');
 const buckets = Bucketize.from('age', [25, 35, 45]);
-const occupation = await Lookup.fit(users, 'occupation', { vocabulary: users.vocabularies.occupation! });
-const genres = await MultiValued.fit(users, 'genres', { vocabulary: users.vocabularies.genres! });
+const occupation = await Lookup.fit(users, 'occupation', { vocabulary: users.vocabularies.occupation });
+const genres = await MultiValued.fit(users, 'genres', { vocabulary: users.vocabularies.genres });
 const subjects: Record<string, () => Dataset<unknown, unknown>> = {
   normalize: () => norm.apply(open()) as Dataset<unknown, unknown>,
   bucketize: () => buckets.apply(open()) as Dataset<unknown, unknown>,
@@ -49,7 +49,7 @@ describe('lifecycle contract through the feature transforms', () => {
       if (index > 0) throw new Error('bad chunk');
       return c;
     });
-    await assert.rejects(Lookup.fit(failing, 'occupation', { vocabulary: users.vocabularies.occupation! }), (e: unknown) => e instanceof StageError && /bad chunk/.test(String(e.cause)));
+    await assert.rejects(Lookup.fit(failing, 'occupation', { vocabulary: users.vocabularies.occupation }), (e: unknown) => e instanceof StageError && /bad chunk/.test(String(e.cause)));
     assert.deepEqual(await settledGain(start), { fds: 0, threads: 0, handles: 0 });
   });
 });

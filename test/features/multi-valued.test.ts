@@ -11,7 +11,7 @@ const movies = 'movieId,title,genres\n1,"Toy Story (1995)",Adventure|Animation|C
 
 test('fit: tokens by frequency, ties lexicographic; multi-hot rows exact; padded lists exact', async () => {
   const ds = csv(file(movies, 'movies.csv'), { columns: { movieId: 'int32', genres: 'category' } });
-  const vocabulary = ds.vocabularies.genres!;
+  const vocabulary = ds.vocabularies.genres;
   const g = await MultiValued.fit(ds, 'genres', { vocabulary });
   assert.deepEqual(g.stats.tokens, ['Comedy', 'Adventure', '(no genres listed)', 'Action', 'Animation', 'Crime']);
   assert.equal(g.width, 8);
@@ -37,7 +37,7 @@ test('fit: tokens by frequency, ties lexicographic; multi-hot rows exact; padded
 
 test('capped tokens: the rest is OOV (id 1); JSON round trip with the vocabulary saved on its own', async () => {
   const ds = csv(file(movies, 'movies2.csv'), { columns: { movieId: 'int32', genres: 'category' } });
-  const g = await MultiValued.fit(ds, 'genres', { vocabulary: ds.vocabularies.genres!, maxTokens: 2 });
+  const g = await MultiValued.fit(ds, 'genres', { vocabulary: ds.vocabularies.genres, maxTokens: 2 });
   assert.deepEqual(g.stats.tokens, ['Comedy', 'Adventure']);
   const words = JSON.parse(JSON.stringify(ds.vocabularies.genres)) as string[];
   const loaded = MultiValued.fromJSON<'genres'>(JSON.stringify(g), { vocabulary: Vocabulary.from(words) });

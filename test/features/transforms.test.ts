@@ -91,7 +91,7 @@ test('hash: FNV-1a of the text, numbers as String(x); stable values; a category 
   assert.deepEqual(rows.map((r) => r.userId), [42, -7, 0, 42]);
   const f = file('tag\nsci-fi\n42\nsci-fi\n', 'tags.csv');
   const tags = csv(f, { columns: { tag: 'category' } });
-  const byWord = HashBuckets.of('tag', { buckets: 10, vocabulary: tags.vocabularies.tag! });
+  const byWord = HashBuckets.of('tag', { buckets: 10, vocabulary: tags.vocabularies.tag });
   assert.deepEqual((await byWord.apply(tags).toArray()).map((r) => r.tag), [hashText('sci-fi') % 10, hashText('42') % 10, hashText('sci-fi') % 10]);
   const loaded = HashBuckets.fromJSON<'userId'>(JSON.stringify(h));
   assert.deepEqual(await loaded.apply(ds).toArray(), await h.apply(ds).toArray());
@@ -101,7 +101,7 @@ test('hash: FNV-1a of the text, numbers as String(x); stable values; a category 
 test('lookup: frequency order, ties lexicographic, capped, OOV buckets; the same ids in any row order', async () => {
   const f = file('occupation\nwriter\nartist\nwriter\nnurse\nartist\ndoctor\nwriter\n', 'users.csv');
   const users = csv(f, { columns: { occupation: 'category' } });
-  const vocabulary = users.vocabularies.occupation!;
+  const vocabulary = users.vocabularies.occupation;
   const lk = await Lookup.fit(users, 'occupation', { vocabulary, maxTokens: 3 });
   assert.deepEqual(lk.toJSON(), { kind: 'lookup', column: 'occupation', tokens: ['writer', 'artist', 'doctor'], numOov: 1 });
   assert.deepEqual((await lk.apply(users).toArray()).map((r) => r.occupation), [1, 2, 1, 0, 2, 3, 1]);

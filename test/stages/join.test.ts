@@ -41,7 +41,7 @@ test('the table may be a dataset (a csv side table), read once', async () => {
   const ratings = csv(r, { columns: { userId: 'int32', movieId: 'int32', rating: 'float32' } });
   const joined = ratings.join(movies, { on: 'movieId', columns: ['genres'] });
   for (let e = 0; e < 2; e++) assert.deepEqual((await joined.toArray()).map((x) => x.genres), [1, 0, 0]);
-  assert.deepEqual(movies.vocabularies.genres!.words, ['Adventure|Animation', 'Action']);
+  assert.deepEqual(movies.vocabularies.genres.words, ['Adventure|Animation', 'Action']);
 });
 
 test('break closes the source; a source error reaches the consumer; abort ends the epoch', async () => {

@@ -1,6 +1,6 @@
 // Type tests: the dtypes chosen in `columns` flow into element and batch types.
 // Compiled by `npm run typecheck` (tsconfig includes test/); never run.
-import { arrow, csv, type ColumnBatch, csvParallel, Dataset, parquet, range, shuffledCsv } from '../../src/index.js';
+import { arrow, csv, type ColumnBatch, csvParallel, Dataset, parquet, range, shuffledCsv, type Vocabulary } from '../../src/index.js';
 import { toTfDataset } from '../../src/tf/index.js';
 import { expectType } from './expect.js';
 
@@ -74,4 +74,13 @@ export function tfColumnNames(): void {
   toTfDataset(batches, { xs: { user: 'user' }, ys: 'rating' });
   const b: ColumnBatch<{ a: number }> = { size: 1, columns: { a: new Float64Array(1) } };
   void b;
+}
+
+export function categoryVocabularies(): void {
+  const users = csv('u.user', { delimiter: '|', columns: { userId: 'int32', occupation: 'category' } });
+  expectType<Vocabulary>()(users.vocabularies.occupation); // a declared category column: always there
+  // @ts-expect-error userId is not a category column: it has no vocabulary
+  void users.vocabularies.userId;
+  // @ts-expect-error misspelt category column
+  void users.vocabularies.ocupation;
 }

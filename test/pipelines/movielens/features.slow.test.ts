@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { toTfDataset, useBackend } from '../../../src/tf/index.js';
+import * as tf from '../../../src/tf/tf.js';
 import { FEATURE_INPUTS, featureModel, movieLensFeatures } from '../../../pipelines/movielens/features.js';
 import { generateRatings, generateSideTables } from '../../../pipelines/synthetic/index.js';
 import { tempFiles } from '../../helpers/temp-files.js';
@@ -27,5 +28,14 @@ test('a LayersModel trains on the features through toTfDataset / fitDataset: the
   assert.equal(loss.length, 4);
   assert.ok(loss.every(Number.isFinite));
   assert.ok(loss[3]! < loss[0]! * 0.9, `loss ${loss.join(' → ')}`);
+  // Saved and loaded again (its layers registered), it predicts what it did.
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => ((saved = artifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+  const probe = [tf.tensor1d([1, 2], 'int32'), tf.tensor1d([1, 3], 'int32'), tf.tensor1d([0, 0], 'int32'), tf.tensor1d([0, 1], 'int32'), tf.zeros([2, fitted.genres.width])];
+  const [before, after] = [model, loaded].map((m) => (m.apply(probe) as tf.Tensor).arraySync() as number[]);
+  assert.deepEqual(after, before);
+  tf.dispose([...probe]);
+  loaded.dispose();
   model.dispose();
 });

@@ -1,7 +1,7 @@
 // The worked example (pipelines/movielens/features.ts) on synthetic ml-100k and ml-latest
 // layout: every feature of a batch checked against the side tables (training: features.slow.test.ts).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AGE_BOUNDARIES, movieLensFeatures } from '../../../pipelines/movielens/features.js';
@@ -35,4 +35,15 @@ test('ml-100k layout: each row carries its user\'s occupation id and age bucket 
     rows += b.size;
   }
   assert.equal(rows, 6000);
+});
+
+test('the item table\'s layout is told by its content, not its name; an unknown table is a FormatError naming it', async () => {
+  const files = { ratings: join(dir, 'named-u.data'), users: join(dir, 'named-u.user'), items: join(dir, 'items-under-another-name.txt') };
+  await generateRatings(files.ratings, { rows: 800, users: 30, items: 40, seed: 5, format: 'tsv' });
+  await generateSideTables(files.ratings, { format: 'ml-100k', users: files.users, items: files.items, seed: 6 });
+  const { fitted } = await movieLensFeatures(files, { batchSize: 100, shuffle: 100, seed: 1 });
+  assert.ok(fitted.genres.stats.tokens.length > 1, 'u.item genre flags read under another file name');
+  const bad = join(dir, 'not-items.csv');
+  writeFileSync(bad, 'a,b\n1,2\n');
+  await assert.rejects(movieLensFeatures({ ...files, items: bad }), (e: Error) => e.name === 'FormatError' && e.message.includes(bad) && e.message.includes('u.item'));
 });
