@@ -1,17 +1,24 @@
 // A local cache of byte ranges of remote objects, so that epoch 2 reads from disk. Entries
 // are keyed by object + ETag + range (a changed object never hits an old entry), written to
 // a temporary name and renamed into place (a reader in another process sees a whole entry
-// or none), and end with a checksum of their bytes, checked on every read with the entry's
-// exact length (a corrupt or cut entry is deleted and read again from the store, never
-// served). The checksum is CRC-32 (zlib's, as S3's own x-amz-checksum-crc32): a local file
-// guards against torn writes and bit rot, not against an adversary, and CRC-32 catches
-// every error burst up to 32 bits at twice SHA-256's speed; where zlib lacks crc32
-// (Node < 20.15) it is the first 4 bytes of SHA-256, and the scheme is part of the key, so
-// neither reads the other's entries. A hit reads the entry straight into the caller's
-// buffer (one preadv: no second copy, no fresh memory). Eviction is least recently used by
-// file mtime, which a hit refreshes, under a byte budget.
+// or none), and end with a checksum of their bytes, checked with the entry's exact length
+// (a corrupt or cut entry is deleted and read again from the store, never served). The
+// checksum is CRC-32 (zlib's, as S3's own x-amz-checksum-crc32): a local file guards against
+// torn writes and bit rot, not an adversary, and CRC-32 catches every error burst up to 32
+// bits at twice SHA-256's speed; where zlib lacks crc32 (Node < 20.15) it is the first 4
+// bytes of SHA-256, and the scheme is part of the key, so neither reads the other's entries.
+// A thread checks an entry's checksum once per version of the file: it remembers the file's
+// device, inode, size, mtime and ctime after a good check, and reads it again unchecked only
+// while they are unchanged (any write or rename changes the ctime, which no process can set
+// back). An identity is remembered only once its ctime is SETTLE_MS old, so that a write in
+// the same clock tick as the check cannot hide. What this leaves unchecked: the disk
+// returning other bytes for an unchanged file within one process's life.
+// A hit reads the entry straight into the caller's buffer (one preadv: no second copy, no
+// fresh memory). Eviction is least recently used by file mtime, which a hit refreshes when
+// it is older than TOUCH_MS, under a byte budget.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { checkInt, OptionError } from '../errors.js';
@@ -29,6 +36,12 @@ const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 const SCHEME = crc32 === undefined ? 'sha256/4' : 'crc32';
 /** Bytes of the checksum at an entry's end. */
 const DIGEST = 4;
+/** An entry's identity is remembered as checked once its ctime is this old (ms). */
+const SETTLE_MS = 1000;
+/** A hit refreshes an entry's mtime (its recency) when it is older than this (ms). */
+const TOUCH_MS = 10_000;
+/** Identities remembered per cache object, at most (then forgotten all at once). */
+const MAX_CHECKED = 1 << 16;
 
 /**
  * Byte ranges of remote objects on local disk.
@@ -43,8 +56,10 @@ export class BlockCache {
   /** Bytes this process believes the directory holds; re-counted when it passes the budget. */
   private bytes: number | undefined;
   private ready: Promise<void> | undefined;
-  /** Hits, misses and corrupt entries dropped, for tests and benchmarks. */
-  readonly counters = { hits: 0, misses: 0, corrupt: 0, evicted: 0 };
+  /** Hits, misses, corrupt entries dropped, evicted, and checksums computed on reads: for tests and benchmarks. */
+  readonly counters = { hits: 0, misses: 0, corrupt: 0, evicted: 0, checks: 0 };
+  /** Entries whose checksum this object checked, by path: the file's identity then (see the file comment). */
+  private readonly checked = new Map<string, string>();
 
   constructor(options: BlockCacheOptions) {
     if (typeof options?.dir !== 'string' || options.dir === '') throw new OptionError('BlockCache: dir must be a directory path');
@@ -75,22 +90,43 @@ export class BlockCache {
     }
     let whole: boolean;
     try {
-      // One byte more than an entry of this length has: a longer file is caught too.
-      const tail = Buffer.allocUnsafe(DIGEST + 1);
-      whole = (await readFully(file, [target, tail])) === target.length + DIGEST && checksum(target) === tail.readUInt32LE(0);
-      const now = new Date();
-      if (whole) await file.utimes(now, now).catch(() => {}); // most recently used
+      whole = await this.readChecked(path, file, target);
     } catch {
       whole = false;
     } finally {
       await file.close().catch(() => {});
     }
     if (!whole) {
+      this.checked.delete(path);
       this.counters.corrupt++;
       await unlink(path).catch(() => {}); // gone already (evicted by another process) is fine
       return false;
     }
     this.counters.hits++;
+    return true;
+  }
+
+  /** Reads an entry into `target`: whether it is whole (its length, and its checksum unless this version was checked before). */
+  private async readChecked(path: string, file: FileHandle, target: Buffer): Promise<boolean> {
+    // One byte more than an entry of this length has: a longer file is caught too.
+    const tail = Buffer.allocUnsafe(DIGEST + 1);
+    if ((await readFully(file, [target, tail])) !== target.length + DIGEST) return false;
+    let now = Date.now();
+    let stat = await file.stat({ bigint: true });
+    if (this.checked.get(path) !== identity(stat)) {
+      this.counters.checks++;
+      if (checksum(target) !== tail.readUInt32LE(0)) return false;
+    }
+    if (now - Number(stat.mtimeMs) > TOUCH_MS) {
+      await file.utimes(new Date(now), new Date(now)); // most recently used
+      stat = await file.stat({ bigint: true });
+      now = Date.now();
+    }
+    if (now - Number(stat.ctimeMs) < SETTLE_MS) this.checked.delete(path);
+    else {
+      if (this.checked.size >= MAX_CHECKED) this.checked.clear();
+      this.checked.set(path, identity(stat));
+    }
     return true;
   }
 
@@ -159,6 +195,11 @@ export interface BlockKey {
 /** The entry checksum of `data` (see the file comment). */
 function checksum(data: Uint8Array): number {
   return crc32 !== undefined ? crc32(data) : createHash('sha256').update(data).digest().readUInt32LE(0);
+}
+
+/** What changes with every write, rename or truncation of a file (ctime cannot be set back). */
+function identity(s: BigIntStats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 
 /** Reads from the file's start into `buffers` until they are full or the file ends; the bytes read. */

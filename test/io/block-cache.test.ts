@@ -25,26 +25,43 @@ async function oneEntry(body: Buffer): Promise<{ cache: BlockCache; file: string
 
 describe('BlockCache entries are checked on every read', () => {
   const body = bytes(5000, 1);
-  const corruptions: [string, (entry: Buffer) => Buffer][] = [
-    ['a flipped bit in the data', (e) => (e[1234]! ^= 4, e)],
-    ['a flipped bit in the checksum', (e) => (e[e.length - 1]! ^= 1, e)],
-    ['the entry cut short', (e) => e.subarray(0, e.length - 7)],
-    ['the checksum missing', (e) => e.subarray(0, body.length)],
-    ['a byte appended', (e) => Buffer.concat([e, Buffer.of(0)])],
-    ['an empty file', () => Buffer.alloc(0)],
+  // [what, the change, whether the checksum is computed (the length is checked first)]
+  const corruptions: [string, (entry: Buffer) => Buffer, number][] = [
+    ['a flipped bit in the data', (e) => (e[1234]! ^= 4, e), 1],
+    ['a flipped bit in the checksum', (e) => (e[e.length - 1]! ^= 1, e), 1],
+    ['the entry cut short', (e) => e.subarray(0, e.length - 7), 0],
+    ['the checksum missing', (e) => e.subarray(0, body.length), 0],
+    ['a byte appended', (e) => Buffer.concat([e, Buffer.of(0)]), 0],
+    ['an empty file', () => Buffer.alloc(0), 0],
   ];
-  for (const [what, corrupt] of corruptions) {
+  for (const [what, corrupt, checks] of corruptions) {
     it(`${what}: not served, deleted, counted`, async () => {
       const { cache, file, dir } = await oneEntry(body);
       writeFileSync(file, corrupt(readFileSync(file)));
       const target = Buffer.alloc(body.length);
       assert.equal(await cache.getInto(key(0, body.length), target), false);
       assert.equal(await cache.get(key(0, body.length)), undefined); // deleted: now a plain miss
-      assert.deepEqual(cache.counters, { hits: 0, misses: 1, corrupt: 1, evicted: 0 });
+      assert.deepEqual(cache.counters, { hits: 0, misses: 1, corrupt: 1, evicted: 0, checks });
       assert.deepEqual(readdirSync(dir), []);
       rmSync(dir, { recursive: true });
     });
   }
+
+  it('an entry settled on disk is checked once per version of its file: any write to it means a new check', async () => {
+    const { cache, file, dir } = await oneEntry(body);
+    await new Promise((r) => setTimeout(r, 1100)); // its ctime a second old: a check of it is remembered
+    for (let i = 0; i < 3; i++) assert.deepEqual(await cache.get(key(0, body.length)), body);
+    assert.equal(cache.counters.checks, 1);
+    const other = new BlockCache({ dir }); // another thread or process checks for itself
+    assert.deepEqual(await other.get(key(0, body.length)), body);
+    assert.equal(other.counters.checks, 1);
+    const entry = readFileSync(file);
+    entry[17]! ^= 0x40;
+    writeFileSync(file, entry); // in place: the same inode, size and (maybe) mtime, a new ctime
+    assert.equal(await cache.get(key(0, body.length)), undefined);
+    assert.deepEqual(cache.counters, { hits: 3, misses: 0, corrupt: 1, evicted: 0, checks: 2 });
+    rmSync(dir, { recursive: true });
+  });
 
   it('a whole entry is read straight into the caller’s buffer', async () => {
     const { cache, dir } = await oneEntry(body);
@@ -54,7 +71,7 @@ describe('BlockCache entries are checked on every read', () => {
     assert.equal(target[49], 0xee); // nothing written outside it
     assert.equal(target[50 + body.length], 0xee);
     assert.deepEqual(await cache.get(key(0, body.length)), body);
-    assert.deepEqual(cache.counters, { hits: 2, misses: 0, corrupt: 0, evicted: 0 });
+    assert.deepEqual(cache.counters, { hits: 2, misses: 0, corrupt: 0, evicted: 0, checks: 2 }); // a fresh entry: checked at every read
     await assert.rejects(cache.getInto(key(0, body.length), Buffer.alloc(10)), RangeError);
     rmSync(dir, { recursive: true });
   });

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csv } from '../../src/csv/reader.js';
@@ -137,7 +137,10 @@ describe('BlockCache', { skip }, () => {
     const key = (i: number) => ({ object: 's3://b/k', etag: '"e"', start: i * 3000, end: (i + 1) * 3000 });
     await cache.put(key(0), Buffer.alloc(3000, 1));
     await cache.put(key(1), Buffer.alloc(3000, 2));
-    await new Promise((r) => setTimeout(r, 20));
+    // Used an hour ago, 0 before 1 (a hit refreshes an entry older than the cache's 10 s resolution).
+    const [first, second] = readdirSync(dir).sort((a, b) => readFileSync(join(dir, a))[0]! - readFileSync(join(dir, b))[0]!); // key 0's bytes are 1s
+    utimesSync(join(dir, first!), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    utimesSync(join(dir, second!), new Date(Date.now() - 3_500_000), new Date(Date.now() - 3_500_000));
     assert.ok((await cache.get(key(0))) !== undefined); // 0 is now the most recently used
     await cache.put(key(2), Buffer.alloc(3000, 3));
     await cache.put(key(3), Buffer.alloc(3000, 4));
