@@ -50,9 +50,10 @@ export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOp
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> & Partial<WithStats> {
   const { shuffle, workers: w, ...csvOptions } = options;
   rejectCategories('shuffledCsv', csvOptions.columns);
-  // Object storage, many files, shards and resumes: shuffledCsvFiles (the same workers).
+  // Object storage, many files, shards and resumes: shuffledCsvFiles (the same workers), with
+  // no receipts (this function's type offers none; shuffledCsvFiles keeps them).
   if (isRemote(path) || /[*?]/.test(path) || isDirectory(path) || options.shard !== undefined || options.resume !== undefined) {
-    return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
+    return shuffledCsvFiles(path, { ...csvOptions, receipts: false, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
   }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
   const auto = (w ?? 'auto') === 'auto' && csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' ? autoScaler() : undefined;
