@@ -3,11 +3,11 @@
 // inlines (sfc32, seeded through splitmix32) is several times faster than a general
 // generator object, and it keeps results identical across platforms.
 //
-// The sfc32 step has one home, this file, in two forms: randomInt's closure (for callers
-// that draw now and then) and nextBelow over an Int32Array state (for loops that hand the
-// state on from call to call). Two hot loops that draw once a row keep the step in locals
-// instead (shuffle/dealer.ts drawBuckets, shuffle/width4.ts shuffle4); test/random.test.ts
-// pins each of them, and nextBelow, to randomInt's stream draw for draw.
+// The sfc32 step has one home, this file: randomInt's closure (for callers that draw now and
+// then), nextBelow over an Int32Array state (for loops that hand the state on from call to
+// call), and the batch draws drawBelow and drawInsideOut. Two hot loops that draw once a row
+// keep the step in locals instead (shuffle/width4.ts swapDrawn4 and dealShuffled4);
+// test/random.test.ts pins each of them to randomInt's stream draw for draw.
 
 /** A seeded generator of integers in [0, n). */
 export type RandomInt = (n: number) => number;
@@ -93,6 +93,30 @@ export function drawBelow(state: Int32Array, n: number, count: number, out: Int3
     b = (c + (c << 3)) | 0;
     c = (((c << 21) | (c >>> 11)) + t) | 0;
     out[k] = Math.floor(((t >>> 0) / 4294967296) * n);
+  }
+  state[0] = a;
+  state[1] = b;
+  state[2] = c;
+  state[3] = d;
+}
+
+/**
+ * Fills `out[0..count)` with the draws of an inside-out Fisher–Yates shuffle continued at
+ * index `at`: out[k] = nextBelow(state, at + k + 1), in order, with the state in locals (a
+ * block shuffle draws once a row). Row `at + k` then trades places with row out[k].
+ */
+export function drawInsideOut(state: Int32Array, at: number, count: number, out: Int32Array): void {
+  let a = state[0]!;
+  let b = state[1]!;
+  let c = state[2]!;
+  let d = state[3]!;
+  for (let k = 0; k < count; k++) {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (((c << 21) | (c >>> 11)) + t) | 0;
+    out[k] = Math.floor(((t >>> 0) / 4294967296) * (at + k + 1));
   }
   state[0] = a;
   state[1] = b;

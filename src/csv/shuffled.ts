@@ -26,8 +26,8 @@ import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
 export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<CsvFilesOptions, 'shard' | 'resume'> & {
   shuffle?: BlockShuffleOptions;
   /**
-   * Worker threads that read blocks (decode them and deal their rows into the window's
-   * buckets) while this thread hands out rows; this thread reads blocks too when it is
+   * Worker threads that read blocks (decode them and lay their rows out in a random order)
+   * while this thread hands out rows; this thread reads blocks too when it is
    * idle. 'auto' (default): when `columns` are given, no onBadRow callback is set and
    * there is more than one CPU, 1 to start with, and one more for the next window each time
    * the consumer waited more than 20% of the last 8 chunks, up to the CPUs beside the

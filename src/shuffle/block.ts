@@ -1,6 +1,7 @@
 // The block shuffle's public face: blockShuffle over any range reader, and its options.
 // The epoch loop is in windows.ts, the reading of claimed blocks in claims.ts, the two passes
-// of a window's permutation in dealer.ts (first) and hand-out.ts (second).
+// of a window's permutation in dealer.ts (each block in a random order) and hand-out.ts (the
+// blocks interleaved in a random order).
 import { type Chunk, type ChunkSource, epochOf } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkFunction, checkInt, OptionError, describe } from '../errors.js';

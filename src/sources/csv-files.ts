@@ -40,8 +40,8 @@ export interface CsvFilesOptions extends Omit<CsvOptions, 'byteRange' | 'stats' 
   /** Object storage: credentials, endpoint, concurrency, retries, block cache. */
   store?: ObjectStoreOptions;
   /**
-   * Worker threads that fetch and decode blocks (and deal their rows into the window's
-   * buckets) while this thread hands out rows; this thread reads blocks too when idle.
+   * Worker threads that fetch and decode blocks (and lay their rows out in a random order)
+   * while this thread hands out rows; this thread reads blocks too when idle.
    * 'auto' (default): 1 when `columns` are given, no onBadRow callback is set and there is
    * more than one CPU, else 0. The rows come out in the same order whatever the count.
    * Each thread keeps up to the store's `concurrency` requests in flight.
