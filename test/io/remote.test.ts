@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PartsReader } from '../../src/csv/parts-reader.js';
 import { csv } from '../../src/csv/reader.js';
 import { BlockCache } from '../../src/io/block-cache.js';
 import { objectStore } from '../../src/io/object-store.js';
@@ -129,6 +130,19 @@ describe('BlockCache', { skip }, () => {
     assert.deepEqual(await o.read(0, 3000), first);
     assert.equal(store.cache!.counters.corrupt, 1);
     assert.equal(store.counters.requests, requests + 1);
+  });
+
+  it('a parts reader keeps the store\'s requests in flight while it fetches, 3 blocks while the cache serves them', async () => {
+    const store = { ...s3.store, concurrency: 6, cache: mkdtempSync(join(tmpdir(), 'sluice-blocks-')) };
+    const part = { name: 's3://data/ids.csv', start: 'id,a,b\n'.length, size: Buffer.byteLength(text), offset: 0 };
+    const reader = new PartsReader([part], { columns: { id: 'int32', a: 'int32', b: 'float64' }, header: ['id', 'a', 'b'] }, store, 4096);
+    const ahead: number[] = [reader.readAhead];
+    for (const [s, e] of [[0, 4096], [0, 4096], [4096, 8192], [4096, 8192]] as const) {
+      assert.ok((await reader.read(s, e)).length > 0);
+      ahead.push(reader.readAhead);
+    }
+    assert.deepEqual(ahead, [6, 6, 3, 6, 3]); // fetched, cached, fetched, cached
+    await reader.close();
   });
 
   it('keeps within its byte budget, evicting the least recently used', async () => {
