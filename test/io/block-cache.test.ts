@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Piscina } from 'piscina';
 import { BlockCache, type BlockKey } from '../../src/io/block-cache.js';
 import { randomInt } from '../../src/random.js';
 
@@ -60,6 +61,16 @@ describe('BlockCache entries are checked on every read', () => {
     writeFileSync(file, entry); // in place: the same inode, size and (maybe) mtime, a new ctime
     assert.equal(await cache.get(key(0, body.length)), undefined);
     assert.deepEqual(cache.counters, { hits: 3, misses: 0, corrupt: 1, evicted: 0, checks: 2 });
+    rmSync(dir, { recursive: true });
+  });
+
+  it('on a worker thread (synchronous reads) alike: checked once per version, a write in place caught', async () => {
+    const { dir } = await oneEntry(body);
+    await new Promise((r) => setTimeout(r, 1100));
+    const pool = new Piscina({ filename: new URL('./block-cache-thread.ts', import.meta.url).href, maxThreads: 1 });
+    const seen = await pool.run({ dir, key: key(0, body.length), body });
+    await pool.destroy();
+    assert.deepEqual(seen, { isMainThread: false, same: [true, true, true], after: 'none', counters: { hits: 3, misses: 0, corrupt: 1, evicted: 0, checks: 2 }, left: 0 });
     rmSync(dir, { recursive: true });
   });
 
