@@ -5,7 +5,7 @@
 //
 // The sfc32 step has one home, this file: randomInt's closure (for callers that draw now and
 // then), nextBelow over an Int32Array state (for loops that hand the state on from call to
-// call), and the batch draws drawBelow and drawInsideOut. Two hot loops that draw once a row
+// call), and drawBelow's batch draws. Two hot loops that draw once a row
 // keep the step in locals instead (shuffle/width4.ts swapDrawn4 and dealShuffled4);
 // test/random.test.ts pins each of them to randomInt's stream draw for draw.
 
@@ -77,11 +77,13 @@ export function nextBelow(state: Int32Array, n: number): number {
 }
 
 /**
- * Fills `out[0..count)` with draws in [0, n) from `state`, as `count` calls of nextBelow
- * would, with the state in locals: for the shuffle buffer's row path, which draws once a
- * row (a call per draw cost it a fifth of its speed, bench/ab.ts stages).
+ * Fills `out[0..count)` with draws from `state`, as `count` calls of nextBelow would, with the
+ * state in locals: out[k] in [0, n + rising × k). `rising` 0 (the shuffle buffer's row path:
+ * one bound) or 1 (an inside-out Fisher–Yates continued at row n - 1: row n - 1 + k trades
+ * places with row out[k]). A call per draw cost the shuffle buffer a fifth of its speed
+ * (bench/ab.ts stages).
  */
-export function drawBelow(state: Int32Array, n: number, count: number, out: Int32Array): void {
+export function drawBelow(state: Int32Array, n: number, count: number, out: Int32Array, rising: 0 | 1 = 0): void {
   let a = state[0]!;
   let b = state[1]!;
   let c = state[2]!;
@@ -92,7 +94,7 @@ export function drawBelow(state: Int32Array, n: number, count: number, out: Int3
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
     c = (((c << 21) | (c >>> 11)) + t) | 0;
-    out[k] = Math.floor(((t >>> 0) / 4294967296) * n);
+    out[k] = Math.floor(((t >>> 0) / 4294967296) * (n + rising * k));
   }
   state[0] = a;
   state[1] = b;
@@ -101,27 +103,23 @@ export function drawBelow(state: Int32Array, n: number, count: number, out: Int3
 }
 
 /**
- * Fills `out[0..count)` with the draws of an inside-out Fisher–Yates shuffle continued at
- * index `at`: out[k] = nextBelow(state, at + k + 1), in order, with the state in locals (a
- * block shuffle draws once a row). Row `at + k` then trades places with row out[k].
+ * An inside-out Fisher–Yates over `items` in place (row i trades places with a random row in
+ * [0, i], in order), drawn from `state` a batch at a time: the block shuffle's order within a
+ * block (rows that do not pack) and its interleaving labels. Typed arrays and arrays alike.
  */
-export function drawInsideOut(state: Int32Array, at: number, count: number, out: Int32Array): void {
-  let a = state[0]!;
-  let b = state[1]!;
-  let c = state[2]!;
-  let d = state[3]!;
-  for (let k = 0; k < count; k++) {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (((c << 21) | (c >>> 11)) + t) | 0;
-    out[k] = Math.floor(((t >>> 0) / 4294967296) * (at + k + 1));
+export function shuffleInsideOut<A extends { [i: number]: unknown; readonly length: number }>(items: A, state: Int32Array): void {
+  const draws = new Int32Array(Math.min(items.length, 4096));
+  for (let at = 0; at < items.length; at += draws.length) {
+    const n = Math.min(draws.length, items.length - at);
+    drawBelow(state, at + 1, n, draws, 1);
+    for (let k = 0; k < n; k++) {
+      const i = at + k;
+      const j = draws[k]!;
+      const t = items[i]!;
+      items[i] = items[j]!;
+      items[j] = t as A[number];
+    }
   }
-  state[0] = a;
-  state[1] = b;
-  state[2] = c;
-  state[3] = d;
 }
 
 /** Fisher–Yates shuffle of `array` in place. */

@@ -11,7 +11,7 @@ import { type Settings, windowShuffle } from './windows.js';
 export interface BlockShuffleOptions {
   /** Bytes per block. Default 1 MiB (about 45k MovieLens rows). */
   blockBytes?: number;
-  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 32 (32 MiB). */
+  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 32 (32 MiB); at most 65,536. */
   openBlocks?: number;
   /** Seed of the block order and of each window's permutation. Default 0. */
   seed?: number;
@@ -68,6 +68,8 @@ export function blockShuffle<T>(
 export function checkOptions(options: BlockShuffleOptions): Settings {
   const blockBytes = checkInt('blockShuffle', 'blockBytes', options.blockBytes ?? 1 << 20, 1);
   const openBlocks = checkInt('blockShuffle', 'openBlocks', options.openBlocks ?? 32, 1);
+  // A row's block travels as a two-byte label when a window is handed out (hand-out.ts).
+  if (openBlocks > 65_536) throw new OptionError(`blockShuffle: openBlocks must be at most 65,536, got ${openBlocks}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new OptionError(`blockShuffle: seed must be an integer, got ${describe(seed)}`);
   for (const gone of ['blockLength', 'buffer'] as const) {

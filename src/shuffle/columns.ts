@@ -4,7 +4,7 @@
 // column; values move as raw bits (a shuffle never computes with them), which keeps every
 // loop monomorphic. Other layouts keep one array per column.
 import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
-import { drawInsideOut, nextBelow } from '../random.js';
+import { drawBelow, nextBelow } from '../random.js';
 import { bits32, dealShuffled4, gather4, interleave4, swap4, swapDrawn4, swapInPlace4, write4 } from './width4.js';
 
 /** ColumnSlots as they cross a thread boundary. */
@@ -106,7 +106,7 @@ export class ColumnSlots implements ColumnLayout {
       dealShuffled4(this.names.map((name) => bits32(chunk.columns[name]!)), n, at, this.packed, random);
       return;
     }
-    drawInsideOut(random, at, n, draws);
+    drawBelow(random, at + 1, n, draws, 1);
     for (let c = 0; c < w; c++) {
       const src = chunk.columns[this.names[c]!]!;
       if (this.packed !== undefined) {

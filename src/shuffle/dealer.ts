@@ -1,6 +1,6 @@
 // The first pass of a window's permutation: each block laid out in a random order where it is read.
 import { type Chunk, chunkToArray, ColumnChunk, sameLayout } from '../chunk.js';
-import { drawInsideOut, randomState } from '../random.js';
+import { randomState, shuffleInsideOut } from '../random.js';
 import { ColumnSlots } from './columns.js';
 import type { BlockRows } from './windows.js';
 
@@ -35,7 +35,7 @@ export class BlockDealer<T> {
       return { id, count, slots };
     }
     const rows = chunks.flatMap((c) => chunkToArray(c));
-    shuffleRows(rows, random);
+    shuffleInsideOut(rows, random);
     return { id, count, rows };
   }
 
@@ -43,21 +43,5 @@ export class BlockDealer<T> {
     const i = this.free.findIndex((g) => g.capacity >= rows && sameLayout(g, like));
     if (i >= 0) return this.free.splice(i, 1)[0]!;
     return new ColumnSlots(like, Math.ceil(rows * 1.1)); // blocks differ a little in rows
-  }
-}
-
-/** The same inside-out Fisher–Yates over an array in place (row i trades places with row draws[i]), drawn from `random`. */
-export function shuffleRows<T>(rows: T[], random: Int32Array): void {
-  const draws = new Int32Array(Math.min(rows.length, 4096));
-  for (let at = 0; at < rows.length; at += draws.length) {
-    const n = Math.min(draws.length, rows.length - at);
-    drawInsideOut(random, at, n, draws);
-    for (let k = 0; k < n; k++) {
-      const i = at + k;
-      const j = draws[k]!;
-      const t = rows[i]!;
-      rows[i] = rows[j]!;
-      rows[j] = t;
-    }
   }
 }

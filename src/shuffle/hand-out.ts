@@ -1,6 +1,6 @@
 // The second pass of a window's permutation: the window's blocks interleaved in a random order.
 import { type Chunk, CHUNK_SIZE, chunkToArray, ColumnChunk, sameLayout } from '../chunk.js';
-import { drawInsideOut } from '../random.js';
+import { shuffleInsideOut } from '../random.js';
 import { ColumnSlots } from './columns.js';
 import type { BlockRows } from './windows.js';
 
@@ -41,26 +41,11 @@ export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array): Generat
   }
 }
 
-/**
- * Block b's label (b) count[b] times, in a uniform random order: the labels laid out block
- * by block, then an inside-out Fisher–Yates in place (hot loop: one draw a row, the draws
- * made a batch at a time by drawInsideOut).
- */
+/** Block b's label (b) count[b] times, in a uniform random order (an inside-out Fisher–Yates, two bytes a row). */
 export function shuffledLabels(counts: readonly number[], random: Int32Array): Uint16Array {
   if (counts.length > 65_536) throw new RangeError(`block shuffle: ${counts.length} blocks in a window; at most 65,536`);
   const labels = new Uint16Array(counts.reduce((a, b) => a + b, 0));
   counts.reduce((at, n, b) => (labels.fill(b, at, at + n), at + n), 0);
-  const draws = new Int32Array(Math.min(labels.length, 4096));
-  for (let at = 0; at < labels.length; at += draws.length) {
-    const n = Math.min(draws.length, labels.length - at);
-    drawInsideOut(random, at, n, draws);
-    for (let k = 0; k < n; k++) {
-      const i = at + k;
-      const j = draws[k]!;
-      const t = labels[i]!;
-      labels[i] = labels[j]!;
-      labels[j] = t;
-    }
-  }
+  shuffleInsideOut(labels, random);
   return labels;
 }

@@ -222,3 +222,9 @@ test('a window comes out in chunks of CHUNK_SIZE rows (the last of each window s
   assert.equal(sizes.filter((n) => n !== CHUNK_SIZE).length <= windows, true, `chunk sizes ${sizes.join(' ')}`);
   assert.equal(sizes.reduce((a, b) => a + b, 0), 600 * 70);
 });
+
+test('options are checked when the pipeline is built: openBlocks past 65,536 (a row\'s block travels as a two-byte label) is an OptionError', () => {
+  assert.throws(() => blockShuffle(1000, () => range(0, 1), { openBlocks: 65_537 }), (e: Error) => e.name === 'OptionError' && /openBlocks must be at most 65,536, got 65537/.test(e.message));
+  assert.throws(() => shuffledCsv('ratings.csv', { columns: { a: 'int32' }, shuffle: { openBlocks: 70_000 } }), (e: Error) => e.name === 'OptionError');
+  blockShuffle(1000, () => range(0, 1), { openBlocks: 65_536 }); // the largest allowed
+});
