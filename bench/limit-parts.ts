@@ -97,19 +97,17 @@ async function drain(chunks: AsyncIterable<Chunk<unknown> | ColumnBatch>, tensor
   return n;
 }
 
-/** One window of the block shuffle over the first `openBlocks` blocks: deal each, then hand out. */
-function dealt(): { blocks: BlockRows<unknown>[]; buckets: number } {
+/** One window of the block shuffle over the first `openBlocks` blocks: decode and lay out each in a random order, then hand out. */
+function dealt(): BlockRows<unknown>[] {
   const dealer = new BlockDealer<unknown>();
   const window = blocks.slice(0, 32);
-  const buckets = Math.ceil(window.reduce((n, b) => n + b.length, 0) / (64 << 10));
-  const out = window.map((block, id) => {
+  return window.map((block, id) => {
     const decoder = new AutoDecoder(layout, new BadRows('error', emptyStats()), 2, CHUNK_SIZE, true, MAX_ROW_BYTES);
     const chunks: Chunk<unknown>[] = [];
     decoder.feed(block, chunks as never);
     decoder.finish(chunks as never);
-    return dealer.deal(id, chunks, mixSeed(1, id), buckets);
+    return dealer.deal(id, chunks, mixSeed(1, id));
   });
-  return { blocks: out, buckets };
 }
 const windowRows = blocks.slice(0, 32).reduce((n, b) => n + b.length, 0) / (bytes.length / rows);
 
@@ -128,9 +126,8 @@ const PARTS: Record<string, () => Promise<number>> = {
     return Math.round(windowRows);
   },
   'block: decode+deal+hand out a window': async () => {
-    const w = dealt();
     let n = 0;
-    for (const c of handOut(w.blocks, w.buckets, randomState(7))) n += (c as ColumnChunk<unknown>).size;
+    for (const c of handOut(dealt(), randomState(7))) n += (c as ColumnChunk<unknown>).size;
     return n;
   },
 };

@@ -3,11 +3,11 @@
 // inlines (sfc32, seeded through splitmix32) is several times faster than a general
 // generator object, and it keeps results identical across platforms.
 //
-// The sfc32 step has one home, this file, in two forms: randomInt's closure (for callers
-// that draw now and then) and nextBelow over an Int32Array state (for loops that hand the
-// state on from call to call). Two hot loops that draw once a row keep the step in locals
-// instead (shuffle/dealer.ts drawBuckets, shuffle/width4.ts shuffle4); test/random.test.ts
-// pins each of them, and nextBelow, to randomInt's stream draw for draw.
+// The sfc32 step has one home, this file: randomInt's closure (for callers that draw now and
+// then), nextBelow over an Int32Array state (for loops that hand the state on from call to
+// call), and drawBelow's batch draws. Two hot loops that draw once a row
+// keep the step in locals instead (shuffle/width4.ts swapDrawn4 and dealShuffled4);
+// test/random.test.ts pins each of them to randomInt's stream draw for draw.
 
 /** A seeded generator of integers in [0, n). */
 export type RandomInt = (n: number) => number;
@@ -77,11 +77,13 @@ export function nextBelow(state: Int32Array, n: number): number {
 }
 
 /**
- * Fills `out[0..count)` with draws in [0, n) from `state`, as `count` calls of nextBelow
- * would, with the state in locals: for the shuffle buffer's row path, which draws once a
- * row (a call per draw cost it a fifth of its speed, bench/ab.ts stages).
+ * Fills `out[0..count)` with draws from `state`, as `count` calls of nextBelow would, with the
+ * state in locals: out[k] in [0, n + rising × k). `rising` 0 (the shuffle buffer's row path:
+ * one bound) or 1 (an inside-out Fisher–Yates continued at row n - 1: row n - 1 + k trades
+ * places with row out[k]). A call per draw cost the shuffle buffer a fifth of its speed
+ * (bench/ab.ts stages).
  */
-export function drawBelow(state: Int32Array, n: number, count: number, out: Int32Array): void {
+export function drawBelow(state: Int32Array, n: number, count: number, out: Int32Array, rising: 0 | 1 = 0): void {
   let a = state[0]!;
   let b = state[1]!;
   let c = state[2]!;
@@ -92,12 +94,32 @@ export function drawBelow(state: Int32Array, n: number, count: number, out: Int3
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
     c = (((c << 21) | (c >>> 11)) + t) | 0;
-    out[k] = Math.floor(((t >>> 0) / 4294967296) * n);
+    out[k] = Math.floor(((t >>> 0) / 4294967296) * (n + rising * k));
   }
   state[0] = a;
   state[1] = b;
   state[2] = c;
   state[3] = d;
+}
+
+/**
+ * An inside-out Fisher–Yates over `items` in place (row i trades places with a random row in
+ * [0, i], in order), drawn from `state` a batch at a time: the block shuffle's order within a
+ * block (rows that do not pack) and its interleaving labels. Typed arrays and arrays alike.
+ */
+export function shuffleInsideOut<A extends { [i: number]: unknown; readonly length: number }>(items: A, state: Int32Array): void {
+  const draws = new Int32Array(Math.min(items.length, 4096));
+  for (let at = 0; at < items.length; at += draws.length) {
+    const n = Math.min(draws.length, items.length - at);
+    drawBelow(state, at + 1, n, draws, 1);
+    for (let k = 0; k < n; k++) {
+      const i = at + k;
+      const j = draws[k]!;
+      const t = items[i]!;
+      items[i] = items[j]!;
+      items[j] = t as A[number];
+    }
+  }
 }
 
 /** Fisher–Yates shuffle of `array` in place. */

@@ -1,16 +1,17 @@
-// The sfc32 step is written in random.ts (randomInt's closure, nextBelow over a state array)
-// and inlined in two hot loops (drawBuckets, shuffle4). These tests pin every copy to
-// randomInt's stream, draw for draw, and fail when a new copy appears that is not pinned here.
+// The sfc32 step is written in random.ts (randomInt's closure, nextBelow over a state array,
+// drawBelow) and inlined in two hot loops (swapDrawn4, dealShuffled4). These
+// tests pin every copy to randomInt's stream, draw for draw, and fail when a new copy appears
+// that is not pinned here.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ColumnChunk } from '../src/chunk.js';
-import { drawBelow, nextBelow, randomInt, randomState } from '../src/random.js';
+import { drawBelow, nextBelow, randomInt, randomState, shuffleInsideOut } from '../src/random.js';
 import { ColumnSlots } from '../src/shuffle/columns.js';
-import { drawBuckets } from '../src/shuffle/dealer.js';
-import { shuffle4, swapDrawn4 } from '../src/shuffle/width4.js';
+import { shuffledLabels } from '../src/shuffle/hand-out.js';
+import { dealShuffled4, swapDrawn4 } from '../src/shuffle/width4.js';
 
 const DRAWS = 100_000;
 const bounds = [1, 2, 3, 7, 1000, 65_535, 2 ** 31, 2 ** 32];
@@ -28,24 +29,23 @@ test('nextBelow over randomState(seed) draws what randomInt(seed) draws', () => 
   for (let i = 0; i < DRAWS; i++) assert.equal(nextBelow(state, (i % 5000) + 1), rand((i % 5000) + 1));
 });
 
-test('drawBuckets (inlined step) draws what randomInt(seed) draws, one bucket a row', () => {
-  for (const [seed, buckets] of [[0, 1], [1, 2], [42, 97], [-7, 4096], [2 ** 31 - 1, 65_535]] as const) {
-    const keys = new Uint16Array(DRAWS);
-    const starts = drawBuckets(keys, DRAWS, seed, buckets);
-    const rand = randomInt(seed);
-    const counts = new Int32Array(buckets + 1);
-    for (let i = 0; i < DRAWS; i++) {
-      const want = rand(buckets);
-      if (keys[i] !== want) assert.fail(`seed ${seed}, ${buckets} buckets: draw ${i} is ${keys[i]}, randomInt drew ${want}`);
-      counts[want + 1]!++;
-    }
-    for (let b = 0; b < buckets; b++) counts[b + 1]! += counts[b]!;
-    assert.deepEqual(starts, counts);
-  }
+test('drawBelow with rising bounds draws what randomInt(seed) draws for an inside-out Fisher–Yates at any index, and hands the state on', () => {
+  fc.assert(
+    fc.property(fc.integer(), fc.integer({ min: 0, max: 2 ** 31 - 5000 }), fc.integer({ min: 0, max: 3000 }), (seed, at, count) => {
+      const rand = randomInt(seed);
+      const state = randomState(seed);
+      const out = new Int32Array(count + 1).fill(-7);
+      drawBelow(state, at + 1, count, out, 1);
+      for (let k = 0; k < count; k++) assert.equal(out[k], rand(at + k + 1));
+      assert.equal(out[count], -7, 'nothing past count');
+      for (let k = 0; k < 10; k++) assert.equal(nextBelow(state, 1000), rand(1000));
+    }),
+    { numRuns: 60 },
+  );
 });
 
-/** The inside-out Fisher–Yates that shuffleInto continues, drawn from randomInt. */
-function referenceShuffle(rows: number[][], at: number, out: number[][], rand: (n: number) => number): void {
+/** The inside-out Fisher–Yates that dealShuffled continues, drawn from randomInt: row at + k trades places with a random earlier one. */
+function referenceShuffle<R>(rows: R[], at: number, out: R[], rand: (n: number) => number): void {
   rows.forEach((row, k) => {
     const i = at + k;
     const j = rand(i + 1);
@@ -54,54 +54,42 @@ function referenceShuffle(rows: number[][], at: number, out: number[][], rand: (
   });
 }
 
-test('shuffle4 (inlined step) and the generic shuffleInto draw what randomInt draws, and hand the state on', () => {
+test('dealShuffled4 (inlined step), the generic dealShuffled, shuffleInsideOut and shuffledLabels make randomInt\'s inside-out shuffle', () => {
   const rows = 20_000;
-  const cols = (width: number) =>
-    Object.fromEntries(Array.from({ length: width }, (_, c) => [`c${c}`, Int32Array.from({ length: rows }, (_, r) => r * 8 + c)]));
+  const cols = (width: number, from: number, count: number) =>
+    Object.fromEntries(Array.from({ length: width }, (_, c) => [`c${c}`, Int32Array.from({ length: count }, (_, r) => (from + r) * 8 + c)]));
   for (const width of [4, 3, 5]) {
     for (const seed of [0, 5, -123456]) {
-      const slots = new ColumnSlots(new ColumnChunk(rows, cols(width)), rows);
-      slots.write(new ColumnChunk(rows, cols(width)), 0, rows, 0);
-      const out = slots.outputs(rows);
+      const slots = new ColumnSlots(new ColumnChunk(rows, cols(width, 0, rows)), rows);
       const state = randomState(seed);
-      // Three ranges in turn, as handOut calls it for a bucket's runs in several blocks.
+      // Three chunks in turn, as BlockDealer calls it for a block's chunks.
       const ranges = [[0, 7000], [7000, 1], [7001, rows - 7001]] as const;
-      let at = 0;
-      for (const [from, count] of ranges) {
-        slots.shuffleInto(out, at, from, count, state);
-        at += count;
-      }
+      for (const [from, count] of ranges) slots.dealShuffled(new ColumnChunk(count, cols(width, from, count)), from, state, new Int32Array(count));
       const rand = randomInt(seed);
       const want: number[][] = [];
-      at = 0;
-      for (const [from, count] of ranges) {
-        referenceShuffle(Array.from({ length: count }, (_, k) => Array.from({ length: width }, (_, c) => (from + k) * 8 + c)), at, want, rand);
-        at += count;
-      }
-      const got = Array.from({ length: rows }, (_, i) => out.map((column) => column[i]!));
+      referenceShuffle(Array.from({ length: rows }, (_, r) => Array.from({ length: width }, (_, c) => r * 8 + c)), 0, want, rand);
+      const chunk = slots.chunk(rows);
+      const got = Array.from({ length: rows }, (_, i) => Object.values(chunk.columns).map((column) => column[i]!));
       assert.deepEqual(got, want, `width ${width}, seed ${seed}`);
       // The state was handed on: its next draws are randomInt's next draws.
       for (let i = 0; i < 1000; i++) assert.equal(nextBelow(state, 1 << 20), rand(1 << 20));
     }
   }
-});
-
-test('shuffle4 itself, called directly, draws what randomInt draws', () => {
+  // dealShuffled4 called directly; shuffleInsideOut and shuffledLabels over the same draws.
   const n = DRAWS;
-  const buf = Int32Array.from({ length: 4 * n }, (_, i) => i);
-  const dsts = Array.from({ length: 4 }, () => new Int32Array(n));
-  shuffle4(buf, 0, n, 0, randomState(99), dsts);
-  const rand = randomInt(99);
+  const buf = new Int32Array(4 * n);
+  dealShuffled4(Array.from({ length: 4 }, (_, c) => Int32Array.from({ length: n }, (_, i) => 4 * i + c)), n, 0, buf, randomState(99));
   const want: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const j = rand(i + 1);
-    want[i] = want[j]!;
-    want[j] = i;
-  }
-  for (let i = 0; i < n; i++) {
-    if (dsts[0]![i] !== 4 * want[i]!) assert.fail(`output row ${i} is row ${dsts[0]![i]! / 4}, randomInt's order has row ${want[i]}`);
-    for (let c = 1; c < 4; c++) assert.equal(dsts[c]![i], 4 * want[i]! + c);
-  }
+  referenceShuffle(Array.from({ length: n }, (_, i) => i), 0, want, randomInt(99));
+  for (let i = 0; i < n; i++) if (buf[4 * i] !== 4 * want[i]! || buf[4 * i + 3] !== 4 * want[i]! + 3) assert.fail(`row ${i} is row ${buf[4 * i]! / 4}, randomInt's order has row ${want[i]}`);
+  const items = Array.from({ length: n }, (_, i) => i);
+  shuffleInsideOut(items, randomState(99));
+  assert.deepEqual(items, want);
+  const counts = [3, 0, 70_000, 1, n - 70_004];
+  const sorted = counts.flatMap((c, b) => Array.from({ length: c }, () => b));
+  const wantLabels: number[] = [];
+  referenceShuffle(sorted, 0, wantLabels, randomInt(99));
+  assert.deepEqual(Array.from(shuffledLabels(counts, randomState(99))), wantLabels);
 });
 
 test('swapDrawn4 (inlined step) swaps with the slots randomInt draws, and hands the state on', () => {
@@ -149,5 +137,5 @@ test('every copy of the sfc32 step in src/ is one pinned above', () => {
     const count = (readFileSync(f, 'utf8').match(/<<\s*21\s*\)\s*\|\s*\(\s*\w+\s*>>>\s*11/g) ?? []).length;
     return count > 0 ? [`${relative(root, f)} ×${count}`] : [];
   });
-  assert.deepEqual(copies.sort(), ['src/random.ts ×3', 'src/shuffle/dealer.ts ×1', 'src/shuffle/width4.ts ×2']);
+  assert.deepEqual(copies.sort(), ['src/random.ts ×3', 'src/shuffle/width4.ts ×2']);
 });

@@ -1,9 +1,21 @@
 // Rows of CSV text: fast-csv's row parser (quoted fields, escaped quotes, newlines inside
 // quotes) behind one splitter, and the linear scan that finds where a record ends, for
 // text and for bytes. Shared by both engines, the header reader, the sample and inspect.
-import { ParserOptions } from '@fast-csv/parse';
-import { Parser } from '@fast-csv/parse/build/src/parser/Parser.js';
+import { createRequire } from 'node:module';
+import type { ParserOptions } from '@fast-csv/parse';
+import type { Parser } from '@fast-csv/parse/build/src/parser/Parser.js';
 import { SluiceError } from '../errors.js';
+
+// fast-csv is loaded on first use, with require: a thread that never splits a row by it (a
+// worker decoding numeric blocks) never loads it, and require skips the scan for named
+// exports that an ESM import of a CommonJS package costs (about 60 ms of CPU a thread).
+const require = createRequire(import.meta.url);
+let fastCsv: { Parser: typeof Parser; ParserOptions: typeof ParserOptions } | undefined;
+const loadFastCsv = (): NonNullable<typeof fastCsv> =>
+  (fastCsv ??= {
+    Parser: (require('@fast-csv/parse/build/src/parser/Parser.js') as { Parser: typeof Parser }).Parser,
+    ParserOptions: (require('@fast-csv/parse/build/src/ParserOptions.js') as { ParserOptions: typeof ParserOptions }).ParserOptions,
+  });
 
 // fast-csv takes a one-character delimiter. A longer one ('::') is swapped for a private-use
 // character before parsing and swapped back inside fields afterwards. fast-csv also ends a
@@ -55,6 +67,7 @@ export class RowSplitter {
   private readonly multi: boolean;
   constructor(readonly delimiter: string) {
     this.multi = delimiter.length > 1;
+    const { Parser, ParserOptions } = loadFastCsv();
     this.parser = new Parser(new ParserOptions({ delimiter: this.multi ? STAND_IN : delimiter, headers: false }));
   }
 

@@ -26,8 +26,8 @@ import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
 export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<CsvFilesOptions, 'shard' | 'resume'> & {
   shuffle?: BlockShuffleOptions;
   /**
-   * Worker threads that read blocks (decode them and deal their rows into the window's
-   * buckets) while this thread hands out rows; this thread reads blocks too when it is
+   * Worker threads that read blocks (decode them and lay their rows out in a random order)
+   * while this thread hands out rows; this thread reads blocks too when it is
    * idle. 'auto' (default): when `columns` are given, no onBadRow callback is set and
    * there is more than one CPU, 1 to start with, and one more for the next window each time
    * the consumer waited more than 20% of the last 8 chunks, up to the CPUs beside the
@@ -50,9 +50,10 @@ export function shuffledCsv<R = CsvRecord>(path: string, options?: ShuffledCsvOp
 export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dataset<CsvRecord> & Partial<WithStats> {
   const { shuffle, workers: w, ...csvOptions } = options;
   rejectCategories('shuffledCsv', csvOptions.columns);
-  // Object storage, many files, shards and resumes: shuffledCsvFiles (the same workers).
+  // Object storage, many files, shards and resumes: shuffledCsvFiles (the same workers), with
+  // no receipts (this function's type offers none; shuffledCsvFiles keeps them).
   if (isRemote(path) || /[*?]/.test(path) || isDirectory(path) || options.shard !== undefined || options.resume !== undefined) {
-    return shuffledCsvFiles(path, { ...csvOptions, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
+    return shuffledCsvFiles(path, { ...csvOptions, receipts: false, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
   }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
   const auto = (w ?? 'auto') === 'auto' && csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' ? autoScaler() : undefined;

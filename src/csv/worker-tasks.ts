@@ -1,7 +1,7 @@
 // The tasks a csv worker runs for csvParallel and shuffledCsv. A stream task reads byte
 // ranges of a CSV file for a whole epoch and posts each one's chunks as it goes; a window
-// task reads blocks of a block shuffle's window, claimed one by one, and deals each into
-// the window's buckets. Typed arrays are moved, not copied. The worker entry point
+// task reads blocks of a block shuffle's window, claimed one by one, and lays each out in a
+// random order. Typed arrays are moved, not copied. The worker entry point
 // (src/workers/csv-worker.ts) only dispatches to these; this thread imports the types and
 // fromBlockWire from here, never the entry point.
 
@@ -52,7 +52,7 @@ export interface WindowTask {
   files?: { parts: PartWire[]; store: ObjectStoreOptions; blockBytes: number };
 }
 
-export type BlockWire = { id: number; starts: Int32Array } & ({ slots: SlotsWire } | { rows: unknown[] });
+export type BlockWire = { id: number; count: number } & ({ slots: SlotsWire } | { rows: unknown[] });
 /**
  * A window task's answer: its blocks, the bad rows they skipped, and for remote files the
  * requests, retries and bytes it cost (added to this thread's store counters); or the error
@@ -165,15 +165,12 @@ export async function decodeWindow(task: WindowTask): Promise<unknown> {
     await ranges.close(); // the file; its buffers stay for the next window
   }
   const transfer: ArrayBuffer[] = [];
-  const wire = blocks.map((b): BlockWire => {
-    transfer.push(b.starts.buffer as ArrayBuffer);
-    return b.slots !== undefined ? { id: b.id, starts: b.starts, slots: b.slots.toWire(transfer) } : { id: b.id, starts: b.starts, rows: b.rows };
-  });
+  const wire = blocks.map((b): BlockWire => (b.slots !== undefined ? { id: b.id, count: b.count, slots: b.slots.toWire(transfer) } : { id: b.id, count: b.count, rows: b.rows }));
   const result: WindowResult = { blocks: wire, skipped: (ranges.skipped ?? 0) - skipped };
   if (counters !== undefined) result.counters = { requests: counters.requests - before.requests!, retries: counters.retries - before.retries!, bytes: counters.bytes - before.bytes! };
   return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result } as never);
 }
 
 export function fromBlockWire<T>(wire: BlockWire): BlockRows<T> {
-  return 'slots' in wire ? { id: wire.id, starts: wire.starts, slots: new ColumnSlots(wire.slots, 0) } : { id: wire.id, starts: wire.starts, rows: wire.rows as T[] };
+  return 'slots' in wire ? { id: wire.id, count: wire.count, slots: new ColumnSlots(wire.slots, 0) } : { id: wire.id, count: wire.count, rows: wire.rows as T[] };
 }

@@ -92,9 +92,9 @@ export class RemoteObject {
     const info = this.pinned ?? (await this.stat());
     const stop = Math.min(start + target.length, info.size);
     if (stop <= start) return 0;
-    const hit = await this.store.cache?.get({ object: this.name, etag: info.etag, start, end: stop });
-    if (hit !== undefined) return hit.copy(target);
-    return (await this.fetchInto(target.subarray(0, stop - start), start, info.etag, signal)).length;
+    const into = target.subarray(0, stop - start);
+    if (await this.store.cache?.getInto({ object: this.name, etag: info.etag, start, end: stop }, into)) return into.length;
+    return (await this.fetchInto(into, start, info.etag, signal)).length;
   }
 
   /** A reader with FileHandle's read() shape (for readers written against files). */

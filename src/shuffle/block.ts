@@ -1,6 +1,7 @@
 // The block shuffle's public face: blockShuffle over any range reader, and its options.
 // The epoch loop is in windows.ts, the reading of claimed blocks in claims.ts, the two passes
-// of a window's permutation in dealer.ts (first) and hand-out.ts (second).
+// of a window's permutation in dealer.ts (each block in a random order) and hand-out.ts (the
+// blocks interleaved in a random order).
 import { type Chunk, type ChunkSource, epochOf } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkFunction, checkInt, OptionError, describe } from '../errors.js';
@@ -10,7 +11,7 @@ import { type Settings, windowShuffle } from './windows.js';
 export interface BlockShuffleOptions {
   /** Bytes per block. Default 1 MiB (about 45k MovieLens rows). */
   blockBytes?: number;
-  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 32 (32 MiB). */
+  /** Blocks mixed together: a window of openBlocks × blockBytes of the file. Default 32 (32 MiB); at most 65,536. */
   openBlocks?: number;
   /** Seed of the block order and of each window's permutation. Default 0. */
   seed?: number;
@@ -67,6 +68,8 @@ export function blockShuffle<T>(
 export function checkOptions(options: BlockShuffleOptions): Settings {
   const blockBytes = checkInt('blockShuffle', 'blockBytes', options.blockBytes ?? 1 << 20, 1);
   const openBlocks = checkInt('blockShuffle', 'openBlocks', options.openBlocks ?? 32, 1);
+  // A row's block travels as a two-byte label when a window is handed out (hand-out.ts).
+  if (openBlocks > 65_536) throw new OptionError(`blockShuffle: openBlocks must be at most 65,536, got ${openBlocks}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new OptionError(`blockShuffle: seed must be an integer, got ${describe(seed)}`);
   for (const gone of ['blockLength', 'buffer'] as const) {

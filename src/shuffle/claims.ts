@@ -1,5 +1,5 @@
 // Reading the blocks of a window: every reader (this thread, a worker) claims the next block
-// from a counter on shared memory until none is left, and deals each into buckets.
+// from a counter on shared memory until none is left, and lays each out in a random order.
 import type { Chunk } from '../chunk.js';
 import { BlockDealer } from './dealer.js';
 import type { BlockRows, PartReader, WindowClaims } from './windows.js';
@@ -23,7 +23,7 @@ export interface RangeReader<T> {
 
 /**
  * A reader of claimed blocks: claims the next block of the window until none is left,
- * reading each with `ranges` and dealing it into buckets (BlockDealer).
+ * reading each with `ranges` and laying it out in a random order (BlockDealer).
  */
 export function claimReader<T>(ranges: RangeReader<T>): PartReader<T> {
   const dealer = new BlockDealer<T>();
@@ -54,7 +54,7 @@ export async function readClaimed<T>(window: WindowClaims, ranges: RangeReader<T
     for (claim(); inFlight.length > 0; claim()) {
       const { block, chunks } = inFlight.shift()!;
       const read = await chunks;
-      out.push(dealer.deal(block, read, window.seeds[block]!, window.buckets));
+      out.push(dealer.deal(block, read, window.seeds[block]!));
       ranges.recycle?.(read); // dealt: the rows are copied into the block's storage
     }
     return out;

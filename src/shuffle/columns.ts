@@ -4,8 +4,8 @@
 // column; values move as raw bits (a shuffle never computes with them), which keeps every
 // loop monomorphic. Other layouts keep one array per column.
 import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
-import { nextBelow } from '../random.js';
-import { bits32, gather4, shuffle4, swap4, swapDrawn4, swapInPlace4, write4, writeByKey4 } from './width4.js';
+import { drawBelow, nextBelow } from '../random.js';
+import { bits32, dealShuffled4, gather4, interleave4, swap4, swapDrawn4, swapInPlace4, write4 } from './width4.js';
 
 /** ColumnSlots as they cross a thread boundary. */
 export interface SlotsWire {
@@ -66,32 +66,6 @@ export class ColumnSlots implements ColumnLayout {
     });
   }
 
-  /**
-   * Continues an inside-out Fisher–Yates shuffle into `out` (from outputs): slots
-   * [from, from + count) become output rows `at`, `at` + 1, …, each swapped with a random
-   * earlier output row. Called for several ranges in turn with rising `at`, it gives their
-   * rows in a uniform random order. It reads the slots in sequence and writes only within
-   * the output, so an output that fits in cache costs no miss a row.
-   */
-  shuffleInto(out: NumericArray[], at: number, from: number, count: number, random: Int32Array): void {
-    const w = this.width;
-    const packed = this.packed;
-    if (packed !== undefined && w === 4) {
-      shuffle4(packed, from, count, at, random, out.map(bits32));
-      return;
-    }
-    const dsts = packed !== undefined ? out.map(bits32) : out;
-    for (let k = 0; k < count; k++) {
-      const i = at + k;
-      const j = nextBelow(random, i + 1);
-      for (let c = 0; c < w; c++) {
-        const dst = dsts[c]!;
-        dst[i] = dst[j]!;
-        dst[j] = packed !== undefined ? packed[(from + k) * w + c]! : this.separate![c]![from + k]!;
-      }
-    }
-  }
-
   /** The slots as posted to another thread (their buffers go in `transfer`: this object gives them up). */
   toWire(transfer: ArrayBuffer[]): SlotsWire {
     const storage = this.packed ?? this.separate!;
@@ -119,27 +93,59 @@ export class ColumnSlots implements ColumnLayout {
   }
 
   /**
-   * Writes the rows of `chunk` (same columns) by bucket: row i goes to bucket keys[at + i],
-   * at slot next[bucket] (which then moves on).
+   * The rows of `chunk` (same columns) continue an inside-out Fisher–Yates shuffle into the
+   * slots at `at`: row k goes to slot at + k, then trades places with a random slot in
+   * [0, at + k] (drawn from `random`, handed on). Called for a block's chunks in turn (at = 0,
+   * then rising), it lays the block out in a uniform random order. `draws`: scratch of at
+   * least chunk.size values.
    */
-  writeByKey(chunk: ColumnChunk<unknown>, keys: Uint16Array, at: number, next: Int32Array): void {
+  dealShuffled(chunk: ColumnChunk<unknown>, at: number, random: Int32Array, draws: Int32Array): void {
     const w = this.width;
     const n = chunk.size;
     if (this.packed !== undefined && w === 4) {
-      writeByKey4(this.names.map((name) => bits32(chunk.columns[name]!)), n, keys, at, next, this.packed);
+      dealShuffled4(this.names.map((name) => bits32(chunk.columns[name]!)), n, at, this.packed, random);
       return;
     }
-    const slot = new Int32Array(n);
-    for (let i = 0; i < n; i++) slot[i] = next[keys[at + i]!]!++;
+    drawBelow(random, at + 1, n, draws, 1);
     for (let c = 0; c < w; c++) {
       const src = chunk.columns[this.names[c]!]!;
       if (this.packed !== undefined) {
         const bits = bits32(src);
-        for (let i = 0; i < n; i++) this.packed[slot[i]! * w + c] = bits[i]!;
+        const buf = this.packed;
+        for (let k = 0; k < n; k++) {
+          const i = (at + k) * w + c;
+          const j = draws[k]! * w + c;
+          buf[i] = buf[j]!;
+          buf[j] = bits[k]!;
+        }
       } else {
         const dst = this.separate![c]!;
-        for (let i = 0; i < n; i++) dst[slot[i]!] = src[i]!;
+        for (let k = 0; k < n; k++) {
+          const j = draws[k]!;
+          dst[at + k] = dst[j]!;
+          dst[j] = src[k]!;
+        }
       }
+    }
+  }
+
+  /**
+   * Output rows k = 0 … count - 1 (into `out`, from outputs) taken from several slots of one
+   * layout: row k is the next row (cursors[b], which moves on) of `blocks[b]`, b = labels[from + k].
+   */
+  static interleave(blocks: readonly ColumnSlots[], labels: Uint16Array, from: number, count: number, cursors: Int32Array, out: NumericArray[]): void {
+    const like = blocks[0]!;
+    const w = like.width;
+    if (like.packed !== undefined && w === 4) {
+      interleave4(blocks.map((b) => b.packed!), labels, from, count, cursors, out.map(bits32));
+      return;
+    }
+    const dsts = like.packed !== undefined ? out.map(bits32) : out;
+    for (let k = 0; k < count; k++) {
+      const b = labels[from + k]!;
+      const r = cursors[b]!++;
+      const block = blocks[b]!;
+      for (let c = 0; c < w; c++) dsts[c]![k] = block.packed !== undefined ? block.packed[r * w + c]! : block.separate![c]![r]!;
     }
   }
 

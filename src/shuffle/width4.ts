@@ -86,45 +86,58 @@ export function write4(srcs: Int32Array[], from: number, count: number, buf: Int
   }
 }
 
-/** `writeByKey` for width 4: each row read from its four columns and written whole. */
-export function writeByKey4(srcs: Int32Array[], n: number, keys: Uint16Array, at: number, next: Int32Array, buf: Int32Array): void {
-  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
-  for (let i = 0; i < n; i++) {
-    const r = next[keys[at + i]!]!++ << 2;
-    buf[r] = s0[i]!;
-    buf[r + 1] = s1[i]!;
-    buf[r + 2] = s2[i]!;
-    buf[r + 3] = s3[i]!;
-  }
-}
-
 /**
- * `shuffleInto` for width 4, every array and the generator's state in locals: randomInt's
- * step inlined (hot loop: one draw a row; see src/random.ts), pinned to randomInt's stream
- * by test/random.test.ts.
+ * `dealShuffled` for width 4: the n rows of the columns `srcs` continue an inside-out
+ * Fisher–Yates shuffle into `buf` at row `at` (row at + k trades places with a random earlier
+ * row). randomInt's step inlined (hot loop: one draw a row; see src/random.ts), pinned to
+ * randomInt's stream by test/random.test.ts; the state is handed on. `buf` is one block
+ * (about 720 KB): the random writes stay in cache.
  */
-export function shuffle4(buf: Int32Array, from: number, count: number, at: number, random: Int32Array, dsts: Int32Array[]): void {
-  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
-  let [a, b, c, d] = random as unknown as [number, number, number, number];
-  for (let k = 0; k < count; k++) {
+export function dealShuffled4(srcs: Int32Array[], n: number, at: number, buf: Int32Array, random: Int32Array): void {
+  const [s0, s1, s2, s3] = srcs as [Int32Array, Int32Array, Int32Array, Int32Array];
+  let a = random[0]!;
+  let b = random[1]!;
+  let c = random[2]!;
+  let d = random[3]!;
+  for (let k = 0; k < n; k++) {
     const i = at + k;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
     c = (((c << 21) | (c >>> 11)) + t) | 0;
-    const j = Math.floor(((t >>> 0) / 4294967296) * (i + 1));
-    const r = (from + k) << 2;
-    d0[i] = d0[j]!;
-    d1[i] = d1[j]!;
-    d2[i] = d2[j]!;
-    d3[i] = d3[j]!;
-    d0[j] = buf[r]!;
-    d1[j] = buf[r + 1]!;
-    d2[j] = buf[r + 2]!;
-    d3[j] = buf[r + 3]!;
+    const j = Math.floor(((t >>> 0) / 4294967296) * (i + 1)) << 2;
+    const r = i << 2;
+    buf[r] = buf[j]!;
+    buf[r + 1] = buf[j + 1]!;
+    buf[r + 2] = buf[j + 2]!;
+    buf[r + 3] = buf[j + 3]!;
+    buf[j] = s0[k]!;
+    buf[j + 1] = s1[k]!;
+    buf[j + 2] = s2[k]!;
+    buf[j + 3] = s3[k]!;
   }
-  random.set([a, b, c, d]);
+  random[0] = a;
+  random[1] = b;
+  random[2] = c;
+  random[3] = d;
+}
+
+/**
+ * `interleave` for width 4: output row k is the next row (cursors[label]) of block
+ * `labels[from + k]`. Each block is read in sequence, the output written in sequence.
+ */
+export function interleave4(packs: Int32Array[], labels: Uint16Array, from: number, count: number, cursors: Int32Array, dsts: Int32Array[]): void {
+  const [d0, d1, d2, d3] = dsts as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let k = 0; k < count; k++) {
+    const block = labels[from + k]!;
+    const src = packs[block]!;
+    const r = cursors[block]!++ << 2;
+    d0[k] = src[r]!;
+    d1[k] = src[r + 1]!;
+    d2[k] = src[r + 2]!;
+    d3[k] = src[r + 3]!;
+  }
 }
 
 /** `gather` for width 4 in one pass: one random read of a 16-byte row per output row. */

@@ -7,22 +7,20 @@ import type { ColumnSlots } from './columns.js';
 import { handOut } from './hand-out.js';
 
 /**
- * A window being read: its blocks' byte ranges and seeds, its bucket count, and a counter
- * (on shared memory) from which every reader, this thread and the workers, claims the next
- * block to read.
+ * A window being read: its blocks' byte ranges and seeds, and a counter (on shared memory)
+ * from which every reader, this thread and the workers, claims the next block to read.
  */
 export interface WindowClaims {
   ranges: [number, number][];
   seeds: number[];
-  buckets: number;
   next: Int32Array;
 }
 
 /**
- * A block of a window, read and dealt into the window's buckets: its rows that went to bucket
- * b are rows [starts[b], starts[b + 1]) of `slots` (packed) or `rows` (layouts that do not pack).
+ * A block of a window, read and laid out in a random order (BlockDealer): its `count` rows
+ * are rows [0, count) of `slots` (packed) or `rows` (layouts that do not pack).
  */
-export type BlockRows<T> = { id: number; starts: Int32Array } & ({ slots: ColumnSlots; rows?: undefined } | { rows: T[]; slots?: undefined });
+export type BlockRows<T> = { id: number; count: number } & ({ slots: ColumnSlots; rows?: undefined } | { rows: T[]; slots?: undefined });
 
 /** Reads blocks of a window until none is left to claim, into `spares` (storage of blocks already handed out) first. */
 export type PartReader<T> = (window: WindowClaims, spares: ColumnSlots[]) => Promise<BlockRows<T>[]>;
@@ -48,11 +46,6 @@ export interface PlannedWindow {
 
 /** The windows of an epoch, given the epoch, the epoch that seeds the order, and the block count. */
 export type WindowPlan = (epoch: number, orderEpoch: number, blocks: number) => PlannedWindow[];
-
-/** Bytes of a window per bucket: about 2,900 MovieLens rows, whose shuffle stays in cache. */
-const BUCKET_BYTES = 64 << 10;
-/** Buckets a window may have (keys are 16-bit). */
-const MAX_BUCKETS = 65_535;
 
 /**
  * The epoch loop of a block shuffle, whoever reads the blocks: blocks in a seeded,
@@ -99,8 +92,7 @@ export function windowShuffle<T>(
     const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[] } => {
       const ids = windowBlocks[w]!.blocks;
       const ranges = ids.map((b): [number, number] => [b * blockBytes, Math.min(bytes, (b + 1) * blockBytes)]);
-      const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(ranges.reduce((n, [s, e]) => n + e - s, 0) / BUCKET_BYTES)));
-      const claims = { ranges, seeds: ids.map((b) => mixSeed(blockSeeds, b)), buckets, next: new Int32Array(new SharedArrayBuffer(4)) };
+      const claims = { ranges, seeds: ids.map((b) => mixSeed(blockSeeds, b)), next: new Int32Array(new SharedArrayBuffer(4)) };
       opened.push(claims);
       const workers = readers.workers.map((read, r) => {
         const part = read(claims, (spares[r] ??= []).splice(0));
@@ -123,8 +115,8 @@ export function windowShuffle<T>(
         // findIndex visits holes (some() would skip them): every block read, none twice.
         if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
         const { seed: windowSeed, skip = 0, onRows } = windowBlocks[w]!;
-        onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.starts[claims.buckets]!, 0) - skip));
-        yield* skipRows(handOut(blocks, claims.buckets, randomState(windowSeed)), skip);
+        onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.count, 0) - skip));
+        yield* skipRows(handOut(blocks, randomState(windowSeed)), skip);
         parts.forEach((part, r) => {
           const into = r < workers.length ? spares[r]! : hereSpares;
           for (const block of part) if (block.slots !== undefined) into.push(block.slots);

@@ -40,13 +40,18 @@ export interface CsvFilesOptions extends Omit<CsvOptions, 'byteRange' | 'stats' 
   /** Object storage: credentials, endpoint, concurrency, retries, block cache. */
   store?: ObjectStoreOptions;
   /**
-   * Worker threads that fetch and decode blocks (and deal their rows into the window's
-   * buckets) while this thread hands out rows; this thread reads blocks too when idle.
+   * Worker threads that fetch and decode blocks (and lay their rows out in a random order)
+   * while this thread hands out rows; this thread reads blocks too when idle.
    * 'auto' (default): 1 when `columns` are given, no onBadRow callback is set and there is
    * more than one CPU, else 0. The rows come out in the same order whatever the count.
    * Each thread keeps up to the store's `concurrency` requests in flight.
    */
   workers?: number | 'auto';
+  /**
+   * Digest every row handed out, for `receipt()` (default true). The digest runs on the
+   * loader's thread, a few ns per value; false skips it (`receipt()` then throws).
+   */
+  receipts?: boolean;
 }
 
 const HEAD_BYTES = 64 << 10;
@@ -86,6 +91,7 @@ export class CsvFilesDataset<T> extends Dataset<T> {
   /** The coverage receipt of the first `consumed` rows of the current (or last) epoch (default: all handed out). */
   receipt(consumed = this.state.delivered): Receipt & { epoch: number; shard: ShardSpec; dropped: Receipt; repeated: number } {
     const s = this.state;
+    if (s.coverage instanceof NoCoverage) throw new OptionError('receipt(): this dataset was built with receipts: false (shuffledCsv builds it so; shuffledCsvFiles keeps receipts)');
     return { ...receiptAt(s, consumed).receipt(), epoch: s.epoch, shard: { count: s.layout?.count ?? 1, index: s.index }, dropped: s.dropped.receipt(), repeated: s.repeated };
   }
 
@@ -116,8 +122,8 @@ interface EpochState extends Delivery {
 export function shuffledCsvFiles<const C extends CsvColumns>(spec: string | readonly string[], options: CsvFilesOptions & { columns: C }): CsvFilesDataset<CsvRow<C>>;
 export function shuffledCsvFiles<R = CsvRecord>(spec: string | readonly string[], options?: CsvFilesOptions): CsvFilesDataset<R>;
 export function shuffledCsvFiles(spec: string | readonly string[], options: CsvFilesOptions = {}): CsvFilesDataset<CsvRecord> {
-  checkOptionNames('shuffledCsvFiles', options, ['shuffle', 'shard', 'resume', 'store', 'workers', 'header', 'delimiter', 'columns', 'onBadRow', 'engine', 'chunkBytes', 'chunkRows']);
-  const { shuffle, shard, resume, store: storeOptions = {}, workers: w, ...csvOptions } = options;
+  checkOptionNames('shuffledCsvFiles', options, ['shuffle', 'shard', 'resume', 'store', 'workers', 'receipts', 'header', 'delimiter', 'columns', 'onBadRow', 'engine', 'chunkBytes', 'chunkRows']);
+  const { shuffle, shard, resume, store: storeOptions = {}, workers: w, receipts = true, ...csvOptions } = options;
   const workers = checkWorkers(w, csvOptions);
   if ('byteRange' in options) throw new OptionError('shuffledCsvFiles: byteRange is chosen per block; leave it out');
   const settings = checkOptions(shuffle ?? {});
@@ -125,7 +131,8 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   const spec0 = checkShard(shard, resume);
   let parts: PartWire[] = [];
   let header: CsvOptions['header'] = csvOptions.header;
-  const fresh = (): Delivery => ({ delivered: 0, coverage: new Coverage(), dropped: new Coverage(), repeated: 0, recent: [] });
+  const digest = (): Coverage => (receipts ? new Coverage() : new NoCoverage());
+  const fresh = (): Delivery => ({ delivered: 0, coverage: digest(), dropped: digest(), repeated: 0, recent: [] });
   const state: EpochState = { seed: settings.seed, epoch: 0, index: spec0.index, layout: undefined, windowRows: [], target: undefined, ...fresh() };
   let rowsPerByte = 0;
   let total = 0;
@@ -169,6 +176,11 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
     shuffledCsvFiles(spec, { ...options, shard: { count: spec0.count * count, index: spec0.index + spec0.count * index } }).source;
   const open: CsvFilesDataset<CsvRecord>['source']['open'] = (epoch, openOptions) => deliver(inner.source.open(epoch, openOptions), state, () => state.target);
   return new CsvFilesDataset<CsvRecord>({ size: undefined, open, ...(spec0.batchSize === undefined && resume === undefined ? { shard: pushdown } : {}) }, state);
+}
+
+/** A digest of nothing, for a dataset built with receipts: false (nobody reads its receipts). */
+class NoCoverage extends Coverage {
+  override add(): void {}
 }
 
 function checkWorkers(w: number | 'auto' | undefined, o: CsvOptions): number {

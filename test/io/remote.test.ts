@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PartsReader } from '../../src/csv/parts-reader.js';
 import { csv } from '../../src/csv/reader.js';
 import { BlockCache } from '../../src/io/block-cache.js';
 import { objectStore } from '../../src/io/object-store.js';
@@ -131,13 +132,29 @@ describe('BlockCache', { skip }, () => {
     assert.equal(store.counters.requests, requests + 1);
   });
 
+  it('a parts reader keeps the store\'s requests in flight while it fetches, 3 blocks while the cache serves them', async () => {
+    const store = { ...s3.store, concurrency: 6, cache: mkdtempSync(join(tmpdir(), 'sluice-blocks-')) };
+    const part = { name: 's3://data/ids.csv', start: 'id,a,b\n'.length, size: Buffer.byteLength(text), offset: 0 };
+    const reader = new PartsReader([part], { columns: { id: 'int32', a: 'int32', b: 'float64' }, header: ['id', 'a', 'b'] }, store, 4096);
+    const ahead: number[] = [reader.readAhead];
+    for (const [s, e] of [[0, 4096], [0, 4096], [4096, 8192], [4096, 8192]] as const) {
+      assert.ok((await reader.read(s, e)).length > 0);
+      ahead.push(reader.readAhead);
+    }
+    assert.deepEqual(ahead, [6, 6, 3, 6, 3]); // fetched, cached, fetched, cached
+    await reader.close();
+  });
+
   it('keeps within its byte budget, evicting the least recently used', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-blocks-'));
     const cache = new BlockCache({ dir, maxBytes: 10_000 });
     const key = (i: number) => ({ object: 's3://b/k', etag: '"e"', start: i * 3000, end: (i + 1) * 3000 });
     await cache.put(key(0), Buffer.alloc(3000, 1));
     await cache.put(key(1), Buffer.alloc(3000, 2));
-    await new Promise((r) => setTimeout(r, 20));
+    // Used an hour ago, 0 before 1 (a hit refreshes an entry older than the cache's 10 s resolution).
+    const [first, second] = readdirSync(dir).sort((a, b) => readFileSync(join(dir, a))[0]! - readFileSync(join(dir, b))[0]!); // key 0's bytes are 1s
+    utimesSync(join(dir, first!), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    utimesSync(join(dir, second!), new Date(Date.now() - 3_500_000), new Date(Date.now() - 3_500_000));
     assert.ok((await cache.get(key(0))) !== undefined); // 0 is now the most recently used
     await cache.put(key(2), Buffer.alloc(3000, 3));
     await cache.put(key(3), Buffer.alloc(3000, 4));

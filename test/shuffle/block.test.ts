@@ -193,22 +193,24 @@ test('stratified windows: every block once, at most one block of each run of nei
   );
 });
 
-test('dealing blocks into buckets, then shuffling each bucket, is a uniform permutation (chi-square over all 720 orders of 6 rows)', () => {
+test('blocks laid out in a random order, then interleaved by shuffled labels, make a uniform permutation (chi-square over all 720 orders of 6 rows; blocks of 3 + 3, 1 + 5, 2 + 0 + 4 rows)', () => {
   const trials = 36_000;
-  const counts = new Map<string, number>();
   const dealer = new BlockDealer<{ id: number }>();
   const block = (ids: number[]) => [new ColumnChunk<{ id: number }>(ids.length, { id: Int32Array.from(ids) })];
-  for (let t = 0; t < trials; t++) {
-    const blocks = [dealer.deal(0, block([0, 1, 2]), mixSeed(t, 1), 3), dealer.deal(1, block([3, 4, 5]), mixSeed(t, 2), 3)];
-    const order = [...handOut(blocks, 3, randomState(mixSeed(t, 3)))].flatMap((c) => Array.from((c as ColumnChunk<{ id: number }>).columns.id!));
-    const key = order.join('');
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const split of [[[0, 1, 2], [3, 4, 5]], [[0], [1, 2, 3, 4, 5]], [[0, 1], [], [2, 3, 4, 5]]]) {
+    const counts = new Map<string, number>();
+    for (let t = 0; t < trials; t++) {
+      const blocks = split.map((ids, b) => dealer.deal(b, block(ids), mixSeed(t, b + 1)));
+      const order = [...handOut(blocks, randomState(mixSeed(t, 9)))].flatMap((c) => Array.from((c as ColumnChunk<{ id: number }>).columns.id!));
+      const key = order.join('');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    assert.equal(counts.size, 720, `split ${JSON.stringify(split)}`);
+    const expected = trials / 720;
+    const chi2 = [...counts.values()].reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
+    // 719 degrees of freedom: mean 719, sd 37.9; a biased shuffle lands far above.
+    assert.ok(chi2 < 719 + 5 * 37.9, `split ${JSON.stringify(split)}: chi-square ${chi2.toFixed(0)}`);
   }
-  assert.equal(counts.size, 720);
-  const expected = trials / 720;
-  const chi2 = [...counts.values()].reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
-  // 719 degrees of freedom: mean 719, sd 37.9; a biased shuffle lands far above.
-  assert.ok(chi2 < 719 + 5 * 37.9, `chi-square ${chi2.toFixed(0)}`);
 });
 
 test('a window comes out in chunks of CHUNK_SIZE rows (the last of each window shorter), so batch(1024) takes views', async () => {
@@ -219,4 +221,10 @@ test('a window comes out in chunks of CHUNK_SIZE rows (the last of each window s
   const windows = Math.ceil(Math.ceil(statSync(file).size / (16 << 10)) / 8);
   assert.equal(sizes.filter((n) => n !== CHUNK_SIZE).length <= windows, true, `chunk sizes ${sizes.join(' ')}`);
   assert.equal(sizes.reduce((a, b) => a + b, 0), 600 * 70);
+});
+
+test('options are checked when the pipeline is built: openBlocks past 65,536 (a row\'s block travels as a two-byte label) is an OptionError', () => {
+  assert.throws(() => blockShuffle(1000, () => range(0, 1), { openBlocks: 65_537 }), (e: Error) => e.name === 'OptionError' && /openBlocks must be at most 65,536, got 65537/.test(e.message));
+  assert.throws(() => shuffledCsv('ratings.csv', { columns: { a: 'int32' }, shuffle: { openBlocks: 70_000 } }), (e: Error) => e.name === 'OptionError');
+  blockShuffle(1000, () => range(0, 1), { openBlocks: 65_536 }); // the largest allowed
 });
