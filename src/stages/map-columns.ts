@@ -14,11 +14,16 @@ export type ColumnsFn<C, D> = (columns: C, size: number, index: number) => D;
  * (dtype from the schema, Float64Array otherwise). Every returned column must be an
  * Int32Array, Float32Array or Float64Array of the chunk's size, or a stage error names it.
  * Columns passed through unchanged are not copied. The schema downstream is the dtypes of
- * the columns returned (known once the first chunk has been seen).
+ * the columns returned (known once the first chunk has been seen). When the upstream's
+ * chunks are fresh (ChunkSource.freshChunks), so are these, and a shuffle downstream swaps
+ * rows inside them: a column `fn` passes through is the upstream's own, any other column it
+ * returns is copied first (it may be an array `fn` keeps and returns again), and `fn` must
+ * not keep the arrays it is given past its call.
  */
 export function mapColumns<T, D extends AnyColumns>(source: ChunkSource<T>, fn: ColumnsFn<AnyColumns, D>, stage = 'mapColumns', keepsRows = true): ChunkSource<RowOf<D>> {
   checkFunction(stage, 'fn', fn);
   let schema: Schema | undefined;
+  const fresh = source.freshChunks === true;
   return {
     get size() {
       return keepsRows ? source.size : undefined;
@@ -26,6 +31,8 @@ export function mapColumns<T, D extends AnyColumns>(source: ChunkSource<T>, fn: 
     get schema() {
       return schema;
     },
+    // Fresh in, fresh out: the shuffle after a mapColumns swaps in place, as after csv().
+    freshChunks: fresh,
     open: (epoch, options) => run(epoch, options),
   };
 
@@ -42,10 +49,26 @@ export function mapColumns<T, D extends AnyColumns>(source: ChunkSource<T>, fn: 
       const rows = checkColumns(out, keepsRows ? size : undefined, stage, index);
       schema ??= Object.fromEntries(Object.entries(out).map(([k, v]) => [k, dtypeOf(v)]));
       index += size;
-      if (rows > 0 || (keepsRows && size === 0)) yield new ColumnChunk<RowOf<D>>(rows, out);
+      if (rows > 0 || (keepsRows && size === 0)) yield new ColumnChunk<RowOf<D>>(rows, fresh ? owned(out, columns) : out);
     }
     return undefined;
   }
+}
+
+/**
+ * `out` as a chunk nothing else holds: a column that is one of the chunk's own `inputs`
+ * (passed through, once) stays; any other is copied (a copy of a chunk's column costs about
+ * a microsecond; a shuffle that cannot swap in place allocates every column anew).
+ */
+function owned<D extends AnyColumns>(out: D, inputs: AnyColumns): D {
+  const own = new Set<NumericArray>(Object.values(inputs));
+  const copied: Record<string, NumericArray> = {};
+  for (const name in out) {
+    const col = out[name]!;
+    if (own.delete(col)) copied[name] = col; // the second use of an input is copied
+    else copied[name] = col.slice();
+  }
+  return copied as D;
 }
 
 /** A chunk as `{ size, columns }`, each column exactly `size` long (views, no copy, when already columnar). */

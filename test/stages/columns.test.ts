@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { ColumnChunk, type Dataset, fromIterable, OptionError, StageError } from '../../src/index.js';
+import { ColumnChunk, type Dataset, Dataset as DatasetClass, fromIterable, OptionError, StageError } from '../../src/index.js';
 import { type IdRow, tracked, unhandledDuring } from '../helpers/sources.js';
 
 type Stage = (ds: Dataset<IdRow>) => Dataset<object, unknown>;
@@ -139,4 +139,34 @@ test('filterRows keeps exactly the masked rows, in order, across chunk sizes (pr
   assert.equal(ds.filterRows((c) => c.id.map(() => 1)).size, undefined);
   await assert.rejects(ds.filterRows(() => new Uint8Array(2)).toArray(), /filterRows: the mask must be a typed array or boolean array of the chunk's 7 rows, got an object of 2 at element 0/);
   assert.deepEqual((await ds.filterRows((c) => [...c.id].map((x) => x === 8)).toArray()).map((r) => r.id), [8]);
+});
+
+describe('mapColumns keeps a fresh pipeline fresh (the shuffle after it swaps in place)', () => {
+  /** A columnar source whose chunks are fresh (as csv()'s): ids 0 … n-1, `chunkSize` a chunk. */
+  const freshSource = (n: number, chunkSize: number): Dataset<{ id: number }> =>
+    new DatasetClass<{ id: number }>({
+      size: n,
+      freshChunks: true,
+      async *open() {
+        for (let s = 0; s < n; s += chunkSize) yield new ColumnChunk<{ id: number }>(Math.min(chunkSize, n - s), { id: Int32Array.from({ length: Math.min(chunkSize, n - s) }, (_, i) => s + i) });
+        return undefined;
+      },
+    });
+
+  test('fresh in, fresh out; not fresh in, not fresh out', () => {
+    assert.equal(freshSource(10, 4).mapColumns((c) => c).source.freshChunks, true);
+    assert.equal(fromIterable([{ id: 1 }]).mapColumns((c) => c).source.freshChunks, false);
+  });
+
+  test('an array the function keeps and returns again, and a column returned under two names, are copied: the shuffle never writes into them', async () => {
+    const kept = new Float32Array(16).fill(7); // returned for every chunk
+    const ds = freshSource(1000, 16)
+      .mapColumns((c, size) => ({ id: c.id, again: c.id, seven: kept.subarray(0, size) }))
+      .shuffle(100, { seed: 3 });
+    const rows = await ds.toArray();
+    assert.deepEqual(rows.map((r) => r.id).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i), 'every row once');
+    assert.ok(rows.every((r) => r.again === r.id && r.seven === 7), 'each row kept its own values');
+    assert.deepEqual(Array.from(kept), new Array(16).fill(7), 'the kept array was not written into');
+    assert.notDeepEqual(rows.map((r) => r.id), Array.from({ length: 1000 }, (_, i) => i), 'shuffled');
+  });
 });
