@@ -36,7 +36,12 @@ export class Coverage {
   /** Adds a chunk's rows. */
   add(chunk: Chunk<unknown>): void {
     if (chunk instanceof ColumnChunk) this.addColumns(chunk.size, Object.keys(chunk.columns).sort().map((k) => (chunk.columns as Record<string, NumericArray | string[]>)[k]!));
-    else for (const row of chunk) this.addHash(stringHash(JSON.stringify(row), 0x9e3779b9), stringHash(JSON.stringify(row), 0x7f4a7c15));
+    else {
+      for (const row of chunk) {
+        const text = JSON.stringify(row);
+        this.addHash(stringHash(text, 0x9e3779b9), stringHash(text, 0x7f4a7c15));
+      }
+    }
   }
 
   /** A copy, to go on adding to separately. */

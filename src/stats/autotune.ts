@@ -187,7 +187,9 @@ export class HandOver<T> extends FencedIterator<T> {
     this.checkAt = elapsed + this.policy.windowMs;
     const spanMs = elapsed - span.elapsed;
     const waitFraction = this.consumerMs >= 0 ? Math.max(0, 1 - this.consumerMs / elapsed) : this.waitMs / elapsed;
-    const rate = ((spanMs > 0 ? this.position - span.position : this.position - this.windowStart) / (spanMs > 0 ? spanMs : elapsed)) * 1000;
+    // Elements per second from the end of the first window on (from the first chunk at the first measurement).
+    const [counted, countedMs] = spanMs > 0 ? [this.position - span.position, spanMs] : [this.position - this.windowStart, elapsed];
+    const rate = (counted / countedMs) * 1000;
     const idleCpus = spanMs > 0 ? span.idleCoreMs / spanMs : idleNow;
     const lead = Math.ceil((rate * this.policy.leadMs) / 1000);
     const at = this.position + lead;

@@ -53,6 +53,11 @@ test('worker entry points are loaded by URL, never imported at run time, and eve
   assert.deepEqual(danglingUrls(srcDir, root), []);
 });
 
+test('fast-csv is loaded on first use (records.ts requires it): no module of src/ imports it, so a worker decoding numeric blocks never loads it', () => {
+  const importing = listTs(srcDir).filter((f) => runtimeImports(f).specifiers.some((s) => s.startsWith('@fast-csv/')));
+  assert.deepEqual(importing.map((f) => relative(root, f)), []);
+});
+
 test('no file in src/ is over 300 lines', () => {
   assert.deepEqual(longFiles(srcDir, root), []);
 });
