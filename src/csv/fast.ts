@@ -7,6 +7,7 @@ import { allocColumn, ColumnChunk, type NumericArray, type NumericDType } from '
 import { FieldScanner, type Vocabulary } from './categorical.js';
 import { arrayDType, type BadRows, countReason, isBlankLine, numberReason, toNumber } from './fields.js';
 import type { CsvLayout } from './general.js';
+import { type SimdRows, simdRows } from './simd.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -42,6 +43,10 @@ export class FastDecoder {
   /** Quoted and categorical fields (see categorical.ts). */
   private readonly scanner: FieldScanner;
   private readonly vocabs: readonly (Vocabulary | undefined)[];
+  /** The WebAssembly kernel for the plain rows, where the layout allows it (see simd.ts). */
+  private readonly simd: SimdRows | undefined;
+  /** Rows the byte loop decodes after the kernel stopped at one it does not take; doubles while the kernel keeps stopping at once. */
+  private byteRows = 16;
 
   constructor(
     private readonly layout: CsvLayout,
@@ -63,6 +68,7 @@ export class FastDecoder {
     layout.outputs.forEach((o, k) => (this.slots[o.field] = k));
     this.delim = Buffer.from(layout.delimiter, 'utf8');
     this.scanner = new FieldScanner(this.delim);
+    this.simd = simdRows(layout);
   }
 
   get size(): number {
@@ -96,13 +102,44 @@ export class FastDecoder {
 
   /**
    * Decodes rows of `buf` from `pos` (a line start) until the chunk is full, the block ends or
-   * a quote is met; returns where it stopped. `buf` must end with a newline.
-   * This is the decode hot loop: one pass over the bytes with the row, field and number
+   * a quote is met; returns where it stopped. `buf` must end with a newline. The
+   * WebAssembly kernel (simd.ts) takes the plain rows, the byte loop every other one.
+   */
+  decode(buf: Buffer, pos: number): number {
+    const simd = this.simd;
+    if (simd === undefined) return this.decodeBytes(buf, pos, this.capacity);
+    const end = buf.length;
+    for (;;) {
+      if (pos >= end) {
+        this.stop = Stop.End;
+        return pos;
+      }
+      if (this.filled === this.capacity) {
+        this.stop = Stop.Full;
+        return pos;
+      }
+      const cols = (this.cols ??= this.alloc());
+      pos = simd.decode(buf, pos, end, cols, this.filled, this.capacity - this.filled);
+      this.filled += simd.rows;
+      this.line += simd.rows;
+      if (!simd.declined) continue; // the window's end, or the rows asked for
+      // A row the kernel does not take: the byte loop decodes it and a few more, more each
+      // time the kernel declines at once (a file of quoted or long rows stays in the loop).
+      this.byteRows = simd.rows > 0 ? 16 : Math.min(2 * this.byteRows, 1 << 16);
+      pos = this.decodeBytes(buf, pos, Math.min(this.capacity, this.filled + this.byteRows));
+      if (this.stop === Stop.Quote) return pos;
+    }
+  }
+
+  /**
+   * The byte loop: decodes rows of `buf` from `pos` until `limit` rows are filled (Stop.Full),
+   * the block ends or a quote is met; returns where it stopped.
+   * This is the reference decoder: one pass over the bytes with the row, field and number
    * state in locals. It stays one function because splitting it (a call per field or per
    * row, state moved to fields) costs the engine a measured share of its speed
    * (bench/csv.ts); the per-field slow paths (fieldEnd, toNumber, bad rows) are out of it.
    */
-  decode(buf: Buffer, pos: number): number {
+  private decodeBytes(buf: Buffer, pos: number, limit: number): number {
     const end = buf.length;
     const slots = this.slots;
     const kinds = this.kinds;
@@ -115,7 +152,7 @@ export class FastDecoder {
     const d0 = this.delim[0]!;
     const multi = this.delim.length > 1;
     const dlen = this.delim.length;
-    const cap = this.capacity;
+    const cap = limit;
     let filled = this.filled;
     let line = this.line;
     this.stop = Stop.End;

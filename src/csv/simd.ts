@@ -1,0 +1,141 @@
+// The JavaScript side of the fast engine's WebAssembly SIMD kernel (source: wasm/csv-decode.ts,
+// built by `npm run build:wasm`). The kernel decodes the plain rows of a block about 1.6 times
+// as fast as the byte loop (bench/csv.ts); the byte loop in fast.ts stays the reference and
+// decodes every row the kernel does not take, so the two always agree (test/csv/simd.test.ts).
+// One instance per thread: its memory holds one window of input bytes and the output columns
+// of one call; every call lays them out again, so any number of decoders share it.
+import { readFileSync } from 'node:fs';
+import type { NumericArray, NumericDType } from '../chunk.js';
+import type { CsvLayout } from './general.js';
+
+// The few WebAssembly types used here (the project's lib has no DOM types, where they live).
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface KernelExports {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  decode(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number): number;
+  heapBase(): number;
+}
+
+/** Bytes of input copied into the kernel's memory per call (whole lines of it). */
+const WINDOW = 64 << 10;
+/** Readable bytes past the input that the kernel's 16-byte loads may touch. */
+const PAD = 64;
+/** Rows one call decodes at most. */
+const MAX_ROWS = 8192;
+const KIND: Record<NumericDType, number> = { int32: 1, float32: 2, float64: 3 };
+/** The kernel's code for a call that stopped at a row it does not take. */
+const DECLINED = 2;
+
+let compiled: object | null | undefined;
+let instance: KernelExports | undefined;
+let enabled = true;
+
+/**
+ * Turns the kernel off (or on again) for decoders made after the call: the differential tests
+ * decode the same bytes both ways. Not part of the public API.
+ */
+export function useSimdKernel(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether this thread decodes with the kernel (false where WebAssembly SIMD is missing, or the kernel was not built). */
+export function simdKernelLoaded(): boolean {
+  return kernel() !== undefined;
+}
+
+function kernel(): KernelExports | undefined {
+  if (compiled === undefined) {
+    try {
+      compiled = new wasm.Module(readFileSync(new URL('./csv-decode.wasm', import.meta.url)));
+    } catch {
+      compiled = null; // the byte loop decodes everything, as before the kernel
+    }
+  }
+  if (compiled === null) return undefined;
+  return (instance ??= new wasm.Instance(compiled, {}).exports as unknown as KernelExports);
+}
+
+/**
+ * The kernel set up for one layout, or undefined when the layout is not one it decodes (a
+ * category column, a delimiter that is more than one byte or could be part of a number).
+ */
+export function simdRows(layout: CsvLayout): SimdRows | undefined {
+  if (!enabled || Buffer.byteLength(layout.delimiter) !== 1 || /[-0-9."\r\n]/.test(layout.delimiter)) return undefined;
+  if (layout.outputs.some((o) => o.dtype === 'category' || o.dtype === 'string')) return undefined;
+  const k = kernel();
+  return k === undefined ? undefined : new SimdRows(k, layout);
+}
+
+export class SimdRows {
+  /** Rows the last call decoded. */
+  rows = 0;
+  /** Whether the last call stopped at a row it does not take (the byte loop's), rather than at the window's end or after the rows asked for. */
+  declined = false;
+  private readonly kinds: Int32Array;
+  private readonly delimiter: number;
+  private readonly dtypes: NumericDType[];
+  private readonly outputField: number[];
+
+  constructor(
+    private readonly k: KernelExports,
+    layout: CsvLayout,
+  ) {
+    this.kinds = new Int32Array(layout.fieldNames.length);
+    for (const o of layout.outputs) this.kinds[o.field] = KIND[o.dtype as NumericDType];
+    this.dtypes = layout.outputs.map((o) => o.dtype as NumericDType);
+    this.outputField = layout.outputs.map((o) => o.field);
+    this.delimiter = layout.delimiter.charCodeAt(0);
+  }
+
+  /**
+   * Decodes the plain rows of `buf` from `pos` (a line start; buf[end - 1] is a newline) into
+   * rows [filled, …) of `cols` (one per output, in output order), at most `maxRows`, within
+   * one window of bytes. Returns where it stopped: the end of the window, after maxRows, or
+   * at a row for the byte loop; `rows` says how many it decoded.
+   */
+  decode(buf: Buffer, pos: number, end: number, cols: NumericArray[], filled: number, maxRows: number): number {
+    // Whole lines of at most one window (none when the next line is longer: the byte loop's).
+    const cut = end - pos <= WINDOW ? end : buf.lastIndexOf(0x0a, pos + WINDOW - 1) + 1;
+    this.rows = 0;
+    this.declined = true;
+    if (cut <= pos) return pos;
+    const k = this.k;
+    const nFields = this.kinds.length;
+    const desc = align(k.heapBase());
+    const input = align(desc + 8 * nFields);
+    const outputs = align(input + WINDOW + PAD);
+    const rowsAsked = Math.min(maxRows, MAX_ROWS);
+    const need = outputs + 8 * MAX_ROWS * this.dtypes.length;
+    if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+    const memory = k.memory.buffer;
+    const words = new Int32Array(memory);
+    for (let f = 0; f < nFields; f++) {
+      words[(desc >> 2) + 2 * f] = this.kinds[f]!;
+      words[(desc >> 2) + 2 * f + 1] = 0;
+    }
+    this.outputField.forEach((f, o) => (words[(desc >> 2) + 2 * f + 1] = outputs + 8 * MAX_ROWS * o));
+    const bytes = new Uint8Array(memory);
+    bytes.set(buf.subarray(pos, cut), input);
+    bytes.fill(0, input + (cut - pos), input + (cut - pos) + PAD);
+    const rows = k.decode(input, input + (cut - pos), nFields, desc, rowsAsked, this.delimiter);
+    const stoppedAt = words[0]! - input;
+    this.declined = words[1] === DECLINED;
+    this.rows = rows;
+    for (let o = 0; o < this.dtypes.length; o++) {
+      const at = outputs + 8 * MAX_ROWS * o;
+      const d = this.dtypes[o]!;
+      const from = d === 'int32' ? new Int32Array(memory, at, rows) : d === 'float32' ? new Float32Array(memory, at, rows) : new Float64Array(memory, at, rows);
+      cols[o]!.set(from, filled);
+    }
+    return pos + stoppedAt;
+  }
+}
+
+function align(n: number): number {
+  return (n + 63) & ~63;
+}

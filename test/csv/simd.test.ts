@@ -1,0 +1,143 @@
+// The fast engine's WebAssembly kernel against its reference, the byte loop: the same bytes
+// decoded with the kernel on and off give the same values (bit for bit), the same bad-row
+// reports and the same line numbers, whatever rows the kernel declines (quotes, long rows,
+// odd numbers, blank lines, wrong field counts) and wherever blocks and chunks end.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { ColumnChunk, DType } from '../../src/index.js';
+import { csv, type CsvOptions } from '../../src/csv/reader.js';
+import { simdKernelLoaded, useSimdKernel } from '../../src/csv/simd.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-simd-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let fileNo = 0;
+const SCALE = Number(process.env.SLUICE_FC_SCALE ?? 1);
+
+interface Decoded {
+  chunks: { size: number; columns: Record<string, number[]> }[];
+  bad: string[];
+  rows: number;
+}
+
+/** Every chunk (values as numbers, -0 kept), every bad-row report, with the kernel on or off. */
+async function decode(path: string, options: CsvOptions, kernel: boolean): Promise<Decoded> {
+  useSimdKernel(kernel);
+  try {
+    const bad: string[] = [];
+    const ds = csv(path, { ...options, engine: 'fast', onBadRow: (info) => void bad.push(JSON.stringify(info)) });
+    const chunks: Decoded['chunks'] = [];
+    let rows = 0;
+    for await (const c of ds.chunks()) {
+      const chunk = c as ColumnChunk<Record<string, number>>;
+      const columns: Record<string, number[]> = {};
+      for (const [name, values] of Object.entries(chunk.columns)) columns[name] = Array.from(values);
+      chunks.push({ size: chunk.size, columns });
+      rows += chunk.size;
+    }
+    return { chunks, bad, rows };
+  } finally {
+    useSimdKernel(true);
+  }
+}
+
+async function sameBothWays(text: string, options: CsvOptions): Promise<Decoded> {
+  const path = join(dir, `f${fileNo++}.csv`);
+  writeFileSync(path, text);
+  const withKernel = await decode(path, options, true);
+  const byteLoop = await decode(path, options, false);
+  assert.deepStrictEqual(withKernel, byteLoop); // deepStrictEqual tells -0 from 0
+  return withKernel;
+}
+
+// Values at the kernel's edges: digit counts around 8 and 15, int32 bounds, signs and dots
+// where they may and may not be, and what only the byte loop reads (exponents, spaces, quotes).
+const value = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: -2147483648, max: 2147483647 }).map(String) },
+  { weight: 3, arbitrary: fc.tuple(fc.integer({ min: -99999999, max: 99999999 }), fc.integer({ min: 0, max: 9999999 })).map(([a, b]) => `${a}.${b}`) },
+  { weight: 2, arbitrary: fc.stringMatching(/^-?[0-9]{0,17}(\.[0-9]{0,17})?$/) },
+  { weight: 2, arbitrary: fc.constantFrom('0', '-0', '-0.0', '5.', '.5', '-.5', '.', '-', '', '2147483647', '2147483648', '-2147483648', '-2147483649', '123456789012345', '1234567890123456', '99999999.9999999', '0.000000000000001') },
+  { weight: 1, arbitrary: fc.constantFrom('1e3', '+7', ' 5', '5 ', 'NaN', '1.2.3', '"4"', '"a,b"', 'x"y', '5\r', 'é', '1-2', '--1', 'a'.repeat(70)) },
+);
+
+const fileSpec = fc
+  .record({
+    width: fc.integer({ min: 1, max: 7 }),
+    delimiter: fc.constantFrom(',', '\t', ';', '|', '::'),
+    crlf: fc.boolean(),
+    rows: fc.array(fc.tuple(fc.array(value, { minLength: 8, maxLength: 8 }), fc.integer({ min: -1, max: 30 })), { maxLength: 80 }),
+    dtypes: fc.array(fc.constantFrom<DType>('int32', 'float32', 'float64'), { minLength: 7, maxLength: 7 }),
+    select: fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+    chunkBytes: fc.oneof(fc.integer({ min: 1, max: 80 }), fc.constant(1 << 20)),
+    chunkRows: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(4096)),
+    finalNewline: fc.boolean(),
+  })
+  .map((r) => {
+    const names = Array.from({ length: r.width }, (_, i) => `c${i}`);
+    const eol = r.crlf ? '\r\n' : '\n';
+    const lines = [names.join(r.delimiter)];
+    for (const [values, shape] of r.rows) {
+      // shape -1: a blank line; 0: one field short; 30: one field long; else a full row
+      if (shape === -1) lines.push('');
+      else if (shape === 0) lines.push(values.slice(0, r.width - 1).join(r.delimiter));
+      else if (shape === 30) lines.push(values.slice(0, r.width + 1).join(r.delimiter));
+      else lines.push(values.slice(0, r.width).join(r.delimiter));
+    }
+    const columns: Record<string, DType> = {};
+    names.forEach((n, i) => {
+      if (r.select[i] || i === 0) columns[n] = r.dtypes[i]!;
+    });
+    const text = lines.join(eol) + (r.finalNewline ? eol : '');
+    return { text, options: { header: true, delimiter: r.delimiter, columns, chunkBytes: r.chunkBytes, chunkRows: r.chunkRows } satisfies CsvOptions };
+  });
+
+describe('the WebAssembly kernel of the fast engine', () => {
+  it('is built and loaded (npm run build:wasm, which npm ci runs)', () => {
+    assert.equal(simdKernelLoaded(), true);
+  });
+
+  it('decodes what the byte loop decodes, bit for bit, with the same bad rows and lines', async () => {
+    await fc.assert(
+      fc.asyncProperty(fileSpec, ({ text, options }) => sameBothWays(text, options).then(() => true)),
+      { numRuns: 150 * SCALE },
+    );
+  });
+
+  it('agrees over a file of many windows with odd rows among plain ones', async () => {
+    // 40,000 rows (about 1 MB: sixteen 64 KB windows) with a row the kernel declines every
+    // 997 rows, so every kind of hand-over to the byte loop and back happens mid-window.
+    const odd = ['"7",8,9.5,1', '', '1,2,3', '1,2,3,4,5', 'x,2,3.5,4', '1,2,1e3,4', `1,2,3.5,${'9'.repeat(80)}`, '1,-0,-0.0,4', '2147483648,1,1,1'];
+    const lines = ['a,b,c,d'];
+    let seed = 7;
+    for (let i = 0; i < 40_000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      lines.push(i % 997 === 500 ? odd[(i / 997) % odd.length | 0]! : `${seed % 300000},${(seed >>> 8) % 90000},${seed % 5}.${seed % 2 === 0 ? 0 : 5},${1500000000 + i}`);
+    }
+    const got = await sameBothWays(lines.join('\n') + '\n', { header: true, columns: { a: 'int32', b: 'int32', c: 'float32' } });
+    // 40 odd rows, the k-th odd[k % 9]: 12 of them decode (1e3, the long row, -0), 5 are blank lines, 23 bad.
+    assert.equal(got.rows, 40_000 - 40 + 12, 'rows');
+    assert.equal(got.bad.length, 23, 'bad rows');
+  });
+
+  it('hands the rows after a quote to the general engine (engine auto) as the byte loop does', async () => {
+    const text = 'a,b\n1,2\n3,4\n"5",6\n7,8\n';
+    const path = join(dir, 'quoted.csv');
+    writeFileSync(path, text);
+    for (const kernel of [true, false]) {
+      useSimdKernel(kernel);
+      try {
+        assert.deepStrictEqual(await csv(path, { header: true, columns: { a: 'int32', b: 'int32' }, engine: 'auto' }).toArray(), [
+          { a: 1, b: 2 },
+          { a: 3, b: 4 },
+          { a: 5, b: 6 },
+          { a: 7, b: 8 },
+        ]);
+      } finally {
+        useSimdKernel(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,157 @@
+// AssemblyScript source of the fast engine's SIMD kernel (built into src/csv/csv-decode.wasm
+// by `npm run build:wasm`, which `npm ci` runs). It decodes the rows of a block that are
+// plain — every selected field an optional '-', digits and at most one '.', at most 15
+// digits, the row at most 64 bytes, no quote — and stops at the first row that is not: the
+// JavaScript loop (src/csv/fast.ts), the reference, decodes that one. Per row it finds every
+// delimiter and newline in one go (four 16-byte compares into 64-bit masks, as simdjson finds
+// structure), so no field waits for the scan of the one before; each number is then built
+// eight digits at a time (SWAR). Values match the JavaScript loop bit for bit: the same
+// integer mantissa (exact below 2^53) divided by the same exact power of ten.
+
+const POW10: StaticArray<f64> = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const IPOW10: StaticArray<u64> = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000];
+
+/** Why decode() stopped (stored at byte 4). */
+const END: i32 = 0;
+const FULL: i32 = 1;
+const OTHER: i32 = 2;
+
+/** The value of the n (0 to 8) ASCII digits at p. */
+@inline function digits8(p: usize, n: i32): u64 {
+  if (n == 0) return 0;
+  let x = (load<u64>(p) - 0x3030303030303030) << (<u64>(64 - 8 * n));
+  x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ff;
+  x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffff;
+  return (x * 10000 + (x >> 32)) & 0xffffffff;
+}
+
+/** The value of the n (0 to 15) ASCII digits at p. */
+@inline function digits(p: usize, n: i32): u64 {
+  if (n <= 8) return digits8(p, n);
+  return digits8(p, 8) * unchecked(IPOW10[n - 8]) + digits8(p + 8, n - 8);
+}
+
+@inline function mask16(v: v128, c: v128): u64 {
+  return <u64>i8x16.bitmask(i8x16.eq(v, c));
+}
+
+/** Bit k set where byte k of v is an ASCII digit: b + 0x50, as a signed byte, is below -118 exactly for '0'…'9'. */
+@inline function digitMask16(v: v128): u64 {
+  return <u64>i8x16.bitmask(i8x16.lt_s(i8x16.add(v, i8x16.splat(0x50)), i8x16.splat(-118)));
+}
+
+/**
+ * Decodes the plain rows of [p, end) (end - 1 is a newline; 64 bytes past end are readable)
+ * into the columns of `desc`: nFields entries of (kind i32, output address i32), kind 0 skip,
+ * 1 int32, 2 float32, 3 float64. Stops at end, after maxRows rows or before the first row
+ * that is not plain. Returns the rows decoded; stores where it stopped at byte 0 and why at
+ * byte 4.
+ */
+export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32): i32 {
+  const vd = i8x16.splat(<i8>delim);
+  const vlf = i8x16.splat(10);
+  const vquote = i8x16.splat(0x22);
+  const vdot = i8x16.splat(0x2e);
+  const vminus = i8x16.splat(0x2d);
+  let rows = 0;
+  let why = END;
+  while (p < end) {
+    if (rows == maxRows) {
+      why = FULL;
+      break;
+    }
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    let lf = mask16(v0, vlf) | (mask16(v1, vlf) << 16);
+    let v2 = v0;
+    let v3 = v1;
+    let wide = false;
+    if (lf == 0) {
+      v2 = v128.load(p, 32);
+      v3 = v128.load(p, 48);
+      lf = (mask16(v2, vlf) << 32) | (mask16(v3, vlf) << 48);
+      wide = true;
+      if (lf == 0) {
+        why = OTHER; // a row over 64 bytes
+        break;
+      }
+    }
+    const lfAt = <i32>ctz(lf);
+    const before = (<u64>1 << lfAt) - 1;
+    let delims = mask16(v0, vd) | (mask16(v1, vd) << 16);
+    let quotes = mask16(v0, vquote) | (mask16(v1, vquote) << 16);
+    let dots = mask16(v0, vdot) | (mask16(v1, vdot) << 16);
+    let minus = mask16(v0, vminus) | (mask16(v1, vminus) << 16);
+    let digitBits = digitMask16(v0) | (digitMask16(v1) << 16);
+    if (wide) {
+      delims |= (mask16(v2, vd) << 32) | (mask16(v3, vd) << 48);
+      quotes |= (mask16(v2, vquote) << 32) | (mask16(v3, vquote) << 48);
+      dots |= (mask16(v2, vdot) << 32) | (mask16(v3, vdot) << 48);
+      minus |= (mask16(v2, vminus) << 32) | (mask16(v3, vminus) << 48);
+      digitBits |= (digitMask16(v2) << 32) | (digitMask16(v3) << 48);
+    }
+    delims &= before;
+    // A blank line, a quote or a field count other than nFields: the JavaScript loop's case.
+    if (lfAt == 0 || (lfAt == 1 && load<u8>(p) == 0x0d) || (quotes & before) != 0 || <i32>popcnt(delims) != nFields - 1) {
+      why = OTHER;
+      break;
+    }
+    let ok = true;
+    let s = 0;
+    for (let f = 0; f < nFields; f++) {
+      let e = f == nFields - 1 ? lfAt : <i32>ctz(delims);
+      delims &= delims - 1;
+      const d = desc + (<usize>f << 3);
+      const kind = load<i32>(d);
+      if (kind != 0) {
+        if (f == nFields - 1 && e > s && load<u8>(p + e - 1) == 0x0d) e--; // CR LF
+        const neg = <i32>((minus >> s) & 1);
+        const from = s + neg;
+        const field = e >= 64 ? ~((<u64>1 << from) - 1) : ((<u64>1 << e) - 1) & ~((<u64>1 << from) - 1);
+        const dot = dots & field;
+        if ((~digitBits & field) != dot || popcnt(dot) > 1 || e <= from) {
+          ok = false;
+          break;
+        }
+        const dotAt = dot == 0 ? e : <i32>ctz(dot);
+        const intDigits = dotAt - from;
+        const scale = dot == 0 ? 0 : e - dotAt - 1;
+        const nd = intDigits + scale;
+        if (nd == 0 || nd > 15) {
+          ok = false;
+          break;
+        }
+        const m = digits(p + from, intDigits) * unchecked(IPOW10[scale]) + digits(p + dotAt + 1, scale);
+        const out = <usize>load<u32>(d, 4);
+        if (kind == 1) {
+          if (scale != 0 || m > (neg ? 2147483648 : 2147483647)) {
+            ok = false;
+            break;
+          }
+          store<i32>(out + (<usize>rows << 2), neg ? -<i32>m : <i32>m);
+        } else {
+          let x = <f64>m;
+          if (scale != 0) x = x / unchecked(POW10[scale]);
+          if (neg) x = -x;
+          if (kind == 2) store<f32>(out + (<usize>rows << 2), <f32>x);
+          else store<f64>(out + (<usize>rows << 3), x);
+        }
+      }
+      s = e + 1;
+    }
+    if (!ok) {
+      why = OTHER;
+      break;
+    }
+    p += lfAt + 1;
+    rows++;
+  }
+  store<i32>(0, <i32>p);
+  store<i32>(4, why);
+  return rows;
+}
+
+/** The first free byte after the kernel's constants: the caller lays out its buffers from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
