@@ -40,19 +40,90 @@ const OTHER: i32 = 2;
   return <u64>i8x16.bitmask(i8x16.lt_s(i8x16.add(v, i8x16.splat(0x50)), i8x16.splat(-118)));
 }
 
+/** The vectors a row is compared with. */
+@inline function splat(c: i32): v128 {
+  return i8x16.splat(<i8>c);
+}
+
+/**
+ * Decodes the row at p if it is plain, writing field f's value at base_f + index * step_f
+ * (desc: nFields entries of kind, base, step, 0 as i32; kind 0 skip, 1 int32, 2 float32,
+ * 3 float64). Returns the row's length with its newline, or 0 when the row is not plain (it
+ * may have written some of its values by then).
+ */
+@inline function decodeRow(p: usize, nFields: i32, desc: usize, delim: i32, index: usize): i32 {
+  const v0 = v128.load(p);
+  const v1 = v128.load(p, 16);
+  let lf = mask16(v0, splat(10)) | (mask16(v1, splat(10)) << 16);
+  let v2 = v0;
+  let v3 = v1;
+  const wide = lf == 0;
+  if (wide) {
+    v2 = v128.load(p, 32);
+    v3 = v128.load(p, 48);
+    lf = (mask16(v2, splat(10)) << 32) | (mask16(v3, splat(10)) << 48);
+    if (lf == 0) return 0; // a row over 64 bytes
+  }
+  const lfAt = <i32>ctz(lf);
+  const before = (<u64>1 << lfAt) - 1;
+  let delims = mask16(v0, splat(delim)) | (mask16(v1, splat(delim)) << 16);
+  let quotes = mask16(v0, splat(0x22)) | (mask16(v1, splat(0x22)) << 16);
+  let dots = mask16(v0, splat(0x2e)) | (mask16(v1, splat(0x2e)) << 16);
+  let minus = mask16(v0, splat(0x2d)) | (mask16(v1, splat(0x2d)) << 16);
+  let digitBits = digitMask16(v0) | (digitMask16(v1) << 16);
+  if (wide) {
+    delims |= (mask16(v2, splat(delim)) << 32) | (mask16(v3, splat(delim)) << 48);
+    quotes |= (mask16(v2, splat(0x22)) << 32) | (mask16(v3, splat(0x22)) << 48);
+    dots |= (mask16(v2, splat(0x2e)) << 32) | (mask16(v3, splat(0x2e)) << 48);
+    minus |= (mask16(v2, splat(0x2d)) << 32) | (mask16(v3, splat(0x2d)) << 48);
+    digitBits |= (digitMask16(v2) << 32) | (digitMask16(v3) << 48);
+  }
+  delims &= before;
+  // A blank line, a quote or a field count other than nFields: the JavaScript loop's case.
+  if (lfAt == 0 || (lfAt == 1 && load<u8>(p) == 0x0d) || (quotes & before) != 0 || <i32>popcnt(delims) != nFields - 1) return 0;
+  let s = 0;
+  for (let f = 0; f < nFields; f++) {
+    let e = f == nFields - 1 ? lfAt : <i32>ctz(delims);
+    delims &= delims - 1;
+    const d = desc + (<usize>f << 4);
+    const kind = load<i32>(d);
+    if (kind != 0) {
+      if (f == nFields - 1 && e > s && load<u8>(p + e - 1) == 0x0d) e--; // CR LF
+      const neg = <i32>((minus >> s) & 1);
+      const from = s + neg;
+      const field = ((<u64>1 << e) - 1) & ~((<u64>1 << from) - 1);
+      const dot = dots & field;
+      if ((~digitBits & field) != dot || popcnt(dot) > 1 || e <= from) return 0;
+      const dotAt = dot == 0 ? e : <i32>ctz(dot);
+      const intDigits = dotAt - from;
+      const scale = dot == 0 ? 0 : e - dotAt - 1;
+      const nd = intDigits + scale;
+      if (nd == 0 || nd > 15) return 0;
+      const m = digits(p + from, intDigits) * unchecked(IPOW10[scale]) + digits(p + dotAt + 1, scale);
+      const out = <usize>load<u32>(d, 4) + index * <usize>load<u32>(d, 8);
+      if (kind == 1) {
+        if (scale != 0 || m > (neg ? 2147483648 : 2147483647)) return 0;
+        store<i32>(out, neg ? -<i32>m : <i32>m);
+      } else {
+        let x = <f64>m;
+        if (scale != 0) x = x / unchecked(POW10[scale]);
+        if (neg) x = -x;
+        if (kind == 2) store<f32>(out, <f32>x);
+        else store<f64>(out, x);
+      }
+    }
+    s = e + 1;
+  }
+  return lfAt + 1;
+}
+
 /**
  * Decodes the plain rows of [p, end) (end - 1 is a newline; 64 bytes past end are readable)
- * into the columns of `desc`: nFields entries of (kind i32, output address i32), kind 0 skip,
- * 1 int32, 2 float32, 3 float64. Stops at end, after maxRows rows or before the first row
- * that is not plain. Returns the rows decoded; stores where it stopped at byte 0 and why at
- * byte 4.
+ * into columns: row r's field f at base_f + r * step_f (see decodeRow). Stops at end, after
+ * maxRows rows or before the first row that is not plain. Returns the rows decoded; stores
+ * where it stopped at byte 0 and why at byte 4.
  */
 export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32): i32 {
-  const vd = i8x16.splat(<i8>delim);
-  const vlf = i8x16.splat(10);
-  const vquote = i8x16.splat(0x22);
-  const vdot = i8x16.splat(0x2e);
-  const vminus = i8x16.splat(0x2d);
   let rows = 0;
   let why = END;
   while (p < end) {
@@ -60,95 +131,57 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
       why = FULL;
       break;
     }
-    const v0 = v128.load(p);
-    const v1 = v128.load(p, 16);
-    let lf = mask16(v0, vlf) | (mask16(v1, vlf) << 16);
-    let v2 = v0;
-    let v3 = v1;
-    let wide = false;
-    if (lf == 0) {
-      v2 = v128.load(p, 32);
-      v3 = v128.load(p, 48);
-      lf = (mask16(v2, vlf) << 32) | (mask16(v3, vlf) << 48);
-      wide = true;
-      if (lf == 0) {
-        why = OTHER; // a row over 64 bytes
-        break;
-      }
-    }
-    const lfAt = <i32>ctz(lf);
-    const before = (<u64>1 << lfAt) - 1;
-    let delims = mask16(v0, vd) | (mask16(v1, vd) << 16);
-    let quotes = mask16(v0, vquote) | (mask16(v1, vquote) << 16);
-    let dots = mask16(v0, vdot) | (mask16(v1, vdot) << 16);
-    let minus = mask16(v0, vminus) | (mask16(v1, vminus) << 16);
-    let digitBits = digitMask16(v0) | (digitMask16(v1) << 16);
-    if (wide) {
-      delims |= (mask16(v2, vd) << 32) | (mask16(v3, vd) << 48);
-      quotes |= (mask16(v2, vquote) << 32) | (mask16(v3, vquote) << 48);
-      dots |= (mask16(v2, vdot) << 32) | (mask16(v3, vdot) << 48);
-      minus |= (mask16(v2, vminus) << 32) | (mask16(v3, vminus) << 48);
-      digitBits |= (digitMask16(v2) << 32) | (digitMask16(v3) << 48);
-    }
-    delims &= before;
-    // A blank line, a quote or a field count other than nFields: the JavaScript loop's case.
-    if (lfAt == 0 || (lfAt == 1 && load<u8>(p) == 0x0d) || (quotes & before) != 0 || <i32>popcnt(delims) != nFields - 1) {
+    const n = decodeRow(p, nFields, desc, delim, <usize>rows);
+    if (n == 0) {
       why = OTHER;
       break;
     }
-    let ok = true;
-    let s = 0;
-    for (let f = 0; f < nFields; f++) {
-      let e = f == nFields - 1 ? lfAt : <i32>ctz(delims);
-      delims &= delims - 1;
-      const d = desc + (<usize>f << 3);
-      const kind = load<i32>(d);
-      if (kind != 0) {
-        if (f == nFields - 1 && e > s && load<u8>(p + e - 1) == 0x0d) e--; // CR LF
-        const neg = <i32>((minus >> s) & 1);
-        const from = s + neg;
-        const field = e >= 64 ? ~((<u64>1 << from) - 1) : ((<u64>1 << e) - 1) & ~((<u64>1 << from) - 1);
-        const dot = dots & field;
-        if ((~digitBits & field) != dot || popcnt(dot) > 1 || e <= from) {
-          ok = false;
-          break;
-        }
-        const dotAt = dot == 0 ? e : <i32>ctz(dot);
-        const intDigits = dotAt - from;
-        const scale = dot == 0 ? 0 : e - dotAt - 1;
-        const nd = intDigits + scale;
-        if (nd == 0 || nd > 15) {
-          ok = false;
-          break;
-        }
-        const m = digits(p + from, intDigits) * unchecked(IPOW10[scale]) + digits(p + dotAt + 1, scale);
-        const out = <usize>load<u32>(d, 4);
-        if (kind == 1) {
-          if (scale != 0 || m > (neg ? 2147483648 : 2147483647)) {
-            ok = false;
-            break;
-          }
-          store<i32>(out + (<usize>rows << 2), neg ? -<i32>m : <i32>m);
-        } else {
-          let x = <f64>m;
-          if (scale != 0) x = x / unchecked(POW10[scale]);
-          if (neg) x = -x;
-          if (kind == 2) store<f32>(out + (<usize>rows << 2), <f32>x);
-          else store<f64>(out + (<usize>rows << 3), x);
-        }
-      }
-      s = e + 1;
-    }
-    if (!ok) {
-      why = OTHER;
-      break;
-    }
-    p += lfAt + 1;
+    p += n;
     rows++;
   }
   store<i32>(0, <i32>p);
   store<i32>(4, why);
   return rows;
+}
+
+/**
+ * Decodes every row of [p, end) into `width` 4-byte values a row at `out`, in a uniform random
+ * order as it goes: an inside-out Fisher–Yates, row i moved to a random slot j <= i, whose
+ * row moves to i (desc's bases are out + 4 * slot, its steps 4 * width). The draws are
+ * sfc32's, as src/random.ts makes them, from the state at `random` (four i32, handed on):
+ * the order is the one BlockDealer gives the same rows. Returns the rows, or -1 when a row
+ * is not plain or there are more than maxRows (the caller decodes the block its other way).
+ */
+export function decodeDealt(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32, out: usize, width: i32, random: usize): i32 {
+  let a = load<i32>(random);
+  let b = load<i32>(random, 4);
+  let c = load<i32>(random, 8);
+  let d = load<i32>(random, 12);
+  const rowBytes = <usize>width << 2;
+  let i = 0;
+  while (p < end) {
+    if (i == maxRows) return -1;
+    const t = a + b + d;
+    d = d + 1;
+    a = b ^ (b >>> 9);
+    b = c + (c << 3);
+    c = rotl<i32>(c, 21) + t;
+    const j = <i32>Math.floor((<f64>(<u32>t) / 4294967296.0) * <f64>(i + 1));
+    // memory.copy is a call out of the kernel: a row of 4 values is one 16-byte move.
+    const to = out + <usize>i * rowBytes;
+    const from = out + <usize>j * rowBytes;
+    if (width == 4) v128.store(to, v128.load(from));
+    else for (let w: usize = 0; w < rowBytes; w += 4) store<i32>(to + w, load<i32>(from + w));
+    const n = decodeRow(p, nFields, desc, delim, <usize>j);
+    if (n == 0) return -1;
+    p += n;
+    i++;
+  }
+  store<i32>(random, a);
+  store<i32>(random, b, 4);
+  store<i32>(random, c, 8);
+  store<i32>(random, d, 12);
+  return i;
 }
 
 /** The first free byte after the kernel's constants: the caller lays out its buffers from here. */

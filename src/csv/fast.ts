@@ -7,6 +7,7 @@ import { allocColumn, ColumnChunk, type NumericArray, type NumericDType } from '
 import { FieldScanner, type Vocabulary } from './categorical.js';
 import { arrayDType, type BadRows, countReason, isBlankLine, numberReason, toNumber } from './fields.js';
 import type { CsvLayout } from './general.js';
+import { delimAt, fieldEnd, rawLine } from './scan.js';
 import { type SimdRows, simdRows } from './simd.js';
 
 const LF = 0x0a;
@@ -110,12 +111,8 @@ export class FastDecoder {
     if (simd === undefined) return this.decodeBytes(buf, pos, this.capacity);
     const end = buf.length;
     for (;;) {
-      if (pos >= end) {
-        this.stop = Stop.End;
-        return pos;
-      }
-      if (this.filled === this.capacity) {
-        this.stop = Stop.Full;
+      if (pos >= end || this.filled === this.capacity) {
+        this.stop = pos >= end ? Stop.End : Stop.Full;
         return pos;
       }
       const cols = (this.cols ??= this.alloc());
@@ -123,8 +120,7 @@ export class FastDecoder {
       this.filled += simd.rows;
       this.line += simd.rows;
       if (!simd.declined) continue; // the window's end, or the rows asked for
-      // A row the kernel does not take: the byte loop decodes it and a few more, more each
-      // time the kernel declines at once (a file of quoted or long rows stays in the loop).
+      // A row the kernel declines: the byte loop takes it and a few more (more each time in a row).
       this.byteRows = simd.rows > 0 ? 16 : Math.min(2 * this.byteRows, 1 << 16);
       pos = this.decodeBytes(buf, pos, Math.min(this.capacity, this.filled + this.byteRows));
       if (this.stop === Stop.Quote) return pos;
@@ -134,7 +130,7 @@ export class FastDecoder {
   /**
    * The byte loop: decodes rows of `buf` from `pos` until `limit` rows are filled (Stop.Full),
    * the block ends or a quote is met; returns where it stopped.
-   * This is the reference decoder: one pass over the bytes with the row, field and number
+   * This is the decode hot loop, and the reference decoder: one pass over the bytes with the row, field and number
    * state in locals. It stays one function because splitting it (a call per field or per
    * row, state moved to fields) costs the engine a measured share of its speed
    * (bench/csv.ts); the per-field slow paths (fieldEnd, toNumber, bad rows) are out of it.
@@ -204,13 +200,13 @@ export class FastDecoder {
               c = buf[++i]!;
             }
           }
-          const atEnd = c === LF || (multi ? c === d0 && this.delimAt(buf, i) : c === d0) || (c === CR && buf[i + 1] === LF);
+          const atEnd = c === LF || (multi ? c === d0 && delimAt(buf, i, this.delim) : c === d0) || (c === CR && buf[i + 1] === LF);
           if (atEnd && nd > 0 && nd <= 15 && (kinds[s] !== INT32 || (scale === 0 && m <= (neg ? 2147483648 : 2147483647)))) {
             const v = scale === 0 ? m : m / POW10[scale]!;
             cols[s]![filled] = neg ? -v : v;
           } else {
             // Not a plain decimal: find the field's end and use toNumber, as the general engine does.
-            const e = this.fieldEnd(buf, fs);
+            const e = fieldEnd(buf, fs, this.delim);
             if (e < 0) {
               quote = true;
               break;
@@ -238,7 +234,7 @@ export class FastDecoder {
             c = buf[(i = e)]!;
           } else for (;;) {
             if (c === LF || c === QUOTE) break;
-            if (c === d0 && (!multi || this.delimAt(buf, i))) break;
+            if (c === d0 && (!multi || delimAt(buf, i, this.delim))) break;
             c = buf[++i]!;
           }
           if (c === QUOTE) {
@@ -261,7 +257,7 @@ export class FastDecoder {
         i = buf.indexOf(LF, i);
         line++;
         pos = i + 1;
-        this.bad.report(this.layout.file, line - 1, undefined, this.rawLine(buf, rowStart, i), `quoted field (the fast engine reads unquoted files only; use engine 'general' or 'auto')`);
+        this.bad.report(this.layout.file, line - 1, undefined, rawLine(buf, rowStart, i), `quoted field (the fast engine reads unquoted files only; use engine 'general' or 'auto')`);
         continue;
       }
       pos = i + 1;
@@ -270,7 +266,7 @@ export class FastDecoder {
         filled++;
         continue;
       }
-      const raw = this.rawLine(buf, rowStart, i);
+      const raw = rawLine(buf, rowStart, i);
       if (isBlankLine(raw, this.layout.delimiter)) continue;
       if (field + 1 !== nFields) this.bad.report(this.layout.file, line - 1, undefined, raw, countReason(nFields, field + 1));
       else {
@@ -295,30 +291,6 @@ export class FastDecoder {
     if (e < 0) return -1;
     col[row] = sc.escaped ? vocab.idOf(sc.text(buf)) : vocab.idOfBytes(buf, sc.start, sc.end);
     return e;
-  }
-
-  /** Index of the delimiter or newline ending the field that starts at `i`; -1 on a quote. */
-  private fieldEnd(buf: Buffer, i: number): number {
-    const d0 = this.delim[0]!;
-    const multi = this.delim.length > 1;
-    for (;;) {
-      const c = buf[i]!;
-      if (c === LF) return i;
-      if (c === QUOTE) return -1;
-      if (c === d0 && (!multi || this.delimAt(buf, i))) return i;
-      i++;
-    }
-  }
-
-  private delimAt(buf: Buffer, i: number): boolean {
-    const d = this.delim;
-    for (let k = 1; k < d.length; k++) if (buf[i + k] !== d[k]) return false;
-    return true;
-  }
-
-  private rawLine(buf: Buffer, start: number, lf: number): string {
-    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
-    return buf.toString('utf8', start, Math.min(end, start + 4 * 200));
   }
 
   private alloc(): NumericArray[] {

@@ -15,6 +15,9 @@ import { FileError } from '../io/file.js';
 import { bomLength, crOnlyError, lineEnd } from './lines.js';
 import type { PositionedReader } from '../io/remote.js';
 import { absoluteError, checkHandle } from './range-file.js';
+import { type SimdRows, simdRows } from './simd.js';
+import type { BlockDealer } from '../shuffle/dealer.js';
+import type { ColumnSlots } from '../shuffle/columns.js';
 
 const LF = 0x0a;
 /** Bytes read past a range's end in the first read, for the line that crosses it. */
@@ -33,6 +36,8 @@ const SLACK = 16 << 10;
 export class CsvRanges {
   private readonly o: CheckedOptions;
   private readonly layout: CsvLayout | undefined;
+  /** The WebAssembly kernel for this layout, where it decodes it (readDealt). */
+  private readonly simd: SimdRows | undefined;
   private file: Promise<PositionedReader> | undefined;
   /** Read buffers not in use (ranges may be read concurrently); each grows as needed. */
   private buffers: { bytes: Buffer }[] = [];
@@ -57,6 +62,7 @@ export class CsvRanges {
     const numeric = this.o.columns !== undefined && Object.values(this.o.columns).every((d) => COLUMNAR.has(d));
     // Only the fast path is done here; anything else goes through csv().
     this.layout = Array.isArray(names) && numeric && this.o.engine !== 'general' ? makeLayout(path, this.o, [...names], []) : undefined;
+    this.simd = this.layout === undefined ? undefined : simdRows(this.layout);
   }
 
   /** The rows that start in [start, end); their columns from `into` when given (see ColumnArena). */
@@ -81,10 +87,38 @@ export class CsvRanges {
       this.skipped += count.skipped;
       return { chunks, skipped: count.skipped };
     } catch (error) {
-      // A bad row's line counted from the file's start; a file problem as it is; else the range named.
-      const e = await absoluteError(error, start, () => this.opened());
-      throw e instanceof DataError || e instanceof FileError ? e : new StageError(`csv '${this.path}' bytes [${start}, ${end})`, undefined, e);
+      throw await this.rangeError(error, start, end);
     }
+  }
+
+  /**
+   * The rows that start in [start, end) decoded and laid out in a random order in one pass
+   * by the fast engine's kernel (see RangeReader.readDealt), into storage from `dealer`;
+   * undefined when a row is not plain (a bad row, a quote, a long row), the columns do not
+   * pack, or the range is empty: read() and the dealer then do it, with the same result.
+   */
+  async readDealt(start: number, end: number, random: Int32Array, dealer: BlockDealer<CsvRecord>): Promise<{ count: number; slots: ColumnSlots } | undefined> {
+    const { layout, simd } = this;
+    if (layout === undefined || simd === undefined) return undefined;
+    const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
+    try {
+      const data = await this.bytes(buffer, start, end);
+      const values = data === undefined ? undefined : simd.decodeDealt(data, random);
+      if (values === undefined) return undefined;
+      const count = values.length / layout.outputs.length;
+      this.density = Math.max(this.density, count / data!.length);
+      return { count, slots: dealer.packed(simd.layout, values) };
+    } catch (error) {
+      throw await this.rangeError(error, start, end);
+    } finally {
+      this.buffers.push(buffer);
+    }
+  }
+
+  /** A bad row's line counted from the file's start; a file problem as it is; else the range named. */
+  private async rangeError(error: unknown, start: number, end: number): Promise<Error> {
+    const e = await absoluteError(error, start, () => this.opened());
+    return e instanceof DataError || e instanceof FileError ? e : new StageError(`csv '${this.path}' bytes [${start}, ${end})`, undefined, e);
   }
 
   /** The file, opened by the first range that needs it (ranges are read concurrently). */

@@ -154,7 +154,12 @@ function isDirectory(path: string): boolean {
 
 /** `ranges` read at offsets counted from `start` (the first byte after the header). */
 function offsetRanges(ranges: CsvRanges, start: number): RangeReader<CsvRecord> {
-  return { read: (s, e) => ranges.read(start + s, start + e), recycle: (chunks) => ranges.recycle(chunks), close: () => ranges.close() };
+  return {
+    read: (s, e) => ranges.read(start + s, start + e),
+    readDealt: (s, e, random, dealer) => ranges.readDealt(start + s, start + e, random, dealer),
+    recycle: (chunks) => ranges.recycle(chunks),
+    close: () => ranges.close(),
+  };
 }
 
 /** Where the rows start, and the column names every block needs (read once per epoch). */

@@ -5,7 +5,7 @@
 // One instance per thread: its memory holds one window of input bytes and the output columns
 // of one call; every call lays them out again, so any number of decoders share it.
 import { readFileSync } from 'node:fs';
-import type { NumericArray, NumericDType } from '../chunk.js';
+import type { ColumnLayout, NumericArray, NumericDType } from '../chunk.js';
 import type { CsvLayout } from './general.js';
 
 // The few WebAssembly types used here (the project's lib has no DOM types, where they live).
@@ -18,6 +18,7 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface KernelExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   decode(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number): number;
+  decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
   heapBase(): number;
 }
 
@@ -76,6 +77,8 @@ export class SimdRows {
   rows = 0;
   /** Whether the last call stopped at a row it does not take (the byte loop's), rather than at the window's end or after the rows asked for. */
   declined = false;
+  /** The outputs' names and dtypes, in output order. */
+  readonly layout: ColumnLayout;
   private readonly kinds: Int32Array;
   private readonly delimiter: number;
   private readonly dtypes: NumericDType[];
@@ -88,6 +91,7 @@ export class SimdRows {
     this.kinds = new Int32Array(layout.fieldNames.length);
     for (const o of layout.outputs) this.kinds[o.field] = KIND[o.dtype as NumericDType];
     this.dtypes = layout.outputs.map((o) => o.dtype as NumericDType);
+    this.layout = { names: layout.outputs.map((o) => o.name), dtypes: this.dtypes };
     this.outputField = layout.outputs.map((o) => o.field);
     this.delimiter = layout.delimiter.charCodeAt(0);
   }
@@ -107,21 +111,15 @@ export class SimdRows {
     const k = this.k;
     const nFields = this.kinds.length;
     const desc = align(k.heapBase());
-    const input = align(desc + 8 * nFields);
+    const input = align(desc + 16 * nFields);
     const outputs = align(input + WINDOW + PAD);
     const rowsAsked = Math.min(maxRows, MAX_ROWS);
-    const need = outputs + 8 * MAX_ROWS * this.dtypes.length;
-    if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
-    const memory = k.memory.buffer;
-    const words = new Int32Array(memory);
-    for (let f = 0; f < nFields; f++) {
-      words[(desc >> 2) + 2 * f] = this.kinds[f]!;
-      words[(desc >> 2) + 2 * f + 1] = 0;
-    }
-    this.outputField.forEach((f, o) => (words[(desc >> 2) + 2 * f + 1] = outputs + 8 * MAX_ROWS * o));
+    const memory = this.memory(outputs + 8 * MAX_ROWS * this.dtypes.length);
+    this.describe(memory, desc, (o) => outputs + 8 * MAX_ROWS * o, (o) => (this.dtypes[o] === 'float64' ? 8 : 4));
     const bytes = new Uint8Array(memory);
     bytes.set(buf.subarray(pos, cut), input);
     bytes.fill(0, input + (cut - pos), input + (cut - pos) + PAD);
+    const words = new Int32Array(memory, 0, 2);
     const rows = k.decode(input, input + (cut - pos), nFields, desc, rowsAsked, this.delimiter);
     const stoppedAt = words[0]! - input;
     this.declined = words[1] === DECLINED;
@@ -133,6 +131,55 @@ export class SimdRows {
       cols[o]!.set(from, filled);
     }
     return pos + stoppedAt;
+  }
+
+  /**
+   * Decodes every row of `bytes` (whole lines) into `width` 4-byte values a row (the
+   * outputs' bits, in output order), laid out in a uniform random order as they come: the
+   * inside-out Fisher–Yates that BlockDealer does, drawing from `random` (handed on). Returns
+   * the rows as a view of the kernel's memory (valid until its next call), or undefined
+   * when a row is not plain or an output is 8 bytes wide: then the block is decoded and dealt
+   * the other way, and `random` is untouched.
+   */
+  decodeDealt(bytes: Buffer, random: Int32Array): Int32Array | undefined {
+    if (this.dtypes.some((d) => d === 'float64')) return undefined;
+    const k = this.k;
+    const width = this.dtypes.length;
+    const nFields = this.kinds.length;
+    // At most one row per two bytes a field (a digit and a delimiter).
+    const maxRows = Math.ceil(bytes.length / (2 * nFields));
+    const desc = align(k.heapBase());
+    const state = align(desc + 16 * nFields);
+    const input = align(state + 16);
+    const out = align(input + bytes.length + PAD);
+    const memory = this.memory(out + 4 * width * maxRows);
+    this.describe(memory, desc, (o) => out + 4 * o, () => 4 * width);
+    new Int32Array(memory, state, 4).set(random);
+    const mem = new Uint8Array(memory);
+    mem.set(bytes, input);
+    mem.fill(0, input + bytes.length, input + bytes.length + PAD);
+    const rows = k.decodeDealt(input, input + bytes.length, nFields, desc, maxRows, this.delimiter, out, width, state);
+    if (rows < 0) return undefined;
+    random.set(new Int32Array(memory, state, 4));
+    return new Int32Array(memory, out, rows * width);
+  }
+
+  /** The kernel's memory, grown to at least `bytes`. */
+  private memory(bytes: number): ArrayBuffer {
+    const m = this.k.memory;
+    if (m.buffer.byteLength < bytes) m.grow(Math.ceil((bytes - m.buffer.byteLength) / 65536));
+    return m.buffer;
+  }
+
+  /** Writes the fields' table at `desc`: kind, base and step of each field (skipped fields: kind 0). */
+  private describe(memory: ArrayBuffer, desc: number, base: (output: number) => number, step: (output: number) => number): void {
+    const table = new Int32Array(memory, desc, 4 * this.kinds.length);
+    table.fill(0);
+    for (let f = 0; f < this.kinds.length; f++) table[4 * f] = this.kinds[f]!;
+    this.outputField.forEach((f, o) => {
+      table[4 * f + 1] = base(o);
+      table[4 * f + 2] = step(o);
+    });
   }
 }
 

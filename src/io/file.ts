@@ -91,8 +91,9 @@ export async function openFile(path: string, regular: boolean, identity?: FileId
 /**
  * The bytes of a file, a block at a time. The file is opened when iteration starts and
  * closed before `return()` resolves, so an early `break` leaves no descriptor behind.
- * The next block is read while the consumer works on this one (one block ahead, so the
- * decoder never waits on the disk when the page cache is warm). Blocks are fresh buffers:
+ * The next blocks are read while the consumer works on this one (two blocks ahead of a
+ * regular file, one of a stream), so the decoder never waits on the disk when the page
+ * cache is warm. Blocks are fresh buffers:
  * a consumer may keep them. After every read the file is checked against its identity at
  * open (or `options.identity`): a file changed mid-read is a FileError, never a short read.
  */
@@ -118,19 +119,34 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
     return read;
   };
   const aheadUntil = options.aheadUntil ?? Infinity;
-  let ahead = readAt(options.start ?? 0);
+  // Two blocks ahead of a regular file: the identity check after each read is one more trip
+  // to the thread pool, started only when this thread next yields, so with one block ahead
+  // the consumer waited for it at every block. A stream is read one block at a time, in order.
+  const depth = identity === undefined ? 1 : 2;
+  const queue: Promise<Buffer>[] = [];
+  let issued = options.start ?? 0; // where the next read starts
+  const issue = (count: number): void => {
+    while (queue.length < count) {
+      const read = readAt(issued);
+      if (read === undefined) return;
+      queue.push(read);
+      issued += Math.min(chunkBytes, end - issued);
+    }
+  };
+  issue(1);
   try {
     let position = options.start ?? 0;
-    while (ahead !== undefined) {
-      const block = await ahead;
+    while (queue.length > 0) {
+      const block = await queue.shift()!;
       if (block.length === 0) break;
       position += block.length;
-      ahead = position < aheadUntil ? readAt(position) : undefined;
+      if (identity === undefined) issued = position; // a stream: the next read follows this one's bytes
+      if (position < aheadUntil) issue(depth);
       yield block;
-      ahead ??= readAt(position);
+      issue(1);
     }
   } finally {
-    await ahead?.catch(() => {}); // a read in flight must finish before its file closes
+    for (const read of queue) await read.catch(() => {}); // reads in flight must finish before the file closes
     await file.close();
   }
   return undefined;

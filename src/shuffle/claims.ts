@@ -1,6 +1,8 @@
 // Reading the blocks of a window: every reader (this thread, a worker) claims the next block
 // from a counter on shared memory until none is left, and lays each out in a random order.
 import type { Chunk } from '../chunk.js';
+import { randomState } from '../random.js';
+import type { ColumnSlots } from './columns.js';
 import { BlockDealer } from './dealer.js';
 import type { BlockRows, PartReader, WindowClaims } from './windows.js';
 
@@ -19,6 +21,12 @@ export interface RangeReader<T> {
   readAhead?: number;
   /** Bad rows skipped under onBadRow 'skip' by the reads so far. */
   readonly skipped?: number;
+  /**
+   * The rows that start in [start, end) decoded and laid out in a random order in one pass
+   * (drawing from `random` as BlockDealer would), into storage from `dealer`; undefined when
+   * this reader cannot (then read() and the dealer do it). Optional.
+   */
+  readDealt?(start: number, end: number, random: Int32Array, dealer: BlockDealer<T>): Promise<{ count: number; slots: ColumnSlots } | undefined>;
 }
 
 /**
@@ -39,21 +47,28 @@ export function claimReader<T>(ranges: RangeReader<T>): PartReader<T> {
 
 /** Claims and reads blocks of `window`, dealt by `dealer`, until none is left. */
 export async function readClaimed<T>(window: WindowClaims, ranges: RangeReader<T>, dealer: BlockDealer<T>): Promise<BlockRows<T>[]> {
-  const inFlight: { block: number; chunks: Promise<Chunk<T>[]> }[] = [];
+  const inFlight: { block: number; rows: Promise<BlockRows<T> | Chunk<T>[]> }[] = [];
   const claim = (): void => {
     while (inFlight.length < (ranges.readAhead ?? READ_AHEAD)) {
       const block = Atomics.add(window.next, 0, 1);
       if (block >= window.ranges.length) return;
-      const chunks = ranges.read(...window.ranges[block]!);
-      chunks.catch(() => {}); // rethrown when awaited
-      inFlight.push({ block, chunks });
+      const [start, end] = window.ranges[block]!;
+      const dealt = ranges.readDealt?.(start, end, randomState(window.seeds[block]!), dealer);
+      const rows: Promise<BlockRows<T> | Chunk<T>[]> =
+        dealt === undefined ? ranges.read(start, end) : dealt.then<BlockRows<T> | Chunk<T>[]>((d) => (d === undefined ? ranges.read(start, end) : { id: block, ...d }));
+      rows.catch(() => {}); // rethrown when awaited
+      inFlight.push({ block, rows });
     }
   };
   const out: BlockRows<T>[] = [];
   try {
     for (claim(); inFlight.length > 0; claim()) {
-      const { block, chunks } = inFlight.shift()!;
-      const read = await chunks;
+      const { block, rows } = inFlight.shift()!;
+      const read = await rows;
+      if (!Array.isArray(read)) {
+        out.push(read);
+        continue;
+      }
       out.push(dealer.deal(block, read, window.seeds[block]!));
       ranges.recycle?.(read); // dealt: the rows are copied into the block's storage
     }
@@ -62,7 +77,6 @@ export async function readClaimed<T>(window: WindowClaims, ranges: RangeReader<T
     Atomics.store(window.next, 0, window.ranges.length); // no reader goes on with this window
     throw error;
   } finally {
-    await Promise.allSettled(inFlight.map((r) => r.chunks)); // after an error: the other reads close their files first
+    await Promise.allSettled(inFlight.map((r) => r.rows)); // after an error: the other reads close their files first
   }
 }
-

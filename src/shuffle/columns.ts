@@ -23,8 +23,8 @@ export class ColumnSlots implements ColumnLayout {
   /** One array per column otherwise. */
   private readonly separate: NumericArray[] | undefined;
 
-  /** Slots for `capacity` rows with the columns of `like` (a chunk, or names and dtypes with their storage from toWire). */
-  constructor(like: ColumnChunk<unknown> | SlotsWire, capacity: number) {
+  /** Slots for `capacity` rows with the columns of `like` (a chunk, a layout, or names and dtypes with their storage from toWire). */
+  constructor(like: ColumnChunk<unknown> | ColumnLayout | SlotsWire, capacity: number) {
     if ('columns' in like) {
       this.names = Object.keys(like.columns);
       this.dtypes = this.names.map((n) => dtypeOf(like.columns[n]!));
@@ -38,6 +38,11 @@ export class ColumnSlots implements ColumnLayout {
       else this.separate = like.storage;
     } else if (this.dtypes.every((d) => d !== 'float64')) this.packed = new Int32Array(capacity * this.width);
     else this.separate = this.dtypes.map((d) => allocColumn(d, capacity));
+  }
+
+  /** Slots [0, n) take the packed rows `values` (n rows of `width` values: a packed layout only). */
+  setRows(values: Int32Array): void {
+    this.packed!.set(values);
   }
 
   /** Rows the slots hold. */

@@ -1,5 +1,5 @@
 // The first pass of a window's permutation: each block laid out in a random order where it is read.
-import { type Chunk, chunkToArray, ColumnChunk, sameLayout } from '../chunk.js';
+import { type Chunk, chunkToArray, ColumnChunk, type ColumnLayout, sameLayout } from '../chunk.js';
 import { randomState, shuffleInsideOut } from '../random.js';
 import { ColumnSlots } from './columns.js';
 import type { BlockRows } from './windows.js';
@@ -39,7 +39,18 @@ export class BlockDealer<T> {
     return { id, count, rows };
   }
 
-  private take(like: ColumnChunk<T>, rows: number): ColumnSlots {
+  /**
+   * Storage holding `values`: rows already laid out in a random order elsewhere (the fast
+   * engine's kernel decodes and deals a block in one pass), packed 4 bytes a value.
+   */
+  packed(layout: ColumnLayout, values: Int32Array): ColumnSlots {
+    const rows = values.length / layout.names.length;
+    const slots = this.take(layout, rows);
+    slots.setRows(values);
+    return slots;
+  }
+
+  private take(like: ColumnChunk<T> | ColumnLayout, rows: number): ColumnSlots {
     const i = this.free.findIndex((g) => g.capacity >= rows && sameLayout(g, like));
     if (i >= 0) return this.free.splice(i, 1)[0]!;
     return new ColumnSlots(like, Math.ceil(rows * 1.1)); // blocks differ a little in rows
