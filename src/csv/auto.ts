@@ -52,7 +52,7 @@ export class AutoDecoder {
     if (this.open.length > 0) {
       const end = recordEndBytes(buf, 0, this.layout.delimiter, this.scan);
       if (end < 0 || this.openBytes + end > this.maxRowBytes) {
-        this.open.push(buf);
+        this.open.push(Buffer.from(buf)); // copies: the input's memory is read into again (reuseAfter)
         this.openBytes += buf.length;
         if (this.openBytes <= this.maxRowBytes) return; // still open: wait for more lines
         const joined = this.takeOpen();
@@ -93,7 +93,7 @@ export class AutoDecoder {
         const ok = this.record(buf.subarray(pos, end), out);
         pos = ok ? end : lineAfter(buf, pos);
       } else if (end < 0 && buf.length - pos <= this.maxRowBytes) {
-        this.open = [buf.subarray(pos)];
+        this.open = [Buffer.from(buf.subarray(pos))];
         this.openBytes = buf.length - pos;
         return;
       } else pos = this.badRow(buf.subarray(pos), false) + pos;

@@ -172,7 +172,7 @@ class LineCutter {
     }
     const lastNl = stopAt > start ? block.lastIndexOf(LF, stopAt - 1) : -1;
     if (lastNl < start) {
-      if (stopAt > start) this.hold(block.subarray(start, stopAt));
+      if (stopAt > start) this.hold(Buffer.from(block.subarray(start, stopAt))); // a copy: the block may be read into again (reuseAfter)
       return runs;
     }
     if (this.carry.length > 0) {

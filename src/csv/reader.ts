@@ -129,7 +129,10 @@ class Input {
     // A range reads what it holds plus a little for the line that crosses its end, not a
     // whole chunkBytes block (a block shuffle reads many small ranges).
     const sizes = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
-    const bytes = openBytes(path, { start: readFrom, ...sizes, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }), ...(signal === undefined ? {} : { signal }) });
+    // reuseAfter: the decoder is done with a block when it asks for the next; a type sample
+    // holds the blocks of SAMPLE_BYTES longer (then decoded); pieces of longer lines are copied.
+    const reuseAfter = 4 + Math.ceil(SAMPLE_BYTES / sizes.chunkBytes);
+    const bytes = openBytes(path, { start: readFrom, ...sizes, reuseAfter, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }), ...(signal === undefined ? {} : { signal }) });
     this.blocks = lineBlocks(bytes, {
       offset: readFrom,
       alignStart: rangeStart > 0,
