@@ -18,8 +18,9 @@ const OTHER: i32 = 2;
 
 /** The value of the n (0 to 8) ASCII digits at p. */
 @inline function digits8(p: usize, n: i32): u64 {
-  if (n == 0) return 0;
-  let x = (load<u64>(p) - 0x3030303030303030) << (<u64>(64 - 8 * n));
+  // The bytes past the digits shifted out (twice by half: n = 0 shifts by 64, all out).
+  const half = <u64>(32 - 4 * n);
+  let x = ((load<u64>(p) - 0x3030303030303030) << half) << half;
   x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ff;
   x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffff;
   return (x * 10000 + (x >> 32)) & 0xffffffff;
@@ -99,7 +100,8 @@ const OTHER: i32 = 2;
       const scale = dot == 0 ? 0 : e - dotAt - 1;
       const nd = intDigits + scale;
       if (nd == 0 || nd > 15) return 0;
-      const m = digits(p + from, intDigits) * unchecked(IPOW10[scale]) + digits(p + dotAt + 1, scale);
+      const whole = digits(p + from, intDigits);
+      const m = scale == 0 ? whole : whole * unchecked(IPOW10[scale]) + digits(p + dotAt + 1, scale);
       const out = <usize>load<u32>(d, 4) + index * <usize>load<u32>(d, 8);
       if (kind == 1) {
         if (scale != 0 || m > (neg ? 2147483648 : 2147483647)) return 0;
