@@ -1,5 +1,5 @@
 // AssemblyScript source of the fast engine's SIMD kernel (built into src/csv/csv-decode.wasm
-// by `npm run build:wasm`, which `npm ci` runs). It decodes the rows of a block that are
+// by `npm run build:wasm`: wasm/build.mjs). It decodes the rows of a block that are
 // plain — every selected field an optional '-', digits and at most one '.', at most 15
 // digits, the row at most 64 bytes, no quote — and stops at the first row that is not: the
 // JavaScript loop (src/csv/fast.ts), the reference, decodes that one. Per row it finds every

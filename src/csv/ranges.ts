@@ -103,10 +103,13 @@ export class CsvRanges {
     const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
     try {
       const data = await this.bytes(buffer, start, end);
-      const values = data === undefined ? undefined : simd.decodeDealt(data, random);
+      // Rows at most: from the density of the ranges read so far; none yet, the kernel's
+      // loose bound (a row a field's two bytes) for a small block, the other way for a large one.
+      if (data === undefined || (this.density === 0 && data.length > 4 << 20)) return undefined;
+      const values = simd.decodeDealt(data, random, this.density > 0 ? Math.ceil(data.length * this.density * 1.25) + 64 : undefined);
       if (values === undefined) return undefined;
       const count = values.length / layout.outputs.length;
-      this.density = Math.max(this.density, count / data!.length);
+      this.density = Math.max(this.density, count / data.length);
       return { count, slots: dealer.packed(simd.layout, values) };
     } catch (error) {
       throw await this.rangeError(error, start, end);

@@ -139,15 +139,18 @@ export class SimdRows {
    * inside-out Fisher–Yates that BlockDealer does, drawing from `random` (handed on). Returns
    * the rows as a view of the kernel's memory (valid until its next call), or undefined
    * when a row is not plain or an output is 8 bytes wide: then the block is decoded and dealt
-   * the other way, and `random` is untouched.
+   * the other way, and `random` is untouched. `rowsAtMost`: the rows the block may hold at
+   * most (a block with more is declined).
    */
-  decodeDealt(bytes: Buffer, random: Int32Array): Int32Array | undefined {
+  decodeDealt(bytes: Buffer, random: Int32Array, rowsAtMost?: number): Int32Array | undefined {
     if (this.dtypes.some((d) => d === 'float64')) return undefined;
     const k = this.k;
     const width = this.dtypes.length;
     const nFields = this.kinds.length;
-    // At most one row per two bytes a field (a digit and a delimiter).
-    const maxRows = Math.ceil(bytes.length / (2 * nFields));
+    // At most one row per two bytes a field (a digit and a delimiter), or the caller's
+    // estimate (the kernel's memory never shrinks: a loose bound on large blocks would keep
+    // several times their rows' size); a block with more rows is declined.
+    const maxRows = Math.min(Math.ceil(bytes.length / (2 * nFields)), rowsAtMost ?? Infinity);
     const desc = align(k.heapBase());
     const state = align(desc + 16 * nFields);
     const input = align(state + 16);
