@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { csv } from '../src/csv/reader.js';
 import { shuffledCsv } from '../src/csv/shuffled.js';
-import { simdKernelLoaded, useSimdKernel } from '../src/csv/simd.js';
+import { simdKernelLoaded, useSimdKernel } from '../src/kernel.js';
 import { spread } from '../cli/bench/stats.js';
 import { benchFlags, intFlag } from './lib/args.js';
 import { ratingsFile } from './lib/ratings-file.js';

@@ -1,26 +1,12 @@
 // The JavaScript side of the fast engine's WebAssembly SIMD kernel (source: wasm/csv-decode.ts,
-// built by `npm run build:wasm`). The kernel decodes the plain rows of a block about 1.6 times
-// as fast as the byte loop (bench/csv.ts); the byte loop in fast.ts stays the reference and
+// built by `npm run build:wasm`). The kernel decodes the plain rows of a block faster than the
+// byte loop (1.2× through csv(): bench/kernel.ts); the byte loop in fast.ts stays the reference and
 // decodes every row the kernel does not take, so the two always agree (test/csv/simd.test.ts).
-// One instance per thread: its memory holds one window of input bytes and the output columns
-// of one call; every call lays them out again, so any number of decoders share it.
-import { readFileSync } from 'node:fs';
+// One instance per thread (src/kernel.ts): its memory holds one window of input bytes and the
+// output columns of one call; every call lays them out again, so any number of decoders share it.
 import type { ColumnLayout, NumericArray, NumericDType } from '../chunk.js';
+import { align64 as align, kernel, type KernelExports, kernelMemory } from '../kernel.js';
 import type { CsvLayout } from './general.js';
-
-// The few WebAssembly types used here (the project's lib has no DOM types, where they live).
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-interface KernelExports {
-  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  decode(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number): number;
-  decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
-  heapBase(): number;
-}
 
 /** Bytes of input copied into the kernel's memory per call (whole lines of it). */
 const WINDOW = 64 << 10;
@@ -32,41 +18,12 @@ const KIND: Record<NumericDType, number> = { int32: 1, float32: 2, float64: 3 };
 /** The kernel's code for a call that stopped at a row it does not take. */
 const DECLINED = 2;
 
-let compiled: object | null | undefined;
-let instance: KernelExports | undefined;
-let enabled = true;
-
-/**
- * Turns the kernel off (or on again) for decoders made after the call: the differential tests
- * decode the same bytes both ways. Not part of the public API.
- */
-export function useSimdKernel(on: boolean): void {
-  enabled = on;
-}
-
-/** Whether this thread decodes with the kernel (false where WebAssembly SIMD is missing, or the kernel was not built). */
-export function simdKernelLoaded(): boolean {
-  return kernel() !== undefined;
-}
-
-function kernel(): KernelExports | undefined {
-  if (compiled === undefined) {
-    try {
-      compiled = new wasm.Module(readFileSync(new URL('./csv-decode.wasm', import.meta.url)));
-    } catch {
-      compiled = null; // the byte loop decodes everything, as before the kernel
-    }
-  }
-  if (compiled === null) return undefined;
-  return (instance ??= new wasm.Instance(compiled, {}).exports as unknown as KernelExports);
-}
-
 /**
  * The kernel set up for one layout, or undefined when the layout is not one it decodes (a
  * category column, a delimiter that is more than one byte or could be part of a number).
  */
 export function simdRows(layout: CsvLayout): SimdRows | undefined {
-  if (!enabled || Buffer.byteLength(layout.delimiter) !== 1 || /[-0-9."\r\n]/.test(layout.delimiter)) return undefined;
+  if (Buffer.byteLength(layout.delimiter) !== 1 || /[-0-9."\r\n]/.test(layout.delimiter)) return undefined;
   if (layout.outputs.some((o) => o.dtype === 'category' || o.dtype === 'string')) return undefined;
   const k = kernel();
   return k === undefined ? undefined : new SimdRows(k, layout);
@@ -167,11 +124,8 @@ export class SimdRows {
     return new Int32Array(memory, out, rows * width);
   }
 
-  /** The kernel's memory, grown to at least `bytes`. */
   private memory(bytes: number): ArrayBuffer {
-    const m = this.k.memory;
-    if (m.buffer.byteLength < bytes) m.grow(Math.ceil((bytes - m.buffer.byteLength) / 65536));
-    return m.buffer;
+    return kernelMemory(this.k, bytes);
   }
 
   /** Writes the fields' table at `desc`: kind, base and step of each field (skipped fields: kind 0). */
@@ -184,8 +138,4 @@ export class SimdRows {
       table[4 * f + 2] = step(o);
     });
   }
-}
-
-function align(n: number): number {
-  return (n + 63) & ~63;
 }

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { ColumnChunk, DType } from '../../src/index.js';
 import { csv, type CsvOptions } from '../../src/csv/reader.js';
 import { shuffledCsv } from '../../src/csv/shuffled.js';
-import { simdKernelLoaded, useSimdKernel } from '../../src/csv/simd.js';
+import { simdKernelLoaded, useSimdKernel } from '../../src/kernel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-simd-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
