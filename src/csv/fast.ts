@@ -120,8 +120,8 @@ export class FastDecoder {
       this.filled += simd.rows;
       this.line += simd.rows;
       if (!simd.declined) continue; // the window's end, or the rows asked for
-      // A row the kernel declines: the byte loop takes it and a few more (more each time in a row).
-      this.byteRows = simd.rows > 0 ? 16 : Math.min(2 * this.byteRows, 1 << 16);
+      // A row the kernel declines: the byte loop takes it and more (twice as many while the kernel gets < 64).
+      this.byteRows = simd.rows >= 64 ? 16 : Math.min(2 * this.byteRows, 1 << 16);
       pos = this.decodeBytes(buf, pos, Math.min(this.capacity, this.filled + this.byteRows));
       if (this.stop === Stop.Quote) return pos;
     }

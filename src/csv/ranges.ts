@@ -17,7 +17,8 @@ import type { PositionedReader } from '../io/remote.js';
 import { absoluteError, checkHandle } from './range-file.js';
 import { type SimdRows, simdRows } from './simd.js';
 import type { BlockDealer } from '../shuffle/dealer.js';
-import type { ColumnSlots } from '../shuffle/columns.js';
+import type { BlockRows } from '../shuffle/windows.js';
+import { randomState } from '../random.js';
 
 const LF = 0x0a;
 /** Bytes read past a range's end in the first read, for the line that crosses it. */
@@ -92,25 +93,33 @@ export class CsvRanges {
   }
 
   /**
-   * The rows that start in [start, end) decoded and laid out in a random order in one pass
-   * by the fast engine's kernel (see RangeReader.readDealt), into storage from `dealer`;
-   * undefined when a row is not plain (a bad row, a quote, a long row), the columns do not
-   * pack, or the range is empty: read() and the dealer then do it, with the same result.
+   * The rows that start in [start, end), read once and laid out in a random order (see
+   * RangeReader.readDealt): decoded and dealt in one pass by the fast engine's kernel, or,
+   * for a block it declines (a bad row, a quote, a long row, a block denser than the ones
+   * before), decoded from the same bytes by the byte loop and dealt by `dealer`: the same rows
+   * in the same order either way. Undefined when the columns do not pack into 4-byte values.
    */
-  async readDealt(start: number, end: number, random: Int32Array, dealer: BlockDealer<CsvRecord>): Promise<{ count: number; slots: ColumnSlots } | undefined> {
+  async readDealt(start: number, end: number, block: { id: number; seed: number }, dealer: BlockDealer<CsvRecord>): Promise<BlockRows<CsvRecord> | undefined> {
     const { layout, simd } = this;
-    if (layout === undefined || simd === undefined) return undefined;
+    if (layout === undefined || simd === undefined || !simd.packs) return undefined;
     const buffer = this.buffers.pop() ?? { bytes: Buffer.alloc(0) };
     try {
       const data = await this.bytes(buffer, start, end);
+      if (data === undefined) return dealer.deal(block.id, [], block.seed);
       // Rows at most: from the density of the ranges read so far; none yet, the kernel's
-      // loose bound (a row a field's two bytes) for a small block, the other way for a large one.
-      if (data === undefined || (this.density === 0 && data.length > 4 << 20)) return undefined;
-      const values = simd.decodeDealt(data, random, this.density > 0 ? Math.ceil(data.length * this.density * 1.25) + 64 : undefined);
-      if (values === undefined) return undefined;
+      // loose bound (a row a field's two bytes) for a small block, the byte loop for a large one.
+      const values = this.density === 0 && data.length > 4 << 20 ? undefined : simd.decodeDealt(data, randomState(block.seed), this.density > 0 ? Math.ceil(data.length * this.density * 1.25) + 64 : undefined);
+      if (values === undefined) {
+        const count = { skipped: 0 };
+        const chunks = await this.decodeData(layout, data, start, end, undefined, count);
+        this.skipped += count.skipped;
+        const dealt = dealer.deal(block.id, chunks, block.seed);
+        this.recycle(chunks);
+        return dealt;
+      }
       const count = values.length / layout.outputs.length;
       this.density = Math.max(this.density, count / data.length);
-      return { count, slots: dealer.packed(simd.layout, values) };
+      return { id: block.id, count, slots: dealer.packed(simd.layout, values) };
     } catch (error) {
       throw await this.rangeError(error, start, end);
     } finally {
@@ -170,7 +179,11 @@ export class CsvRanges {
 
   private async decode(layout: CsvLayout, buffer: { bytes: Buffer }, start: number, end: number, into: ColumnArena | undefined, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const data = await this.bytes(buffer, start, end);
-    if (data === undefined) return [];
+    return data === undefined ? [] : this.decodeData(layout, data, start, end, into, count);
+  }
+
+  /** The rows of `data` (the bytes of range [start, end)) as chunks, by the fast engine (a quoted field: the general engine, through csv()). */
+  private async decodeData(layout: CsvLayout, data: Buffer, start: number, end: number, into: ColumnArena | undefined, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const estimate = this.density > 0 ? Math.ceil(data.length * this.density * 1.05) + 16 : 4096;
     const allocate = into === undefined ? this.allocate : (dtype: NumericDType, length: number) => into.column(dtype, length) ?? this.allocate(dtype, length);
     const stats = emptyStats();

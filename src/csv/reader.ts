@@ -131,8 +131,9 @@ class Input {
     const sizes = rangeEnd === undefined ? { chunkBytes: o.chunkBytes } : { chunkBytes: Math.min(o.chunkBytes, rangeEnd - readFrom + RANGE_SLACK), aheadUntil: rangeEnd };
     // reuseAfter: the decoder is done with a block when it asks for the next; a type sample
     // holds the blocks of SAMPLE_BYTES longer (then decoded); pieces of longer lines are copied.
-    const reuseAfter = 4 + Math.ceil(SAMPLE_BYTES / sizes.chunkBytes);
-    const bytes = openBytes(path, { start: readFrom, ...sizes, reuseAfter, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }), ...(signal === undefined ? {} : { signal }) });
+    // Blocks over 4 MiB are fresh (reusing them would keep several alive; they are few).
+    const reuseAfter = sizes.chunkBytes <= 4 << 20 ? 4 + Math.ceil(SAMPLE_BYTES / sizes.chunkBytes) : undefined;
+    const bytes = openBytes(path, { start: readFrom, ...sizes, ...(reuseAfter === undefined ? {} : { reuseAfter }), connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }), ...(signal === undefined ? {} : { signal }) });
     this.blocks = lineBlocks(bytes, {
       offset: readFrom,
       alignStart: rangeStart > 0,

@@ -156,7 +156,7 @@ function isDirectory(path: string): boolean {
 function offsetRanges(ranges: CsvRanges, start: number): RangeReader<CsvRecord> {
   return {
     read: (s, e) => ranges.read(start + s, start + e),
-    readDealt: (s, e, random, dealer) => ranges.readDealt(start + s, start + e, random, dealer),
+    readDealt: (s, e, block, dealer) => ranges.readDealt(start + s, start + e, block, dealer),
     recycle: (chunks) => ranges.recycle(chunks),
     close: () => ranges.close(),
   };

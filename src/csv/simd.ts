@@ -32,10 +32,14 @@ export function simdRows(layout: CsvLayout): SimdRows | undefined {
 export class SimdRows {
   /** Rows the last call decoded. */
   rows = 0;
+  /** Bytes a row in the last call that decoded any (sizes the next call's copy). */
+  private rowBytes = 64;
   /** Whether the last call stopped at a row it does not take (the byte loop's), rather than at the window's end or after the rows asked for. */
   declined = false;
   /** The outputs' names and dtypes, in output order. */
   readonly layout: ColumnLayout;
+  /** Whether every output is 4 bytes wide (decodeDealt packs those only). */
+  readonly packs: boolean;
   private readonly kinds: Int32Array;
   private readonly delimiter: number;
   private readonly dtypes: NumericDType[];
@@ -49,6 +53,7 @@ export class SimdRows {
     for (const o of layout.outputs) this.kinds[o.field] = KIND[o.dtype as NumericDType];
     this.dtypes = layout.outputs.map((o) => o.dtype as NumericDType);
     this.layout = { names: layout.outputs.map((o) => o.name), dtypes: this.dtypes };
+    this.packs = this.dtypes.every((d) => d !== 'float64');
     this.outputField = layout.outputs.map((o) => o.field);
     this.delimiter = layout.delimiter.charCodeAt(0);
   }
@@ -60,8 +65,10 @@ export class SimdRows {
    * at a row for the byte loop; `rows` says how many it decoded.
    */
   decode(buf: Buffer, pos: number, end: number, cols: NumericArray[], filled: number, maxRows: number): number {
-    // Whole lines of at most one window (none when the next line is longer: the byte loop's).
-    const cut = end - pos <= WINDOW ? end : buf.lastIndexOf(0x0a, pos + WINDOW - 1) + 1;
+    // Whole lines of about the bytes the rows asked for take (at most one window; none when
+    // the next line is longer: the byte loop's), so a call that decodes few rows copies little.
+    const want = Math.min(WINDOW, Math.max(4096, Math.ceil(this.rowBytes * Math.min(maxRows, MAX_ROWS) * 1.25)));
+    const cut = end - pos <= want ? end : buf.lastIndexOf(0x0a, pos + want - 1) + 1;
     this.rows = 0;
     this.declined = true;
     if (cut <= pos) return pos;
@@ -81,6 +88,7 @@ export class SimdRows {
     const stoppedAt = words[0]! - input;
     this.declined = words[1] === DECLINED;
     this.rows = rows;
+    if (rows > 0) this.rowBytes = stoppedAt / rows;
     for (let o = 0; o < this.dtypes.length; o++) {
       const at = outputs + 8 * MAX_ROWS * o;
       const d = this.dtypes[o]!;
@@ -100,7 +108,7 @@ export class SimdRows {
    * most (a block with more is declined).
    */
   decodeDealt(bytes: Buffer, random: Int32Array, rowsAtMost?: number): Int32Array | undefined {
-    if (this.dtypes.some((d) => d === 'float64')) return undefined;
+    if (!this.packs) return undefined;
     const k = this.k;
     const width = this.dtypes.length;
     const nFields = this.kinds.length;

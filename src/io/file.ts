@@ -134,13 +134,13 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
   // to the thread pool, started only when this thread next yields, so with one block ahead
   // the consumer waited for it at every block. A stream is read one block at a time, in order.
   const depth = identity === undefined ? 1 : 2;
-  const queue: Promise<Buffer>[] = [];
+  const queue: { at: number; read: Promise<Buffer> }[] = [];
   let issued = options.start ?? 0; // where the next read starts
   const issue = (count: number): void => {
     while (queue.length < count) {
       const read = readAt(issued);
       if (read === undefined) return;
-      queue.push(read);
+      queue.push({ at: issued, read });
       issued += Math.min(chunkBytes, end - issued);
     }
   };
@@ -148,9 +148,15 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
   try {
     let position = options.start ?? 0;
     while (queue.length > 0) {
-      const block = await queue.shift()!;
+      const block = await queue.shift()!.read;
       if (block.length === 0) break;
       position += block.length;
+      if (queue.length > 0 && queue[0]!.at !== position) {
+        // A short read before the end (some network file systems): the reads queued after it
+        // start at the wrong place; they are dropped and reading goes on from `position`.
+        for (const { read } of queue.splice(0)) await read.catch(() => {});
+        issued = position;
+      }
       if (identity === undefined) issued = position; // a stream: the next read follows this one's bytes
       if (position < aheadUntil) issue(depth);
       if (options.reuseAfter !== undefined) spent.push(block);
@@ -158,7 +164,7 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
       issue(1);
     }
   } finally {
-    for (const read of queue) await read.catch(() => {}); // reads in flight must finish before the file closes
+    for (const { read } of queue) await read.catch(() => {}); // reads in flight must finish before the file closes
     await file.close();
   }
   return undefined;

@@ -1,8 +1,6 @@
 // Reading the blocks of a window: every reader (this thread, a worker) claims the next block
 // from a counter on shared memory until none is left, and lays each out in a random order.
 import type { Chunk } from '../chunk.js';
-import { randomState } from '../random.js';
-import type { ColumnSlots } from './columns.js';
 import { BlockDealer } from './dealer.js';
 import type { BlockRows, PartReader, WindowClaims } from './windows.js';
 
@@ -22,11 +20,12 @@ export interface RangeReader<T> {
   /** Bad rows skipped under onBadRow 'skip' by the reads so far. */
   readonly skipped?: number;
   /**
-   * The rows that start in [start, end) decoded and laid out in a random order in one pass
-   * (drawing from `random` as BlockDealer would), into storage from `dealer`; undefined when
-   * this reader cannot (then read() and the dealer do it). Optional.
+   * Block `block.id`, the rows that start in [start, end), read and laid out in a random
+   * order (drawn from `block.seed` as BlockDealer would) into storage from `dealer`, in one
+   * pass where the reader can; undefined when it cannot (then read() and the dealer do it).
+   * Optional.
    */
-  readDealt?(start: number, end: number, random: Int32Array, dealer: BlockDealer<T>): Promise<{ count: number; slots: ColumnSlots } | undefined>;
+  readDealt?(start: number, end: number, block: { id: number; seed: number }, dealer: BlockDealer<T>): Promise<BlockRows<T> | undefined>;
 }
 
 /**
@@ -53,9 +52,8 @@ export async function readClaimed<T>(window: WindowClaims, ranges: RangeReader<T
       const block = Atomics.add(window.next, 0, 1);
       if (block >= window.ranges.length) return;
       const [start, end] = window.ranges[block]!;
-      const dealt = ranges.readDealt?.(start, end, randomState(window.seeds[block]!), dealer);
-      const rows: Promise<BlockRows<T> | Chunk<T>[]> =
-        dealt === undefined ? ranges.read(start, end) : dealt.then<BlockRows<T> | Chunk<T>[]>((d) => (d === undefined ? ranges.read(start, end) : { id: block, ...d }));
+      const dealt = ranges.readDealt?.(start, end, { id: block, seed: window.seeds[block]! }, dealer);
+      const rows: Promise<BlockRows<T> | Chunk<T>[]> = dealt === undefined ? ranges.read(start, end) : dealt.then<BlockRows<T> | Chunk<T>[]>((d) => d ?? ranges.read(start, end));
       rows.catch(() => {}); // rethrown when awaited
       inFlight.push({ block, rows });
     }
