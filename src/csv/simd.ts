@@ -79,6 +79,7 @@ export class SimdRows {
     const outputs = align(input + WINDOW + PAD);
     const rowsAsked = Math.min(maxRows, MAX_ROWS);
     const memory = this.memory(outputs + 8 * MAX_ROWS * this.dtypes.length);
+    if (memory === undefined) return pos; // no memory to grow into: the byte loop's rows
     this.describe(memory, desc, (o) => outputs + 8 * MAX_ROWS * o, (o) => (this.dtypes[o] === 'float64' ? 8 : 4));
     const bytes = new Uint8Array(memory);
     bytes.set(buf.subarray(pos, cut), input);
@@ -121,6 +122,7 @@ export class SimdRows {
     const input = align(state + 16);
     const out = align(input + bytes.length + PAD);
     const memory = this.memory(out + 4 * width * maxRows);
+    if (memory === undefined) return undefined;
     this.describe(memory, desc, (o) => out + 4 * o, () => 4 * width);
     new Int32Array(memory, state, 4).set(random);
     const mem = new Uint8Array(memory);
@@ -132,8 +134,13 @@ export class SimdRows {
     return new Int32Array(memory, out, rows * width);
   }
 
-  private memory(bytes: number): ArrayBuffer {
-    return kernelMemory(this.k, bytes);
+  /** The kernel's memory grown to `bytes`; undefined where it cannot grow (the JavaScript path then decodes). */
+  private memory(bytes: number): ArrayBuffer | undefined {
+    try {
+      return kernelMemory(this.k, bytes);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Writes the fields' table at `desc`: kind, base and step of each field (skipped fields: kind 0). */

@@ -22,7 +22,8 @@ export interface ReadBytesOptions {
    * Read into a block's memory again once the consumer has asked for this many blocks after
    * it (default: never, every block is fresh memory). A consumer that is done with each
    * block by then saves the page faults of fresh memory (about a tenth of the csv decode's
-   * time); one that keeps blocks must not set it.
+   * time); one that keeps blocks must not set it. Local files only (openBytes' other sources
+   * hand out fresh blocks whatever it says).
    */
   reuseAfter?: number;
 }

@@ -117,7 +117,10 @@ describe('the WebAssembly kernel of the fast engine', () => {
       seed = (seed * 1103515245 + 12345) >>> 0;
       lines.push(i % 997 === 500 ? odd[(i / 997) % odd.length | 0]! : `${seed % 300000},${(seed >>> 8) % 90000},${seed % 5}.${seed % 2 === 0 ? 0 : 5},${1500000000 + i}`);
     }
-    const got = await sameBothWays(lines.join('\n') + '\n', { header: true, columns: { a: 'int32', b: 'int32', c: 'float32' } });
+    const text = lines.join('\n') + '\n';
+    const got = await sameBothWays(text, { header: true, columns: { a: 'int32', b: 'int32', c: 'float32' } });
+    // Chunks of 7 rows: every call of the kernel copies a small window (about the bytes its rows take).
+    assert.deepStrictEqual((await sameBothWays(text, { header: true, columns: { a: 'int32', b: 'int32', c: 'float32' }, chunkRows: 7 })).rows, got.rows);
     // 40 odd rows, the k-th odd[k % 9]: 12 of them decode (1e3, the long row, -0), 5 are blank lines, 23 bad.
     assert.equal(got.rows, 40_000 - 40 + 12, 'rows');
     assert.equal(got.bad.length, 23, 'bad rows');

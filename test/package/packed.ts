@@ -81,6 +81,8 @@ test('the installed package: no source maps, a LICENSE, no prepare script, no tf
   const files = (readdirSync(pkg, { recursive: true }) as string[]).map(String);
   assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
   assert.ok(files.includes('LICENSE'));
+  // The decode kernel ships built (without it the byte loop decodes everything, slower).
+  assert.ok(files.includes(join('dist', 'src', 'csv', 'csv-decode.wasm')), 'the WebAssembly kernel is in the package');
   const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   assert.equal(manifest.scripts?.['prepare'], undefined);
   const installed = readdirSync(join(app, 'node_modules'));
