@@ -2,7 +2,8 @@
 // min/max/mean per numeric column — in one streaming pass through csv().
 import { stat } from 'node:fs/promises';
 import { ColumnChunk, type DType } from '../chunk.js';
-import { isUrl, openBytes } from '../io/bytes.js';
+import { openBytes } from '../io/bytes.js';
+import { isUrl } from '../io/source-kind.js';
 import { csv } from './reader.js';
 import { toNumber } from './fields.js';
 import { sampleRows } from './records.js';

@@ -2,7 +2,7 @@
 // column layout they select. Shared by csv(), byte ranges, csvParallel and shuffledCsv.
 import { CHUNK_SIZE } from '../chunk.js';
 import { describe, OptionError, SluiceError } from '../errors.js';
-import { supportsByteRange } from '../io/bytes.js';
+import { supportsByteRange } from '../io/source-kind.js';
 import type { FileIdentity } from '../io/file.js';
 import type { ObjectStoreOptions } from '../io/object-store.js';
 import { type BadRowPolicy, type CsvDType, type CsvStats, escapeText, inferDType } from './fields.js';

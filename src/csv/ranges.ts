@@ -5,7 +5,8 @@
 // millisecond a range, which a shuffle that reads hundreds of 1 MiB blocks an epoch feels.
 import { open } from 'node:fs/promises';
 import { allocColumn, type Chunk, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
-import { checkOptions, type CheckedOptions, csv, type CsvOptions, makeLayout } from './reader.js';
+import { checkOptions, type CheckedOptions, type CsvOptions, makeLayout } from './options.js';
+import { loadReader } from './lazy-reader.js';
 import { FastDecoder, Stop } from './fast.js';
 import { BadRows, COLUMNAR, emptyStats } from './fields.js';
 import { rejectCategories } from './categorical.js';
@@ -240,6 +241,7 @@ export class CsvRanges {
 
   private async viaCsv(start: number, end: number, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const chunks: Chunk<CsvRecord>[] = [];
+    const { csv } = await loadReader();
     const ds = csv(this.path, { ...this.options, byteRange: [start, end] });
     for await (const chunk of ds.chunks()) chunks.push(chunk);
     count.skipped = ds.stats.skipped;

@@ -8,7 +8,8 @@
 import { type Chunk, chunkLength, type ChunkSource, type ColumnsOf, type ColumnsOfSchema, type OpenOptions, type Schema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { type BadRowInfo, SluiceError } from '../errors.js';
-import { isUrl, openBytes } from '../io/bytes.js';
+import { openBytes } from '../io/bytes.js';
+import { isUrl } from '../io/source-kind.js';
 import { isS3 } from '../io/remote.js';
 import { AutoDecoder } from './auto.js';
 import { BadRows, COLUMNAR, type CsvStats, emptyStats, schemaOf } from './fields.js';

@@ -13,7 +13,8 @@ import { BlockDealer } from '../shuffle/dealer.js';
 import type { BlockRows, WindowClaims } from '../shuffle/windows.js';
 import { ColumnSlots, type SlotsWire } from '../shuffle/columns.js';
 import { errorToWire, toWire, type WireChunk, type WireError } from '../workers/wire.js';
-import { csv, type CsvOptions } from './reader.js';
+import type { CsvOptions } from './reader.js';
+import { loadReader } from './lazy-reader.js';
 import { ColumnArena, CsvRanges } from './ranges.js';
 import { absoluteError } from './range-file.js';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -82,6 +83,7 @@ export async function streamRanges(task: StreamTask): Promise<void> {
     const [start, end] = ranges[range]!;
     if (start > 0 && later !== undefined) return later.readCounted(start, end, into < 0 ? undefined : new ColumnArena(arenas[into]!));
     const chunks: Chunk<unknown>[] = [];
+    const { csv } = await loadReader();
     const ds = csv(task.path, { ...task.options, ...(start > 0 ? { header: task.names ?? false } : {}), byteRange: [start, end] });
     try {
       for await (const chunk of ds.chunks()) chunks.push(chunk);

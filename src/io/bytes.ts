@@ -10,6 +10,7 @@ import { OptionError } from '../errors.js';
 import { FileError, readBytes, type ReadBytesOptions } from './file.js';
 import type { ObjectStoreOptions } from './object-store.js';
 import { isS3 } from './remote.js';
+import { isGzip, isUrl, supportsByteRange } from './source-kind.js';
 import { readRemote } from './remote-stream.js';
 
 export interface OpenBytesOptions extends ReadBytesOptions {
@@ -21,22 +22,6 @@ export interface OpenBytesOptions extends ReadBytesOptions {
   idleTimeoutMs?: number;
   /** Closes the file or the connection (the read then fails with the signal's reason). */
   signal?: AbortSignal;
-}
-
-/** True for `http://` and `https://` addresses. */
-export function isUrl(pathOrUrl: string): boolean {
-  return /^https?:\/\//i.test(pathOrUrl);
-}
-
-/** True when the name (or the URL's path) ends in `.gz`: its bytes are gunzipped on the fly. */
-export function isGzip(pathOrUrl: string): boolean {
-  const name = isUrl(pathOrUrl) ? new URL(pathOrUrl).pathname : pathOrUrl;
-  return name.toLowerCase().endsWith('.gz');
-}
-
-/** Whether `start`/`end` can be used with this source (plain local files, s3:// objects, http(s) servers that answer ranges). */
-export function supportsByteRange(pathOrUrl: string): boolean {
-  return !isGzip(pathOrUrl);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   findCycles,
   importedWorkerEntries,
   importGraph,
+  loadedWith,
   longFiles,
   longFunctions,
   runtimeImports,
@@ -113,4 +114,16 @@ test('a file over 300 lines and a function over 80 lines are found; a documented
     ].join('\n'),
   });
   assert.deepEqual(longFunctions(src, root), ['src/fns.ts:1 (81 lines)', 'src/fns.ts:258 (84 lines)', 'src/fns.ts:343 (84 lines)']);
+});
+
+test('loadedWith follows static imports and re-exports, not import() nor type-only imports', () => {
+  const [root, src] = tree({
+    'src/a.ts': "import { b } from './b.js';\nimport type { T } from './t.js';\nexport const a = async () => (await import('./c.js')).c + b;\n",
+    'src/b.ts': "export { d as b } from './d.js';\n",
+    'src/c.ts': 'export const c = 1;\n',
+    'src/d.ts': 'export const d = 2;\n',
+    'src/t.ts': 'export type T = number;\n',
+  });
+  const loaded = [...loadedWith(join(src, 'a.ts'))].map((f) => f.slice(root.length + 1)).sort();
+  assert.deepEqual(loaded, ['src/a.ts', 'src/b.ts', 'src/d.ts']);
 });

@@ -20,6 +20,8 @@ const parse = (file: string): ts.SourceFile => ts.createSourceFile(file, readFil
 /** What a file imports at run time: resolved specifiers, and the import() calls whose specifier it cannot know. */
 export interface FileImports {
   specifiers: string[];
+  /** The specifiers loaded with the file (static imports and re-exports; not import()). */
+  loadedWith: string[];
   /** `line: text` of each import() whose argument is not a string (nor a const bound to one). */
   computed: string[];
 }
@@ -34,6 +36,7 @@ export function runtimeImports(file: string): FileImports {
   const source = parse(file);
   const consts = new Map<string, string>();
   const specifiers: string[] = [];
+  const loadedWith: string[] = [];
   const computed: string[] = [];
   const collectConsts = (node: ts.Node): void => {
     if (ts.isVariableDeclarationList(node) && (node.flags & ts.NodeFlags.Const) !== 0) {
@@ -50,11 +53,11 @@ export function runtimeImports(file: string): FileImports {
       const clause = node.importClause;
       const named = clause?.namedBindings;
       const typeOnly = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && named !== undefined && ts.isNamedImports(named) && allTypes(named.elements)));
-      if (!typeOnly) specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
+      if (!typeOnly) loadedWith.push((node.moduleSpecifier as ts.StringLiteral).text);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined) {
       const clause = node.exportClause;
       const typeOnly = node.isTypeOnly || (clause !== undefined && ts.isNamedExports(clause) && allTypes(clause.elements));
-      if (!typeOnly) specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
+      if (!typeOnly) loadedWith.push((node.moduleSpecifier as ts.StringLiteral).text);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const arg = node.arguments[0];
       const known = arg === undefined ? undefined : ts.isStringLiteralLike(arg) ? arg.text : ts.isIdentifier(arg) ? consts.get(arg.text) : undefined;
@@ -64,7 +67,19 @@ export function runtimeImports(file: string): FileImports {
     ts.forEachChild(node, visit);
   };
   visit(source);
-  return { specifiers, computed };
+  return { specifiers: [...loadedWith, ...specifiers], loadedWith, computed };
+}
+
+/** The local files loading `entry` loads before any of its code runs (static imports only, followed through), `entry` included. */
+export function loadedWith(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of runtimeImports(file).loadedWith) if (spec.startsWith('.')) visit(resolveLocal(file, spec));
+  };
+  visit(entry);
+  return seen;
 }
 
 /** The file a relative specifier names (the .ts source of a .js specifier). */

@@ -12,6 +12,7 @@ import {
   findCycles,
   importedWorkerEntries,
   importGraph,
+  loadedWith,
   listTs,
   longFiles,
   longFunctions,
@@ -56,6 +57,13 @@ test('worker entry points are loaded by URL, never imported at run time, and eve
 test('fast-csv is loaded on first use (records.ts requires it): no module of src/ imports it, so a worker decoding numeric blocks never loads it', () => {
   const importing = listTs(srcDir).filter((f) => runtimeImports(f).specifiers.some((s) => s.startsWith('@fast-csv/')));
   assert.deepEqual(importing.map((f) => relative(root, f)), []);
+});
+
+test("the csv worker starts without the Dataset API or the general engine: csv() is imported on first use (a worker that decodes numeric blocks never needs it), so each thread boots faster", () => {
+  const loaded = [...loadedWith(join(srcDir, 'workers', 'csv-worker.ts'))].map((f) => relative(root, f));
+  assert.ok(loaded.includes('src/csv/fast.ts') && loaded.includes('src/shuffle/claims.ts'), `the worker's own modules are found: ${loaded.join(', ')}`);
+  const heavy = ['src/dataset.ts', 'src/csv/reader.ts', 'src/csv/general.ts', 'src/csv/records.ts', 'src/stages/map-parallel.ts'];
+  assert.deepEqual(loaded.filter((f) => heavy.includes(f)), []);
 });
 
 test('no file in src/ is over 300 lines', () => {
