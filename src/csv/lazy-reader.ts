@@ -6,7 +6,7 @@ type Reader = typeof import('./reader.js');
 /**
  * The csv reader module, loaded on first call.
  * @example
- * const { csv } = await loadReader();
+ * const ratings = (await loadReader()).csv('ratings.csv');
  */
 export function loadReader(): Promise<Reader> {
   // Under tsx a worker thread runs its modules as CommonJS (piscina requires the entry), where
