@@ -15,8 +15,8 @@ import type { BlockRows } from './windows.js';
  * larger than the CPU caches would miss the cache on every row. Chunks of CHUNK_SIZE rows
  * (so that a downstream batch of a size dividing it takes views, not copies).
  */
-export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array): Generator<Chunk<T>, void> {
-  const labels = shuffledLabels(blocks.map((b) => b.count), random);
+export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?: LabelScratch): Generator<Chunk<T>, void> {
+  const labels = shuffledLabels(blocks.map((b) => b.count), random, scratch);
   const cursors = new Int32Array(blocks.length);
   const like = blocks.find((b) => b.slots !== undefined && b.count > 0)?.slots;
   const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? sameLayout(b.slots, like) : b.count === 0));
@@ -41,10 +41,24 @@ export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array): Generat
   }
 }
 
-/** Block b's label (b) count[b] times, in a uniform random order (an inside-out Fisher–Yates, two bytes a row). */
-export function shuffledLabels(counts: readonly number[], random: Int32Array): Uint16Array {
+/**
+ * Memory for a window's labels, kept from window to window of an epoch: a fresh 2.5 MB array a
+ * window (MovieLens, 32 blocks) cost its page faults every window.
+ */
+export interface LabelScratch {
+  labels?: Uint16Array;
+}
+
+/**
+ * Block b's label (b) count[b] times, in a uniform random order (an inside-out Fisher–Yates,
+ * two bytes a row); in `scratch`'s memory when it holds enough (the labels are used before the
+ * next window's are drawn).
+ */
+export function shuffledLabels(counts: readonly number[], random: Int32Array, scratch?: LabelScratch): Uint16Array {
   if (counts.length > 65_536) throw new RangeError(`block shuffle: ${counts.length} blocks in a window; at most 65,536`);
-  const labels = new Uint16Array(counts.reduce((a, b) => a + b, 0));
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (scratch !== undefined && (scratch.labels?.length ?? -1) < total) scratch.labels = new Uint16Array(total);
+  const labels = scratch === undefined ? new Uint16Array(total) : scratch.labels!.subarray(0, total);
   counts.reduce((at, n, b) => (labels.fill(b, at, at + n), at + n), 0);
   shuffleInsideOut(labels, random);
   return labels;

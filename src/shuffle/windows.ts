@@ -4,7 +4,7 @@ import { type Chunk, chunkLength, epochCounter, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { mixSeed, type RandomInt, randomInt, randomState, permutation } from '../random.js';
 import type { ColumnSlots } from './columns.js';
-import { handOut } from './hand-out.js';
+import { handOut, type LabelScratch } from './hand-out.js';
 
 /**
  * A window being read: its blocks' byte ranges and seeds, and a counter (on shared memory)
@@ -87,6 +87,7 @@ export function windowShuffle<T>(
     // Per reader (this thread's last): storage of blocks already handed out, to read into again.
     const spares: ColumnSlots[][] = [];
     const hereSpares: ColumnSlots[] = [];
+    const labels: LabelScratch = {}; // one window's labels at a time, in memory kept across windows
     const opened: WindowClaims[] = [];
     const inFlight: Promise<unknown>[] = [];
     const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[] } => {
@@ -116,7 +117,7 @@ export function windowShuffle<T>(
         if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
         const { seed: windowSeed, skip = 0, onRows } = windowBlocks[w]!;
         onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.count, 0) - skip));
-        yield* skipRows(handOut(blocks, randomState(windowSeed)), skip);
+        yield* skipRows(handOut(blocks, randomState(windowSeed), labels), skip);
         parts.forEach((part, r) => {
           const into = r < workers.length ? spares[r]! : hereSpares;
           for (const block of part) if (block.slots !== undefined) into.push(block.slots);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { blockShuffle, type BlockShuffleOptions, CHUNK_SIZE, ColumnChunk, csv, Dataset, mixSeed, randomInt, range, shuffledCsv } from '../../src/index.js';
 import { randomState } from '../../src/random.js';
 import { BlockDealer } from '../../src/shuffle/dealer.js';
-import { handOut } from '../../src/shuffle/hand-out.js';
+import { handOut, type LabelScratch } from '../../src/shuffle/hand-out.js';
 import { stratifiedWindows } from '../../src/shuffle/windows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-block-'));
@@ -227,4 +227,20 @@ test('options are checked when the pipeline is built: openBlocks past 65,536 (a 
   assert.throws(() => blockShuffle(1000, () => range(0, 1), { openBlocks: 65_537 }), (e: Error) => e.name === 'OptionError' && /openBlocks must be at most 65,536, got 65537/.test(e.message));
   assert.throws(() => shuffledCsv('ratings.csv', { columns: { a: 'int32' }, shuffle: { openBlocks: 70_000 } }), (e: Error) => e.name === 'OptionError');
   blockShuffle(1000, () => range(0, 1), { openBlocks: 65_536 }); // the largest allowed
+});
+
+test("handOut with labels kept across windows (LabelScratch) gives each window the order fresh labels give, in one array while windows do not grow", () => {
+  const dealer = new BlockDealer<{ id: number }>();
+  const block = (from: number, n: number) => [new ColumnChunk<{ id: number }>(n, { id: Int32Array.from({ length: n }, (_, i) => from + i) })];
+  const window = (sizes: number[], seed: number) => sizes.map((n, b) => dealer.deal(b, block(1000 * b, n), mixSeed(seed, b + 1)));
+  const ids = (chunks: Iterable<unknown>) => [...chunks].flatMap((c) => Array.from((c as ColumnChunk<{ id: number }>).columns.id!));
+  const scratch: LabelScratch = {};
+  let first: Uint16Array | undefined;
+  for (const [w, sizes] of [[900, 700, 800], [5, 0, 3], [400, 400], [1, 1, 1, 1]].entries()) {
+    const kept = ids(handOut(window(sizes, w), randomState(mixSeed(w, 9)), scratch));
+    const fresh = ids(handOut(window(sizes, w), randomState(mixSeed(w, 9))));
+    assert.deepEqual(kept, fresh, `window ${w} (${sizes.join(' + ')} rows)`);
+    first ??= scratch.labels;
+    assert.equal(scratch.labels, first, `window ${w}: the first window's array is reused`);
+  }
 });
