@@ -69,6 +69,16 @@ for (const name of report.results.map((r) => r.name)) {
   const x = cpuRate(name)!;
   lines.push(`| ${name} | ${(x / 1e6).toFixed(2)}M | ${(x / cpuRate('byte-decode')!).toFixed(2)}× |`);
 }
+// Fresh memory: each page a run touches for the first time is a minor page fault, a trip into
+// the kernel whose cost depends on the machine (a few hundred ns on bare metal; much more under
+// some hypervisors). The bare loop reuses its buffers; a pipeline's batches, blocks and heap
+// are new memory until the garbage collector hands it back. The probe prices a fault here.
+const faultMicros = freshPageMicros();
+lines.push('', `| fresh memory a run (median), all threads; a fault costs ${faultMicros.toFixed(1)} µs here (probe: 64 MiB touched) | page faults | MiB | CPU s in faults (est.) |`, '|---|---:|---:|---:|');
+for (const r of report.results) {
+  const faults = r.pageFaults.median;
+  lines.push(`| ${r.name} | ${Math.round(faults).toLocaleString('en')} | ${((faults * 4096) / 2 ** 20).toFixed(0)} | ${((faults * faultMicros) / 1e6).toFixed(2)} |`);
+}
 // How noisy the machine was: the spread of the bare loop, which does the same work every run.
 const loop = report.results.find((r) => r.name === 'byte-decode');
 const busy = (name: string): string => {
@@ -90,3 +100,15 @@ if (flags.quality !== '0') {
 const md = [formatMarkdown(report, command), lines.join('\n'), '', noise, '', quality].join('\n') + '\n';
 fs.writeFileSync(here(`out/limit-${rows}.md`), md);
 process.stdout.write(`\n${lines.join('\n')}\n\n${noise}\n\n${quality}\nJSON: ${json}\n`);
+
+/** Microseconds a minor page fault costs on this machine: the median of three passes touching 64 MiB of fresh memory, a page at a time. */
+function freshPageMicros(): number {
+  const bytes = 64 << 20;
+  const passes = [0, 1, 2].map(() => {
+    const fresh = new Uint8Array(bytes);
+    const started = performance.now();
+    for (let i = 0; i < bytes; i += 4096) fresh[i] = 1;
+    return ((performance.now() - started) * 1000) / (bytes / 4096);
+  });
+  return spread(passes).median;
+}

@@ -37,9 +37,18 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
   };
   const run = await contender.load();
   const cpu = process.cpuUsage();
+  const faults = process.resourceUsage().minorPageFault;
   const result = await run(args);
   const used = process.cpuUsage(cpu);
-  return { name, pid: process.pid, peakRssMb: process.resourceUsage().maxRSS / 1024, ...result, cpuSeconds: result.cpuSeconds ?? (used.user + used.system) / 1e6 };
+  const usage = process.resourceUsage();
+  return {
+    name,
+    pid: process.pid,
+    peakRssMb: usage.maxRSS / 1024,
+    ...result,
+    cpuSeconds: result.cpuSeconds ?? (used.user + used.system) / 1e6,
+    pageFaults: result.pageFaults ?? usage.minorPageFault - faults,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -35,6 +35,8 @@ export interface Sample {
   readonly peakRssMb: number;
   /** CPU seconds of the run, every thread of the process. */
   readonly cpuSeconds: number;
+  /** Minor page faults of the run: pages of fresh memory it touched (see ChildReport). */
+  readonly pageFaults: number;
   readonly pid: number;
 }
 
@@ -47,6 +49,8 @@ export interface ContenderSummary {
   readonly peakRssMb: Spread;
   /** CPU seconds a run (all threads): with seconds, how much of the cores a run kept busy. */
   readonly cpuSeconds: Spread;
+  /** Minor page faults a run: fresh pages touched, each a trip into the kernel (costly on some VMs). */
+  readonly pageFaults: Spread;
   /** Median over rounds of (this rows/s ÷ the reference's rows/s in the same round); null without a reference. */
   readonly ratio: number | null;
   /** True when every run reached the end of the file. */
@@ -204,6 +208,7 @@ function sample(round: number, r: ChildReport, bytesPerRow: number): Sample {
     mbPerSecond: (rowsPerSecond * bytesPerRow) / 1e6,
     peakRssMb: r.peakRssMb,
     cpuSeconds: r.cpuSeconds,
+    pageFaults: r.pageFaults,
     pid: r.pid,
   };
 }
@@ -219,6 +224,7 @@ function summarise(name: string, runs: Sample[], reference: Sample[] | undefined
     mbPerSecond: spread(runs.map((s) => s.mbPerSecond)),
     peakRssMb: spread(runs.map((s) => s.peakRssMb)),
     cpuSeconds: spread(runs.map((s) => s.cpuSeconds)),
+    pageFaults: spread(runs.map((s) => s.pageFaults)),
     ratio: reference === undefined ? null : spread(runs.map((s, i) => s.rowsPerSecond / reference[i]!.rowsPerSecond)).median,
     complete,
     note: complete ? undefined : `time budget ${budgetS} s: measured on a prefix of ${span(prefix.min, prefix.max)} of ${rows.toLocaleString('en')} rows`,

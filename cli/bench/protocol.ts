@@ -13,6 +13,8 @@ export interface ChildReport extends ContenderResult {
   readonly peakRssMb: number;
   /** CPU seconds (user + system, every thread of the process) spent in the run: less sensitive than wall time to other load on the machine. */
   readonly cpuSeconds: number;
+  /** Minor page faults (every thread): pages of fresh memory the run touched, each a trip into the kernel. */
+  readonly pageFaults: number;
 }
 
 /** Prefix of the line a child prints its report on (anything else on stdout is ignored). */

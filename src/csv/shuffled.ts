@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { type Chunk, type ChunkIterator, chunkLength, type ChunkSource, type ColumnsOfSchema } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError } from '../errors.js';
-import { fromBlockWire, type WindowResult, type WindowTask } from './worker-tasks.js';
+import { type WindowResult, windowBlocks, type WindowTask } from './worker-tasks.js';
 import { errorFromWire } from '../workers/wire.js';
 import type { FileIdentity } from '../io/file.js';
 import { emptyStats } from './fields.js';
@@ -81,12 +81,12 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
       path,
       options: blockOptions(),
       window: { ...window, ranges: window.ranges.map(([s, e]): [number, number] => [layout.start + s, layout.start + e]) },
-      spares: spares.map((g) => g.toWire(transfer)),
+      spares: spares.splice(0).map((g) => g.toWire(transfer)),
     };
     return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((answer) => {
       if ('error' in answer) throw errorFromWire(answer.error);
       stats.skipped += answer.skipped;
-      return answer.blocks.map((b) => fromBlockWire<CsvRecord>(b));
+      return windowBlocks<CsvRecord>(answer, spares);
     });
   };
   let readers: PartReader<CsvRecord>[] = [];

@@ -59,7 +59,8 @@ export type BlockWire = { id: number; count: number } & ({ slots: SlotsWire } | 
  * requests, retries and bytes it cost (added to this thread's store counters); or the error
  * that stopped it, its class and fields kept (a thrown DataError would arrive a plain Error).
  */
-export type WindowResult = { blocks: BlockWire[]; skipped: number; counters?: ObjectStore['counters'] } | { error: WireError };
+/** A window's blocks read on a worker, and the storage it was given and did not use (`spares`, moved back). */
+export type WindowResult = { blocks: BlockWire[]; spares: SlotsWire[]; skipped: number; counters?: ObjectStore['counters'] } | { error: WireError };
 
 /** Atomics.waitAsync (Node 16+; typed in TypeScript's es2024 lib, newer than this project's). */
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync;
@@ -159,20 +160,31 @@ export async function decodeWindow(task: WindowTask): Promise<unknown> {
   const before = { ...counters };
   const skipped = ranges.skipped ?? 0;
   let blocks: BlockRows<unknown>[];
+  let left: ColumnSlots[];
   try {
     blocks = await readClaimed(task.window, ranges, dealer);
   } catch (error) {
     return { error: errorToWire(error) } satisfies WindowResult;
   } finally {
     await ranges.close(); // the file; its buffers stay for the next window
+    left = dealer.unused(); // this thread keeps no storage between tasks
   }
   const transfer: ArrayBuffer[] = [];
   const wire = blocks.map((b): BlockWire => (b.slots !== undefined ? { id: b.id, count: b.count, slots: b.slots.toWire(transfer) } : { id: b.id, count: b.count, rows: b.rows }));
-  const result: WindowResult = { blocks: wire, skipped: (ranges.skipped ?? 0) - skipped };
+  const result: WindowResult = { blocks: wire, spares: left.map((s) => s.toWire(transfer)), skipped: (ranges.skipped ?? 0) - skipped };
   if (counters !== undefined) result.counters = { requests: counters.requests - before.requests!, retries: counters.retries - before.retries!, bytes: counters.bytes - before.bytes! };
   return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result } as never);
 }
 
-export function fromBlockWire<T>(wire: BlockWire): BlockRows<T> {
+function fromBlockWire<T>(wire: BlockWire): BlockRows<T> {
   return 'slots' in wire ? { id: wire.id, count: wire.count, slots: new ColumnSlots(wire.slots, 0) } : { id: wire.id, count: wire.count, rows: wire.rows as T[] };
+}
+
+/**
+ * The blocks a worker read for a window (this thread's side of decodeWindow); the storage the
+ * worker was given and did not use goes back into `spares` (see PartReader).
+ */
+export function windowBlocks<T>(result: Exclude<WindowResult, { error: WireError }>, spares: ColumnSlots[]): BlockRows<T>[] {
+  spares.push(...result.spares.map((w) => new ColumnSlots(w, 0)));
+  return result.blocks.map((b) => fromBlockWire<T>(b));
 }

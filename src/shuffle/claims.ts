@@ -35,10 +35,11 @@ export interface RangeReader<T> {
 export function claimReader<T>(ranges: RangeReader<T>): PartReader<T> {
   const dealer = new BlockDealer<T>();
   return async (window, spares) => {
-    dealer.use(spares);
+    dealer.use(spares.splice(0));
     try {
       return await readClaimed(window, ranges, dealer);
     } finally {
+      spares.push(...dealer.unused()); // back to the window loop's pool, for whoever reads next
       await ranges.close();
     }
   };

@@ -20,6 +20,11 @@ export class BlockDealer<T> {
     this.free.push(...spares);
   }
 
+  /** Takes back the storage this dealer was given and has not used (its free list empties). */
+  unused(): ColumnSlots[] {
+    return this.free.splice(0);
+  }
+
   deal(id: number, chunks: Chunk<T>[], seed: number): BlockRows<T> {
     const count = chunks.reduce((m, c) => m + (c instanceof ColumnChunk ? c.size : c.length), 0);
     const random = randomState(seed);

@@ -22,7 +22,11 @@ export interface WindowClaims {
  */
 export type BlockRows<T> = { id: number; count: number } & ({ slots: ColumnSlots; rows?: undefined } | { rows: T[]; slots?: undefined });
 
-/** Reads blocks of a window until none is left to claim, into `spares` (storage of blocks already handed out) first. */
+/**
+ * Reads blocks of a window until none is left to claim, into `spares` (storage of blocks
+ * already handed out) first. It takes the storage out of `spares` and, once it settles
+ * without error, has put back what it did not use.
+ */
 export type PartReader<T> = (window: WindowClaims, spares: ColumnSlots[]) => Promise<BlockRows<T>[]>;
 
 /** BlockShuffleOptions checked, with their defaults filled in. */
@@ -84,44 +88,46 @@ export function windowShuffle<T>(
     const onAbort = (): void => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const readers = openReaders(epoch, abort.signal);
-    // Per reader (this thread's last): storage of blocks already handed out, to read into again.
-    const spares: ColumnSlots[][] = [];
-    const hereSpares: ColumnSlots[] = [];
+    // Storage of blocks handed out, for any thread to read into again (fresh memory costs a
+    // page fault a page; this thread reads the first window, workers most of the others).
+    const pool: ColumnSlots[] = [];
     const labels: LabelScratch = {}; // one window's labels at a time, in memory kept across windows
     const opened: WindowClaims[] = [];
     const inFlight: Promise<unknown>[] = [];
-    const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[] } => {
+    const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[]; lent: ColumnSlots[][] } => {
       const ids = windowBlocks[w]!.blocks;
       const ranges = ids.map((b): [number, number] => [b * blockBytes, Math.min(bytes, (b + 1) * blockBytes)]);
       const claims = { ranges, seeds: ids.map((b) => mixSeed(blockSeeds, b)), next: new Int32Array(new SharedArrayBuffer(4)) };
       opened.push(claims);
-      const workers = readers.workers.map((read, r) => {
-        const part = read(claims, (spares[r] ??= []).splice(0));
+      // Workers read most of a window while this thread hands out the one before: they share the pool.
+      const lent: ColumnSlots[][] = [];
+      const workers = readers.workers.map((read, r, all) => {
+        const share = pool.splice(0, Math.ceil(pool.length / (all.length - r)));
+        lent.push(share);
+        const part = read(claims, share);
         part.catch(() => {}); // rethrown when awaited
         inFlight.push(part);
         return part;
       });
-      return { claims, workers };
+      return { claims, workers, lent };
     };
     try {
       let next = windowBlocks.length > 0 ? start(0) : undefined;
       for (let w = 0; next !== undefined; w++) {
-        const { claims, workers } = next;
-        const mine = readers.here(claims, hereSpares.splice(0));
+        const { claims, workers, lent } = next;
+        // This thread may claim at most the blocks not claimed yet.
+        const share = pool.splice(0, claims.ranges.length - Math.min(claims.ranges.length, Atomics.load(claims.next, 0)));
+        lent.push(share);
+        const mine = readers.here(claims, share);
         inFlight.push(mine.catch(() => {}));
         const parts = [...(await Promise.all(workers)), await mine];
+        for (const share of lent) pool.push(...share.splice(0));
         next = w + 1 < windowBlocks.length ? start(w + 1) : undefined;
-        const blocks = new Array<BlockRows<T>>(claims.ranges.length);
-        for (const part of parts) for (const block of part) blocks[block.id] = block;
-        // findIndex visits holes (some() would skip them): every block read, none twice.
-        if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
+        const blocks = assemble(parts, claims.ranges.length, w);
         const { seed: windowSeed, skip = 0, onRows } = windowBlocks[w]!;
         onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.count, 0) - skip));
         yield* skipRows(handOut(blocks, randomState(windowSeed), labels), skip);
-        parts.forEach((part, r) => {
-          const into = r < workers.length ? spares[r]! : hereSpares;
-          for (const block of part) if (block.slots !== undefined) into.push(block.slots);
-        });
+        for (const part of parts) for (const block of part) if (block.slots !== undefined) pool.push(block.slots);
       }
     } finally {
       // After a break or an error no reader claims another block; the blocks being read
@@ -133,6 +139,15 @@ export function windowShuffle<T>(
     }
     return undefined;
   }
+}
+
+/** The window's blocks by id from the readers' parts; an error unless every block was read exactly once. */
+function assemble<T>(parts: BlockRows<T>[][], count: number, w: number): BlockRows<T>[] {
+  const blocks = new Array<BlockRows<T>>(count);
+  for (const part of parts) for (const block of part) blocks[block.id] = block;
+  // findIndex visits holes (some() would skip them): every block read, none twice.
+  if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
+  return blocks;
 }
 
 /** `chunks` less their first `skip` rows (a window resumed part-way). */

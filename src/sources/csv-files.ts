@@ -8,7 +8,7 @@ import { takeHeader } from '../csv/header.js';
 import { bomLength } from '../csv/lines.js';
 import { openPart, type PartWire, PartsReader } from '../csv/parts-reader.js';
 import { runCsvTask } from '../csv/pool.js';
-import { fromBlockWire, type WindowResult, type WindowTask } from '../csv/worker-tasks.js';
+import { type WindowResult, windowBlocks, type WindowTask } from '../csv/worker-tasks.js';
 import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from '../csv/reader.js';
 import { Dataset } from '../dataset.js';
 import { checkInt, OptionError, SluiceError } from '../errors.js';
@@ -159,11 +159,11 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   const inWorker: PartReader<CsvRecord> = (window, spares) => {
     const transfer: ArrayBuffer[] = [];
     const files = { parts, store: storeOptions, blockBytes: settings.blockBytes };
-    const task: WindowTask = { path: parts[0]!.name, options: blockOptions(), window, spares: spares.map((g) => g.toWire(transfer)), files };
+    const task: WindowTask = { path: parts[0]!.name, options: blockOptions(), window, spares: spares.splice(0).map((g) => g.toWire(transfer)), files };
     return runCsvTask<WindowResult>(task, workers, undefined, transfer).then((r) => {
       if ('error' in r) throw errorFromWire(r.error);
       for (const k of ['requests', 'retries', 'bytes'] as const) store.counters[k] += r.counters?.[k] ?? 0;
-      return r.blocks.map((b) => fromBlockWire<CsvRecord>(b));
+      return windowBlocks<CsvRecord>(r, spares);
     });
   };
   const readers = (): { here: PartReader<CsvRecord>; workers: PartReader<CsvRecord>[] } => ({

@@ -128,7 +128,7 @@ describe('the Python peer', () => {
   function fakePython(name: string, probe: string, rows: number): { python: string; argsFile: string } {
     const python = path.join(dir, name);
     const argsFile = `${python}.args`;
-    const report = JSON.stringify({ name: 'fake', pid: 1, peakRssMb: 1, cpuSeconds: 0.4, rows, seconds: 0.5, complete: true });
+    const report = JSON.stringify({ name: 'fake', pid: 1, peakRssMb: 1, cpuSeconds: 0.4, pageFaults: 10, rows, seconds: 0.5, complete: true });
     fs.writeFileSync(
       python,
       `#!/bin/sh\ncase "$2" in import*) ${probe};; *) printf '%s\\0' "$@" > '${argsFile}'; echo '@@sluice-bench ${report}';; esac\n`,
@@ -213,7 +213,7 @@ describe('sluice bench', () => {
     for (const r of report.results) {
       assert.equal(r.runs, 2);
       assert.equal(r.samples.length, 2);
-      for (const key of ['rowsPerSecond', 'mbPerSecond', 'peakRssMb', 'cpuSeconds'] as const) {
+      for (const key of ['rowsPerSecond', 'mbPerSecond', 'peakRssMb', 'cpuSeconds', 'pageFaults'] as const) {
         const s = r[key];
         assert.ok(s.min > 0 && s.min <= s.median && s.median <= s.max, `${r.name} ${key}`);
         assert.deepEqual(s, spread(r.samples.map((x) => x[key])));

@@ -9,7 +9,10 @@ import { blockShuffle, type BlockShuffleOptions, CHUNK_SIZE, ColumnChunk, csv, D
 import { randomState } from '../../src/random.js';
 import { BlockDealer } from '../../src/shuffle/dealer.js';
 import { handOut, type LabelScratch } from '../../src/shuffle/hand-out.js';
-import { stratifiedWindows } from '../../src/shuffle/windows.js';
+import { type PartReader, stratifiedWindows, windowShuffle } from '../../src/shuffle/windows.js';
+import { claimReader, type RangeReader } from '../../src/shuffle/claims.js';
+import { checkOptions } from '../../src/shuffle/block.js';
+import { epochOf } from '../../src/chunk.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-block-'));
 const columns = { userId: 'int32', movieId: 'int32', rating: 'float32' } as const;
@@ -243,4 +246,33 @@ test("handOut with labels kept across windows (LabelScratch) gives each window t
     first ??= scratch.labels;
     assert.equal(scratch.labels, first, `window ${w}: the first window's array is reused`);
   }
+});
+
+test('block storage circulates between the threads: an epoch allocates two windows of it, not three, when this thread reads the first window and a worker the rest', async () => {
+  const rows = 12 * 4 * 500; // 12 windows of 4 blocks of 500 rows ("bytes")
+  const reader: RangeReader<{ id: number }> = {
+    read: async (start, end) => [new ColumnChunk<{ id: number }>(end - start, { id: Int32Array.from({ length: end - start }, (_, i) => start + i) })],
+    close: async () => {},
+  };
+  const storage = new Set<unknown>();
+  const seen = (read: PartReader<{ id: number }>): PartReader<{ id: number }> => async (window, spares) => {
+    const blocks = await read(window, spares);
+    for (const b of blocks) storage.add(b.slots);
+    return blocks;
+  };
+  // The "worker" starts a turn of the event loop late (a thread starting), so this thread reads the first window.
+  let started = false;
+  const worker = claimReader(reader);
+  const late: PartReader<{ id: number }> = async (window, spares) => {
+    if (!started) await new Promise((r) => setTimeout(r, 0));
+    started = true;
+    return worker(window, spares);
+  };
+  const ds = windowShuffle<{ id: number }>(() => rows, () => ({ here: seen(claimReader(reader)), workers: [seen(late)] }), checkOptions({ blockBytes: 500, openBlocks: 4, seed: 3 }));
+  const ids: number[] = [];
+  for await (const c of epochOf(ds.source)) ids.push(...(c as ColumnChunk<{ id: number }>).columns.id!);
+  assert.deepEqual(ids.sort((a, b) => a - b), Array.from({ length: rows }, (_, i) => i));
+  // One window handed out while the next is read: 8 blocks' storage. Kept per thread, the
+  // first window's storage stayed with this thread while the worker allocated a third window.
+  assert.equal(storage.size, 8);
 });

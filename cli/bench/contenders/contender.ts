@@ -27,5 +27,7 @@ export interface ContenderResult {
   readonly note?: string | undefined;
   /** CPU seconds of the timed span, where the contender measures them itself (else the child measures the whole run, set-up included). */
   readonly cpuSeconds?: number | undefined;
+  /** Minor page faults of the timed span (every thread): pages of fresh memory touched, where the contender counts them itself (else the child counts the whole run). */
+  readonly pageFaults?: number | undefined;
 }
 

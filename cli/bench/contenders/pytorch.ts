@@ -78,12 +78,14 @@ def dataloader(deadline):
     return rows, True
 
 cpu = time.process_time()
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 started = time.perf_counter()
 rows, complete = (stream if a.mode == 'stream' else dataloader)(started + a.budget)
 seconds = time.perf_counter() - started
 cpu = time.process_time() - cpu
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-sys.stdout.write('@@sluice-bench ' + json.dumps({'name': 'pytorch-' + a.mode, 'pid': os.getpid(), 'peakRssMb': peak, 'cpuSeconds': cpu, 'rows': rows, 'seconds': seconds, 'complete': complete}) + '\n')
+sys.stdout.write('@@sluice-bench ' + json.dumps({'name': 'pytorch-' + a.mode, 'pid': os.getpid(), 'peakRssMb': peak, 'cpuSeconds': cpu, 'pageFaults': faults, 'rows': rows, 'seconds': seconds, 'complete': complete}) + '\n')
 `;
 
 /** The command line of one peer run: `python -c SCRIPT --mode … --file …`. */

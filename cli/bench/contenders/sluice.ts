@@ -24,6 +24,7 @@ function epoch(rows: Rows, args: ContenderArgs, stats = false): Promise<Contende
 /** Times one epoch of `batches` → tensors (opening the epoch included), stopped early by the time budget. */
 async function timed(batches: AsyncIterable<ColumnBatch>, args: ContenderArgs): Promise<ContenderResult> {
   await useCpu();
+  const faults = process.resourceUsage().minorPageFault;
   const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + args.budgetS * 1000;
@@ -38,7 +39,8 @@ async function timed(batches: AsyncIterable<ColumnBatch>, args: ContenderArgs): 
     }
   }
   const used = process.cpuUsage(cpu);
-  return { rows: count, seconds: (performance.now() - started) / 1000, complete, cpuSeconds: (used.user + used.system) / 1e6 };
+  const seconds = (performance.now() - started) / 1000;
+  return { rows: count, seconds, complete, cpuSeconds: (used.user + used.system) / 1e6, pageFaults: process.resourceUsage().minorPageFault - faults };
 }
 
 /**
