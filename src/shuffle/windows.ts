@@ -67,6 +67,11 @@ export function windowShuffle<T>(
 ): Dataset<T> {
   const { blockBytes, openBlocks, seed, reshuffleEachEpoch } = settings;
   const epochs = epochCounter();
+  // Storage of blocks handed out, for any thread and any later epoch to read into again:
+  // fresh memory costs a page fault a page, and this thread reads the first window, workers
+  // most of the others. At most two windows' worth is kept (MAX_POOLED).
+  const pool: ColumnSlots[] = [];
+  const spareLabels: LabelScratch[] = []; // one an epoch open at the same time
   return new Dataset<T>({
     size: undefined,
     open: (asked, options) => {
@@ -88,10 +93,7 @@ export function windowShuffle<T>(
     const onAbort = (): void => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const readers = openReaders(epoch, abort.signal);
-    // Storage of blocks handed out, for any thread to read into again (fresh memory costs a
-    // page fault a page; this thread reads the first window, workers most of the others).
-    const pool: ColumnSlots[] = [];
-    const labels: LabelScratch = {}; // one window's labels at a time, in memory kept across windows
+    const labels = spareLabels.pop() ?? {}; // one window's labels at a time, kept across windows and epochs
     const opened: WindowClaims[] = [];
     const inFlight: Promise<unknown>[] = [];
     const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[]; lent: ColumnSlots[][] } => {
@@ -102,7 +104,7 @@ export function windowShuffle<T>(
       // Workers read most of a window while this thread hands out the one before: they share the pool.
       const lent: ColumnSlots[][] = [];
       const workers = readers.workers.map((read, r, all) => {
-        const share = pool.splice(0, Math.ceil(pool.length / (all.length - r)));
+        const share = pool.splice(0, Math.min(ranges.length, Math.ceil(pool.length / (all.length - r))));
         lent.push(share);
         const part = read(claims, share);
         part.catch(() => {}); // rethrown when awaited
@@ -128,18 +130,23 @@ export function windowShuffle<T>(
         onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.count, 0) - skip));
         yield* skipRows(handOut(blocks, randomState(windowSeed), labels), skip);
         for (const part of parts) for (const block of part) if (block.slots !== undefined) pool.push(block.slots);
+        pool.length = Math.min(pool.length, MAX_POOLED * openBlocks); // the rest to the garbage collector
       }
     } finally {
       // After a break or an error no reader claims another block; the blocks being read
       // finish (and close their files) first.
       for (const claims of opened) Atomics.store(claims.next, 0, claims.ranges.length);
       signal?.removeEventListener('abort', onAbort);
+      spareLabels.push(labels);
       abort.abort();
       await Promise.allSettled(inFlight);
     }
     return undefined;
   }
 }
+
+/** Windows' worth of block storage a block shuffle keeps for later windows and epochs (one is read while one is handed out). */
+const MAX_POOLED = 2;
 
 /** The window's blocks by id from the readers' parts; an error unless every block was read exactly once. */
 function assemble<T>(parts: BlockRows<T>[][], count: number, w: number): BlockRows<T>[] {

@@ -248,7 +248,7 @@ test("handOut with labels kept across windows (LabelScratch) gives each window t
   }
 });
 
-test('block storage circulates between the threads: an epoch allocates two windows of it, not three, when this thread reads the first window and a worker the rest', async () => {
+test('block storage circulates between the threads and epochs: two windows of it, not three, when this thread reads the first window and a worker the rest; none new in the next epoch', async () => {
   const rows = 12 * 4 * 500; // 12 windows of 4 blocks of 500 rows ("bytes")
   const reader: RangeReader<{ id: number }> = {
     read: async (start, end) => [new ColumnChunk<{ id: number }>(end - start, { id: Int32Array.from({ length: end - start }, (_, i) => start + i) })],
@@ -269,10 +269,19 @@ test('block storage circulates between the threads: an epoch allocates two windo
     return worker(window, spares);
   };
   const ds = windowShuffle<{ id: number }>(() => rows, () => ({ here: seen(claimReader(reader)), workers: [seen(late)] }), checkOptions({ blockBytes: 500, openBlocks: 4, seed: 3 }));
-  const ids: number[] = [];
-  for await (const c of epochOf(ds.source)) ids.push(...(c as ColumnChunk<{ id: number }>).columns.id!);
-  assert.deepEqual(ids.sort((a, b) => a - b), Array.from({ length: rows }, (_, i) => i));
+  const all = Array.from({ length: rows }, (_, i) => i);
+  const ids = async (epoch: AsyncIterable<unknown>): Promise<number[]> => {
+    const out: number[] = [];
+    for await (const c of epoch) out.push(...(c as ColumnChunk<{ id: number }>).columns.id!);
+    return out.sort((a, b) => a - b);
+  };
+  assert.deepEqual(await ids(epochOf(ds.source)), all);
   // One window handed out while the next is read: 8 blocks' storage. Kept per thread, the
   // first window's storage stayed with this thread while the worker allocated a third window.
   assert.equal(storage.size, 8);
+  // Later epochs read into the same storage; two epochs open at once share it, each block's
+  // storage in one place at a time.
+  assert.deepEqual(await ids(epochOf(ds.source)), all);
+  assert.equal(storage.size, 8);
+  assert.deepEqual(await Promise.all([ids(epochOf(ds.source)), ids(epochOf(ds.source))]), [all, all]);
 });
