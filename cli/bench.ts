@@ -13,7 +13,7 @@ import { numberOption, parseCommandArgs } from './command.js';
 import { progress } from './progress.js';
 
 const HELP = `sluice bench FILE [--batch 1024] [--shuffle 10000] [--runs 3] [--compare]
-                  [--contenders a,b,…] [--budget 30] [--seed 1] [--columns spec]
+                  [--contenders a,b,…] [--budget 30] [--seed 1] [--columns spec] [--warmup 0]
                   [--reference NAME] [--python PATH] [--cache PATH]
                   [--json OUT] [--chart OUT.svg]
 
@@ -32,6 +32,9 @@ peak RSS, and each contender's ratio to the reference measured in the same round
   --budget S       seconds a run may take; a slower run stops and is reported on a
                    prefix of the file (tfjs-data needs this on large files). Default 30
   --columns spec   numeric columns to decode, default ${formatColumns(DEFAULT_COLUMNS)}
+  --warmup N       untimed epochs each child runs before the timed one, in the same
+                   process and on the same pipeline (as a training run's later epochs
+                   are); default 0: the timed epoch is the fresh process's first
   --cache PATH     sluice-cache's Arrow file (default: in the temp dir, kept between runs)
   --json OUT       write { file, rows, bytes, results: [...] } to OUT
   --chart OUT.svg  write a bar chart of rows/s (vega-lite, rendered headless)`;
@@ -52,6 +55,7 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
       compare: { type: 'boolean' },
       contenders: { type: 'string' },
       budget: { type: 'string' },
+      warmup: { type: 'string' },
       seed: { type: 'string' },
       columns: { type: 'string' },
       cache: { type: 'string' },
@@ -78,6 +82,8 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
   const seed = numberOption('seed', args.values.seed, 1);
   if (!Number.isInteger(seed)) throw new OptionError(`--seed must be an integer, got '${args.values.seed}'`);
   const budgetS = numberOption('budget', args.values.budget, 30, 0.001);
+  const warmup = numberOption('warmup', args.values.warmup, 0, 0);
+  if (!Number.isInteger(warmup)) throw new OptionError(`--warmup must be a whole number of epochs, got '${args.values.warmup}'`);
   const columns = args.values.columns === undefined ? DEFAULT_COLUMNS : parseColumns(args.values.columns);
   // vega and vega-lite are optional: loaded for --chart only, before the runs, so a missing
   // one is said at once.
@@ -93,6 +99,7 @@ export async function bench(argv: string[], out: { write(text: string): unknown 
       runs,
       seed,
       budgetS,
+      warmup,
       columns,
       cachePath: args.values.cache,
       reference,

@@ -1,6 +1,7 @@
 // Entry of one contender run: `node child.js --contender NAME --file F …` runs that contender
-// once in this fresh process and prints one marked JSON line (rows, seconds, peak RSS), so
-// every contender's peak RSS is its own and no JIT state or heap carries over between runs.
+// once in this fresh process (after --warmup untimed epochs, 0 by default) and prints one
+// marked JSON line (rows, seconds, peak RSS), so every contender's peak RSS is its own and no
+// JIT state or heap carries over between runs.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { CONTENDERS } from './contenders.js';
@@ -19,6 +20,7 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
       budget: { type: 'string' },
       columns: { type: 'string' },
       cache: { type: 'string' },
+      warmup: { type: 'string' },
     },
     strict: true,
   });
@@ -34,8 +36,11 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
     budgetS: Number(values.budget ?? 30),
     columns: values.columns === undefined ? DEFAULT_COLUMNS : parseColumns(values.columns),
     cachePath: values.cache,
+    warmup: Number(values.warmup ?? 0),
   };
   const run = await contender.load();
+  let warmupRows = 0;
+  for (let e = 0; e < args.warmup!; e++) warmupRows += (await run(args)).rows;
   const cpu = process.cpuUsage();
   const faults = process.resourceUsage().minorPageFault;
   const result = await run(args);
@@ -48,6 +53,7 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
     ...result,
     cpuSeconds: result.cpuSeconds ?? (used.user + used.system) / 1e6,
     pageFaults: result.pageFaults ?? usage.minorPageFault - faults,
+    warmupRows,
   };
 }
 

@@ -37,6 +37,8 @@ export interface Sample {
   readonly cpuSeconds: number;
   /** Minor page faults of the run: pages of fresh memory it touched (see ChildReport). */
   readonly pageFaults: number;
+  /** Rows the run's untimed warm-up epochs delivered (see BenchReport.warmup). */
+  readonly warmupRows: number;
   readonly pid: number;
 }
 
@@ -74,6 +76,8 @@ export interface BenchReport {
   readonly shuffle: number;
   readonly runs: number;
   readonly budgetS: number;
+  /** Untimed epochs each child ran before its timed one (0: the timed epoch was the process's first). */
+  readonly warmup: number;
   readonly date: string;
   readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGb: number; readonly node: string; readonly platform: string };
   /** The order the child processes ran in: [round, contender] pairs. */
@@ -162,6 +166,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     shuffle: options.shuffle,
     runs: options.runs,
     budgetS: options.budgetS,
+    warmup: options.warmup ?? 0,
     date: new Date().toISOString(),
     machine: {
       cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -209,6 +214,7 @@ function sample(round: number, r: ChildReport, bytesPerRow: number): Sample {
     peakRssMb: r.peakRssMb,
     cpuSeconds: r.cpuSeconds,
     pageFaults: r.pageFaults,
+    warmupRows: r.warmupRows,
     pid: r.pid,
   };
 }

@@ -15,6 +15,8 @@ export interface ChildReport extends ContenderResult {
   readonly cpuSeconds: number;
   /** Minor page faults (every thread): pages of fresh memory the run touched, each a trip into the kernel. */
   readonly pageFaults: number;
+  /** Rows the untimed warm-up epochs delivered, all of them together (0 without --warmup). */
+  readonly warmupRows: number;
 }
 
 /** Prefix of the line a child prints its report on (anything else on stdout is ignored). */
@@ -53,7 +55,7 @@ export function formatColumns(columns: Readonly<Record<string, NumericDType>>): 
 }
 
 /** The flags every contender run takes, node child or Python peer alike: one place, so they never drift apart. */
-export function runFlags(args: Pick<ContenderArgs, 'file' | 'batch' | 'shuffle' | 'seed' | 'budgetS' | 'columns'>): string[] {
+export function runFlags(args: Pick<ContenderArgs, 'file' | 'batch' | 'shuffle' | 'seed' | 'budgetS' | 'columns' | 'warmup'>): string[] {
   return [
     '--file', args.file,
     '--batch', String(args.batch),
@@ -61,5 +63,6 @@ export function runFlags(args: Pick<ContenderArgs, 'file' | 'batch' | 'shuffle' 
     '--seed', String(args.seed),
     '--budget', String(args.budgetS),
     '--columns', formatColumns(args.columns),
+    '--warmup', String(args.warmup ?? 0),
   ];
 }

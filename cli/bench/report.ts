@@ -41,7 +41,8 @@ function heading(report: BenchReport): string {
   const m = report.machine;
   return (
     `${report.file}: ${report.rows.toLocaleString('en')} rows, ${(report.bytes / 1e6).toFixed(1)} MB; ` +
-    `shuffle ${report.shuffle}, batch ${report.batch}, ${report.runs} run${report.runs === 1 ? '' : 's'} each (alternating, one child process per run)\n` +
+    `shuffle ${report.shuffle}, batch ${report.batch}, ${report.runs} run${report.runs === 1 ? '' : 's'} each (alternating, one child process per run` +
+    (report.warmup > 0 ? `, each timing its epoch after ${report.warmup} untimed one${report.warmup === 1 ? '' : 's'})\n` : ')\n') +
     `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; ${report.date}` +
     (report.python === undefined ? '' : `\nPython peer: ${report.python}`)
   );

@@ -121,6 +121,16 @@ describe('recommended-pipeline contenders', () => {
       assert.deepEqual([r.rows, r.complete], [ROWS, true], run.name);
     }
   });
+
+  it('--warmup N: each child runs N untimed epochs first, then times one; 0 by default', async () => {
+    const warm = (await quiet([file, '--contenders', 'byte-decode,sluice-block', '--runs', '1', '--warmup', '2']))!;
+    assert.equal(warm.warmup, 2);
+    for (const r of warm.results) assert.deepEqual([r.samples[0]!.rows, r.samples[0]!.warmupRows], [ROWS, 2 * ROWS], r.name);
+    assert.match(formatTable(warm), /each timing its epoch after 2 untimed ones/);
+    const cold = (await quiet([file, '--contenders', 'byte-decode', '--runs', '1']))!;
+    assert.deepEqual([cold.warmup, cold.results[0]!.samples[0]!.warmupRows], [0, 0]);
+    assert.doesNotMatch(formatTable(cold), /untimed/);
+  });
 });
 
 describe('the Python peer', () => {
@@ -128,7 +138,7 @@ describe('the Python peer', () => {
   function fakePython(name: string, probe: string, rows: number): { python: string; argsFile: string } {
     const python = path.join(dir, name);
     const argsFile = `${python}.args`;
-    const report = JSON.stringify({ name: 'fake', pid: 1, peakRssMb: 1, cpuSeconds: 0.4, pageFaults: 10, rows, seconds: 0.5, complete: true });
+    const report = JSON.stringify({ name: 'fake', pid: 1, peakRssMb: 1, cpuSeconds: 0.4, pageFaults: 10, warmupRows: 0, rows, seconds: 0.5, complete: true });
     fs.writeFileSync(
       python,
       `#!/bin/sh\ncase "$2" in import*) ${probe};; *) printf '%s\\0' "$@" > '${argsFile}'; echo '@@sluice-bench ${report}';; esac\n`,
@@ -162,14 +172,14 @@ describe('the Python peer', () => {
     const flag = (name: string): string => argv[argv.indexOf(name) + 1]!;
     assert.equal(argv[0], '-c');
     assert.match(argv[1]!, /DataLoader\(data, batch_size=a\.batch, shuffle=True\)/);
-    assert.deepEqual(['--mode', '--file', '--batch', '--shuffle', '--columns'].map(flag), ['dataloader', file, '512', '777', 'userId:int32,movieId:int32,rating:float32,timestamp:int32']);
+    assert.deepEqual(['--mode', '--file', '--batch', '--shuffle', '--columns', '--warmup'].map(flag), ['dataloader', file, '512', '777', 'userId:int32,movieId:int32,rating:float32,timestamp:int32', '0']);
   });
 
   const peer = pythonPeer(DEFAULT_PYTHON);
   it('streams every row through pandas, numpy and torch (where they are installed)', { skip: peer.ok ? false : peer.reason }, async () => {
-    const report = (await quiet([file, '--contenders', 'pytorch-stream,pytorch-dataloader', '--runs', '1', '--shuffle', '1000']))!;
+    const report = (await quiet([file, '--contenders', 'pytorch-stream,pytorch-dataloader', '--runs', '1', '--shuffle', '1000', '--warmup', '1']))!;
     assert.deepEqual(report.skipped, []);
-    for (const r of report.results) assert.deepEqual([r.samples[0]!.rows, r.complete], [ROWS, true], r.name);
+    for (const r of report.results) assert.deepEqual([r.samples[0]!.rows, r.samples[0]!.warmupRows, r.complete], [ROWS, ROWS, true], r.name);
     assert.match(report.python ?? '', /pandas .*torch/);
   });
 });
@@ -180,6 +190,8 @@ describe('sluice bench', () => {
     await assert.rejects(quiet([file, '--compare', '--contenders', 'byte-decode']), OptionError);
     await assert.rejects(quiet([file, '--runs', '0']), OptionError);
     await assert.rejects(quiet([file, '--batch', '2.5']), /--batch must be a whole number/);
+    await assert.rejects(quiet([file, '--warmup', '1.5']), /--warmup must be a whole number/);
+    await assert.rejects(quiet([file, '--warmup', '-1']), OptionError);
     await assert.rejects(quiet([file, '--columns', 'userId:int64']), /--columns/);
     await assert.rejects(quiet([]), OptionError);
     await assert.rejects(quiet([file, '--contenders', 'byte-decode', '--reference', 'sluice-fast']), /--reference: 'sluice-fast' is not among/);

@@ -14,6 +14,11 @@ export interface ContenderArgs {
   readonly columns: Readonly<Record<string, NumericDType>>;
   /** Where `sluice-cache` keeps its Arrow cache. */
   readonly cachePath?: string | undefined;
+  /**
+   * Untimed epochs the child runs first, in the same process and on the same pipeline
+   * object where the contender keeps one (default 0: the timed epoch is the process's first).
+   */
+  readonly warmup?: number | undefined;
 }
 
 /** What one contender run measured, inside its own process. */

@@ -34,6 +34,7 @@ p.add_argument('--shuffle', type=int, required=True)
 p.add_argument('--seed', type=int, required=True)
 p.add_argument('--budget', type=float, required=True)
 p.add_argument('--columns', required=True)
+p.add_argument('--warmup', type=int, default=0)
 p.add_argument('--chunk', type=int, default=65536)
 a = p.parse_args()
 dtypes = {n: {'int32': np.int32, 'float32': np.float32, 'float64': np.float64}[d] for n, d in (s.split(':') for s in a.columns.split(','))}
@@ -77,15 +78,17 @@ def dataloader(deadline):
             return rows, False
     return rows, True
 
+run = stream if a.mode == 'stream' else dataloader
+warmup_rows = sum(run(time.perf_counter() + a.budget)[0] for _ in range(a.warmup))
 cpu = time.process_time()
 faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 started = time.perf_counter()
-rows, complete = (stream if a.mode == 'stream' else dataloader)(started + a.budget)
+rows, complete = run(started + a.budget)
 seconds = time.perf_counter() - started
 cpu = time.process_time() - cpu
 faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-sys.stdout.write('@@sluice-bench ' + json.dumps({'name': 'pytorch-' + a.mode, 'pid': os.getpid(), 'peakRssMb': peak, 'cpuSeconds': cpu, 'pageFaults': faults, 'rows': rows, 'seconds': seconds, 'complete': complete}) + '\n')
+sys.stdout.write('@@sluice-bench ' + json.dumps({'name': 'pytorch-' + a.mode, 'pid': os.getpid(), 'peakRssMb': peak, 'cpuSeconds': cpu, 'pageFaults': faults, 'warmupRows': warmup_rows, 'rows': rows, 'seconds': seconds, 'complete': complete}) + '\n')
 `;
 
 /** The command line of one peer run: `python -c SCRIPT --mode … --file …`. */

@@ -15,10 +15,27 @@ function source(args: ContenderArgs, engine: 'fast' | 'general'): Rows {
   return csv(args.file, { header: true, columns: args.columns, engine });
 }
 
+/**
+ * The pipeline a contender built on its first call in this process, built by `build` then:
+ * the warm-up epochs (ContenderArgs.warmup) and the timed one are epochs of one pipeline,
+ * as a training run's epochs are.
+ */
+const built = new Map<string, AsyncIterable<ColumnBatch>>();
+function kept(key: string, build: () => AsyncIterable<ColumnBatch>): AsyncIterable<ColumnBatch> {
+  let pipeline = built.get(key);
+  if (pipeline === undefined) built.set(key, (pipeline = build()));
+  return pipeline;
+}
+
 /** One timed epoch of `rows → shuffle → batch → tensors`, stopped early by the time budget. */
-function epoch(rows: Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
-  const pipeline = rows.shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
-  return timed(stats ? withStats(pipeline) : pipeline, args);
+function epoch(key: string, rows: () => Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
+  return timed(
+    kept(key, () => {
+      const pipeline = rows().shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
+      return stats ? withStats(pipeline) : pipeline;
+    }),
+    args,
+  );
 }
 
 /** Times one epoch of `batches` → tensors (opening the epoch included), stopped early by the time budget. */
@@ -49,7 +66,7 @@ async function timed(batches: AsyncIterable<ColumnBatch>, args: ContenderArgs): 
  * await sluiceFast({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceFast(args: ContenderArgs): Promise<ContenderResult> {
-  return epoch(source(args, 'fast'), args);
+  return epoch('sluice-fast', () => source(args, 'fast'), args);
 }
 
 /**
@@ -58,7 +75,7 @@ export function sluiceFast(args: ContenderArgs): Promise<ContenderResult> {
  * await sluiceStats({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceStats(args: ContenderArgs): Promise<ContenderResult> {
-  return epoch(source(args, 'fast'), args, true);
+  return epoch('sluice-stats', () => source(args, 'fast'), args, true);
 }
 
 /**
@@ -69,7 +86,7 @@ export function sluiceStats(args: ContenderArgs): Promise<ContenderResult> {
  * await sluiceBlock({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceBlock(args: ContenderArgs): Promise<ContenderResult> {
-  return timed(shuffledCsv(args.file, { columns: args.columns, shuffle: { seed: args.seed } }).batch(args.batch), args);
+  return timed(kept('sluice-block', () => shuffledCsv(args.file, { columns: args.columns, shuffle: { seed: args.seed } }).batch(args.batch)), args);
 }
 
 /**
@@ -79,7 +96,7 @@ export function sluiceBlock(args: ContenderArgs): Promise<ContenderResult> {
  * await sluiceParallel({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceParallel(args: ContenderArgs): Promise<ContenderResult> {
-  return epoch(csvParallel<Record<string, number>>(args.file, { columns: args.columns, workers: 2 }), args);
+  return epoch('sluice-parallel', () => csvParallel<Record<string, number>>(args.file, { columns: args.columns, workers: 2 }), args);
 }
 
 /**
@@ -88,7 +105,7 @@ export function sluiceParallel(args: ContenderArgs): Promise<ContenderResult> {
  * await sluiceGeneral({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceGeneral(args: ContenderArgs): Promise<ContenderResult> {
-  return epoch(source(args, 'general'), args);
+  return epoch('sluice-general', () => source(args, 'general'), args);
 }
 
 /**
@@ -100,6 +117,6 @@ export function sluiceGeneral(args: ContenderArgs): Promise<ContenderResult> {
  */
 export async function sluiceCache(args: ContenderArgs): Promise<ContenderResult> {
   const cached = source(args, 'fast').cache(args.cachePath);
-  await cached.count();
-  return epoch(cached, args);
+  if (!built.has('sluice-cache')) await cached.count();
+  return epoch('sluice-cache', () => cached, args);
 }
