@@ -4,7 +4,7 @@
 // range read and at the end; line numbers counted from the file's start for a bad row
 // found in a range; and quoted newlines, which a reader that cuts at newlines cannot read,
 // refused with the reason and the alternative.
-import { statSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { FileError, type FileIdentity, identityChange, identityOf } from '../io/file.js';
@@ -50,9 +50,11 @@ export async function checkIdentity(path: string, identity: FileIdentity): Promi
 
 /** The FileError when an open file is no longer `identity` (after a positioned read). */
 export async function checkHandle(path: string, reader: PositionedReader, identity: FileIdentity | undefined): Promise<void> {
-  const handle = reader as PositionedReader & { stat?: () => Promise<{ dev: number; ino: number; size: number; mtimeMs: number }> };
+  const handle = reader as PositionedReader & { fd?: number; stat?: () => Promise<{ dev: number; ino: number; size: number; mtimeMs: number }> };
   if (identity === undefined || handle.stat === undefined) return;
-  const change = identityChange(path, identity, identityOf(await handle.stat()));
+  // An open file's fstat answers from memory: asked directly, not through the thread pool
+  // (a round trip a block read, a few hundred of them an epoch).
+  const change = identityChange(path, identity, identityOf(typeof handle.fd === 'number' ? fstatSync(handle.fd) : await handle.stat()));
   if (change !== undefined) throw change;
 }
 

@@ -12,18 +12,20 @@ import type { BlockRows } from './windows.js';
  * window comes out in a uniform random order: a uniform interleaving of independently,
  * uniformly ordered blocks is a uniform permutation of their union. The blocks are read in
  * sequence and the output written in sequence, where one Fisher–Yates gather over a window
- * larger than the CPU caches would miss the cache on every row. Chunks of CHUNK_SIZE rows
- * (so that a downstream batch of a size dividing it takes views, not copies).
+ * larger than the CPU caches would miss the cache on every row. Chunks of CHUNK_SIZE rows,
+ * the first `first` rows (1 to CHUNK_SIZE) long: the window loop lines every chunk up with
+ * multiples of CHUNK_SIZE in the epoch, so that a downstream batch of a size dividing it
+ * takes views, not copies, across windows too.
  */
-export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?: LabelScratch): Generator<Chunk<T>, void> {
+export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?: LabelScratch, first = CHUNK_SIZE): Generator<Chunk<T>, void> {
   const labels = shuffledLabels(blocks.map((b) => b.count), random, scratch);
   const cursors = new Int32Array(blocks.length);
   const like = blocks.find((b) => b.slots !== undefined && b.count > 0)?.slots;
   const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? sameLayout(b.slots, like) : b.count === 0));
   if (!packed) {
     const rowsOf = blocks.map((b) => b.rows ?? chunkToArray(b.slots!.chunk<T>(b.count)));
-    for (let from = 0; from < labels.length; from += CHUNK_SIZE) {
-      const items = new Array<T>(Math.min(CHUNK_SIZE, labels.length - from));
+    for (let from = 0; from < labels.length; from += from === 0 ? first : CHUNK_SIZE) {
+      const items = new Array<T>(Math.min(from === 0 ? first : CHUNK_SIZE, labels.length - from));
       for (let k = 0; k < items.length; k++) {
         const b = labels[from + k]!;
         items[k] = rowsOf[b]![cursors[b]!++]!;
@@ -33,8 +35,8 @@ export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?
     return;
   }
   const slots = blocks.map((b) => b.slots ?? like); // a block without storage has no rows, so no label
-  for (let from = 0; from < labels.length; from += CHUNK_SIZE) {
-    const n = Math.min(CHUNK_SIZE, labels.length - from);
+  for (let from = 0; from < labels.length; from += from === 0 ? first : CHUNK_SIZE) {
+    const n = Math.min(from === 0 ? first : CHUNK_SIZE, labels.length - from);
     const out = like.outputs(n);
     ColumnSlots.interleave(slots, labels, from, n, cursors, out);
     yield new ColumnChunk<T>(n, like.named(out));

@@ -1,6 +1,6 @@
 // The epoch loop of a block shuffle: which blocks make up each window, who reads them, and
 // the check that every block of a window was read exactly once.
-import { type Chunk, chunkLength, epochCounter, sliceChunk } from '../chunk.js';
+import { type Chunk, CHUNK_SIZE, chunkLength, epochCounter, sliceChunk } from '../chunk.js';
 import { Dataset } from '../dataset.js';
 import { mixSeed, type RandomInt, randomInt, randomState, permutation } from '../random.js';
 import type { ColumnSlots } from './columns.js';
@@ -65,7 +65,7 @@ export function windowShuffle<T>(
   openReaders: (epoch: number, signal: AbortSignal) => { here: PartReader<T>; workers: PartReader<T>[] },
   settings: Settings,
 ): Dataset<T> {
-  const { blockBytes, openBlocks, seed, reshuffleEachEpoch } = settings;
+  const { blockBytes, openBlocks, reshuffleEachEpoch } = settings;
   const epochs = epochCounter();
   // Storage of blocks handed out, for any thread and any later epoch to read into again:
   // fresh memory costs a page fault a page, and this thread reads the first window, workers
@@ -81,13 +81,8 @@ export function windowShuffle<T>(
   });
 
   async function* run(epoch: number, orderEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
-    const epochSeed = mixSeed(seed, orderEpoch);
-    const blockSeeds = mixSeed(epochSeed, 1);
-    const windowSeeds = mixSeed(epochSeed, 2);
     const bytes = await bytesNow(); // per epoch: the file may have changed size
-    const blockCount = Math.ceil(bytes / blockBytes);
-    const windowBlocks: PlannedWindow[] =
-      settings.plan?.(epoch, orderEpoch, blockCount) ?? stratifiedWindows(blockCount, openBlocks, randomInt(epochSeed)).map((blocks, w) => ({ blocks, seed: mixSeed(windowSeeds, w) }));
+    const { windows: windowBlocks, blockSeeds } = epochPlan(settings, epoch, orderEpoch, bytes);
     const abort = new AbortController();
     // The consumer's abort stops the readers at once (a break stops them in the finally below).
     const onAbort = (): void => abort.abort(signal?.reason);
@@ -95,6 +90,7 @@ export function windowShuffle<T>(
     const readers = openReaders(epoch, abort.signal);
     const labels = spareLabels.pop() ?? {}; // one window's labels at a time, kept across windows and epochs
     const opened: WindowClaims[] = [];
+    let yielded = 0; // rows handed out so far this epoch
     const inFlight: Promise<unknown>[] = [];
     const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[]; lent: ColumnSlots[][] } => {
       const ids = windowBlocks[w]!.blocks;
@@ -126,9 +122,9 @@ export function windowShuffle<T>(
         for (const share of lent) pool.push(...share.splice(0));
         next = w + 1 < windowBlocks.length ? start(w + 1) : undefined;
         const blocks = assemble(parts, claims.ranges.length, w);
-        const { seed: windowSeed, skip = 0, onRows } = windowBlocks[w]!;
-        onRows?.(Math.max(0, blocks.reduce((n, b) => n + b.count, 0) - skip));
-        yield* skipRows(handOut(blocks, randomState(windowSeed), labels), skip);
+        const { rows, chunks } = windowChunks(blocks, windowBlocks[w]!, labels, yielded);
+        yielded += rows;
+        yield* chunks;
         for (const part of parts) for (const block of part) if (block.slots !== undefined) pool.push(block.slots);
         pool.length = Math.min(pool.length, MAX_POOLED * openBlocks); // the rest to the garbage collector
       }
@@ -145,6 +141,15 @@ export function windowShuffle<T>(
   }
 }
 
+/** The epoch's windows (the plan's, or stratified ones) and the seed its blocks' seeds come from. */
+function epochPlan(settings: Settings, epoch: number, orderEpoch: number, bytes: number): { windows: PlannedWindow[]; blockSeeds: number } {
+  const epochSeed = mixSeed(settings.seed, orderEpoch);
+  const blockCount = Math.ceil(bytes / settings.blockBytes);
+  const windowSeeds = mixSeed(epochSeed, 2);
+  const windows = settings.plan?.(epoch, orderEpoch, blockCount) ?? stratifiedWindows(blockCount, settings.openBlocks, randomInt(epochSeed)).map((blocks, w) => ({ blocks, seed: mixSeed(windowSeeds, w) }));
+  return { windows, blockSeeds: mixSeed(epochSeed, 1) };
+}
+
 /** Windows' worth of block storage a block shuffle keeps for later windows and epochs (one is read while one is handed out). */
 const MAX_POOLED = 2;
 
@@ -155,6 +160,20 @@ function assemble<T>(parts: BlockRows<T>[][], count: number, w: number): BlockRo
   // findIndex visits holes (some() would skip them): every block read, none twice.
   if (blocks.findIndex((b) => b === undefined) >= 0 || parts.reduce((n, p) => n + p.length, 0) !== blocks.length) throw new Error(`block shuffle: window ${w} was not read exactly once`);
   return blocks;
+}
+
+/**
+ * A window's chunks, less the rows the plan skips (a resume), and how many there are (told
+ * to the plan's onRows first). The first chunk ends where the epoch's rows (`yielded` before
+ * it) reach a multiple of CHUNK_SIZE, so that every batch of a size dividing it is a view
+ * but the one across the window's end.
+ */
+function windowChunks<T>(blocks: BlockRows<T>[], planned: PlannedWindow, labels: LabelScratch, yielded: number): { rows: number; chunks: Generator<Chunk<T>, void> } {
+  const { seed, skip = 0, onRows } = planned;
+  const rows = Math.max(0, blocks.reduce((n, b) => n + b.count, 0) - skip);
+  onRows?.(rows);
+  const first = CHUNK_SIZE - ((((yielded - skip) % CHUNK_SIZE) + CHUNK_SIZE) % CHUNK_SIZE);
+  return { rows, chunks: skipRows(handOut(blocks, randomState(seed), labels, first), skip) };
 }
 
 /** `chunks` less their first `skip` rows (a window resumed part-way). */
