@@ -47,12 +47,47 @@ const OTHER: i32 = 2;
 }
 
 /**
+ * Field [s, e) of the row at p, of `kind` (0 skip, 1 int32, 2 float32, 3 float64), written at
+ * `out` when it is plain (an optional '-', digits, at most one '.', 1 to 15 digits); false
+ * when it is not. The masks are the row's (bit k for byte k).
+ */
+@inline function decodeField(p: usize, s: i32, e: i32, kind: i32, out: usize, minus: u64, dots: u64, digitBits: u64): bool {
+  if (kind == 0) return true;
+  const neg = <i32>((minus >> s) & 1);
+  const from = s + neg;
+  const field = ((<u64>1 << e) - 1) & ~((<u64>1 << from) - 1);
+  const dot = dots & field;
+  if ((~digitBits & field) != dot || popcnt(dot) > 1 || e <= from) return false;
+  const dotAt = dot == 0 ? e : <i32>ctz(dot);
+  const intDigits = dotAt - from;
+  const scale = dot == 0 ? 0 : e - dotAt - 1;
+  const nd = intDigits + scale;
+  if (nd == 0 || nd > 15) return false;
+  const whole = digits(p + from, intDigits);
+  const m = scale == 0 ? whole : whole * unchecked(IPOW10[scale]) + digits(p + dotAt + 1, scale);
+  if (kind == 1) {
+    if (scale != 0 || m > (neg ? 2147483648 : 2147483647)) return false;
+    store<i32>(out, neg ? -<i32>m : <i32>m);
+  } else {
+    let x = <f64>m;
+    if (scale != 0) x = x / unchecked(POW10[scale]);
+    if (neg) x = -x;
+    if (kind == 2) store<f32>(out, <f32>x);
+    else store<f64>(out, x);
+  }
+  return true;
+}
+
+/**
  * Decodes the row at p if it is plain, writing field f's value at base_f + index * step_f
  * (desc: nFields entries of kind, base, step, 0 as i32; kind 0 skip, 1 int32, 2 float32,
  * 3 float64). Returns the row's length with its newline, or 0 when the row is not plain (it
- * may have written some of its values by then).
+ * may have written some of its values by then). `four` (a constant where it is inlined):
+ * nFields is 4 (the MovieLens shape) and the fields' kinds, bases and steps come from k0…t3,
+ * read from desc once a call: the row is decoded unrolled, with no table lookup a field
+ * (~38 against ~44 ns a row on the 4-column file: bench/README.md, "Sixth pass").
  */
-@inline function decodeRow(p: usize, nFields: i32, desc: usize, delim: i32, index: usize): i32 {
+@inline function decodeRow(p: usize, nFields: i32, desc: usize, delim: i32, index: usize, four: bool, k0: i32, b0: usize, t0: usize, k1: i32, b1: usize, t1: usize, k2: i32, b2: usize, t2: usize, k3: i32, b3: usize, t3: usize): i32 {
   const v0 = v128.load(p);
   const v1 = v128.load(p, 16);
   let lf = mask16(v0, splat(10)) | (mask16(v1, splat(10)) << 16);
@@ -82,50 +117,43 @@ const OTHER: i32 = 2;
   delims &= before;
   // A blank line, a quote or a field count other than nFields: the JavaScript loop's case.
   if (lfAt == 0 || (lfAt == 1 && load<u8>(p) == 0x0d) || (quotes & before) != 0 || <i32>popcnt(delims) != nFields - 1) return 0;
+  // (The last field ends before a CR, CR LF, where it is decoded.)
+  if (four) {
+    const e0 = <i32>ctz(delims);
+    delims &= delims - 1;
+    const e1 = <i32>ctz(delims);
+    delims &= delims - 1;
+    const e2 = <i32>ctz(delims);
+    let e3 = lfAt;
+    if (k3 != 0 && e3 > e2 + 1 && load<u8>(p + e3 - 1) == 0x0d) e3--;
+    if (!decodeField(p, 0, e0, k0, b0 + index * t0, minus, dots, digitBits)) return 0;
+    if (!decodeField(p, e0 + 1, e1, k1, b1 + index * t1, minus, dots, digitBits)) return 0;
+    if (!decodeField(p, e1 + 1, e2, k2, b2 + index * t2, minus, dots, digitBits)) return 0;
+    if (!decodeField(p, e2 + 1, e3, k3, b3 + index * t3, minus, dots, digitBits)) return 0;
+    return lfAt + 1;
+  }
   let s = 0;
   for (let f = 0; f < nFields; f++) {
     let e = f == nFields - 1 ? lfAt : <i32>ctz(delims);
     delims &= delims - 1;
     const d = desc + (<usize>f << 4);
     const kind = load<i32>(d);
-    if (kind != 0) {
-      if (f == nFields - 1 && e > s && load<u8>(p + e - 1) == 0x0d) e--; // CR LF
-      const neg = <i32>((minus >> s) & 1);
-      const from = s + neg;
-      const field = ((<u64>1 << e) - 1) & ~((<u64>1 << from) - 1);
-      const dot = dots & field;
-      if ((~digitBits & field) != dot || popcnt(dot) > 1 || e <= from) return 0;
-      const dotAt = dot == 0 ? e : <i32>ctz(dot);
-      const intDigits = dotAt - from;
-      const scale = dot == 0 ? 0 : e - dotAt - 1;
-      const nd = intDigits + scale;
-      if (nd == 0 || nd > 15) return 0;
-      const whole = digits(p + from, intDigits);
-      const m = scale == 0 ? whole : whole * unchecked(IPOW10[scale]) + digits(p + dotAt + 1, scale);
-      const out = <usize>load<u32>(d, 4) + index * <usize>load<u32>(d, 8);
-      if (kind == 1) {
-        if (scale != 0 || m > (neg ? 2147483648 : 2147483647)) return 0;
-        store<i32>(out, neg ? -<i32>m : <i32>m);
-      } else {
-        let x = <f64>m;
-        if (scale != 0) x = x / unchecked(POW10[scale]);
-        if (neg) x = -x;
-        if (kind == 2) store<f32>(out, <f32>x);
-        else store<f64>(out, x);
-      }
-    }
+    if (kind != 0 && f == nFields - 1 && e > s && load<u8>(p + e - 1) == 0x0d) e--;
+    if (!decodeField(p, s, e, kind, <usize>load<u32>(d, 4) + index * <usize>load<u32>(d, 8), minus, dots, digitBits)) return 0;
     s = e + 1;
   }
   return lfAt + 1;
 }
 
 /**
- * Decodes the plain rows of [p, end) (end - 1 is a newline; 64 bytes past end are readable)
- * into columns: row r's field f at base_f + r * step_f (see decodeRow). Stops at end, after
- * maxRows rows or before the first row that is not plain. Returns the rows decoded; stores
- * where it stopped at byte 0 and why at byte 4.
+ * decode's loop; `four` (a constant at each call below) reads the four fields' table once
+ * and decodes each row unrolled.
  */
-export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32): i32 {
+@inline function decodeRows(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32, four: bool): i32 {
+  const k0 = load<i32>(desc), b0 = <usize>load<u32>(desc, 4), t0 = <usize>load<u32>(desc, 8);
+  const k1 = four ? load<i32>(desc, 16) : 0, b1 = four ? <usize>load<u32>(desc, 20) : 0, t1 = four ? <usize>load<u32>(desc, 24) : 0;
+  const k2 = four ? load<i32>(desc, 32) : 0, b2 = four ? <usize>load<u32>(desc, 36) : 0, t2 = four ? <usize>load<u32>(desc, 40) : 0;
+  const k3 = four ? load<i32>(desc, 48) : 0, b3 = four ? <usize>load<u32>(desc, 52) : 0, t3 = four ? <usize>load<u32>(desc, 56) : 0;
   let rows = 0;
   let why = END;
   while (p < end) {
@@ -133,7 +161,7 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
       why = FULL;
       break;
     }
-    const n = decodeRow(p, nFields, desc, delim, <usize>rows);
+    const n = decodeRow(p, nFields, desc, delim, <usize>rows, four, k0, b0, t0, k1, b1, t1, k2, b2, t2, k3, b3, t3);
     if (n == 0) {
       why = OTHER;
       break;
@@ -147,14 +175,21 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
 }
 
 /**
- * Decodes every row of [p, end) into `width` 4-byte values a row at `out`, in a uniform random
- * order as it goes: an inside-out Fisher–Yates, row i moved to a random slot j <= i, whose
- * row moves to i (desc's bases are out + 4 * slot, its steps 4 * width). The draws are
- * sfc32's, as src/random.ts makes them, from the state at `random` (four i32, handed on):
- * the order is the one BlockDealer gives the same rows. Returns the rows, or -1 when a row
- * is not plain or there are more than maxRows (the caller decodes the block its other way).
+ * Decodes the plain rows of [p, end) (end - 1 is a newline; 64 bytes past end are readable)
+ * into columns: row r's field f at base_f + r * step_f (see decodeRow). Stops at end, after
+ * maxRows rows or before the first row that is not plain. Returns the rows decoded; stores
+ * where it stopped at byte 0 and why at byte 4.
  */
-export function decodeDealt(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32, out: usize, width: i32, random: usize): i32 {
+export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32): i32 {
+  return nFields == 4 ? decodeRows(p, end, 4, desc, maxRows, delim, true) : decodeRows(p, end, nFields, desc, maxRows, delim, false);
+}
+
+/** decodeDealt's loop; `four` as in decodeRows. */
+@inline function dealRows(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32, out: usize, width: i32, random: usize, four: bool): i32 {
+  const k0 = load<i32>(desc), b0 = <usize>load<u32>(desc, 4), t0 = <usize>load<u32>(desc, 8);
+  const k1 = four ? load<i32>(desc, 16) : 0, b1 = four ? <usize>load<u32>(desc, 20) : 0, t1 = four ? <usize>load<u32>(desc, 24) : 0;
+  const k2 = four ? load<i32>(desc, 32) : 0, b2 = four ? <usize>load<u32>(desc, 36) : 0, t2 = four ? <usize>load<u32>(desc, 40) : 0;
+  const k3 = four ? load<i32>(desc, 48) : 0, b3 = four ? <usize>load<u32>(desc, 52) : 0, t3 = four ? <usize>load<u32>(desc, 56) : 0;
   let a = load<i32>(random);
   let b = load<i32>(random, 4);
   let c = load<i32>(random, 8);
@@ -174,7 +209,7 @@ export function decodeDealt(p: usize, end: usize, nFields: i32, desc: usize, max
     const from = out + <usize>j * rowBytes;
     if (width == 4) v128.store(to, v128.load(from));
     else for (let w: usize = 0; w < rowBytes; w += 4) store<i32>(to + w, load<i32>(from + w));
-    const n = decodeRow(p, nFields, desc, delim, <usize>j);
+    const n = decodeRow(p, nFields, desc, delim, <usize>j, four, k0, b0, t0, k1, b1, t1, k2, b2, t2, k3, b3, t3);
     if (n == 0) return -1;
     p += n;
     i++;
@@ -184,6 +219,18 @@ export function decodeDealt(p: usize, end: usize, nFields: i32, desc: usize, max
   store<i32>(random, c, 8);
   store<i32>(random, d, 12);
   return i;
+}
+
+/**
+ * Decodes every row of [p, end) into `width` 4-byte values a row at `out`, in a uniform random
+ * order as it goes: an inside-out Fisher–Yates, row i moved to a random slot j <= i, whose
+ * row moves to i (desc's bases are out + 4 * slot, its steps 4 * width). The draws are
+ * sfc32's, as src/random.ts makes them, from the state at `random` (four i32, handed on):
+ * the order is the one BlockDealer gives the same rows. Returns the rows, or -1 when a row
+ * is not plain or there are more than maxRows (the caller decodes the block its other way).
+ */
+export function decodeDealt(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32, out: usize, width: i32, random: usize): i32 {
+  return nFields == 4 ? dealRows(p, end, 4, desc, maxRows, delim, out, width, random, true) : dealRows(p, end, nFields, desc, maxRows, delim, out, width, random, false);
 }
 
 /** The first free byte after the kernel's constants: the caller lays out its buffers from here. */
