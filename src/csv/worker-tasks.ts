@@ -55,11 +55,11 @@ export interface WindowTask {
 
 export type BlockWire = { id: number; count: number } & ({ slots: SlotsWire } | { rows: unknown[] });
 /**
- * A window task's answer: its blocks, the bad rows they skipped, and for remote files the
- * requests, retries and bytes it cost (added to this thread's store counters); or the error
- * that stopped it, its class and fields kept (a thrown DataError would arrive a plain Error).
+ * A window task's answer: its blocks, the storage it was given and did not use (`spares`,
+ * moved back), the bad rows they skipped, and for remote files the requests, retries and
+ * bytes it cost (added to this thread's store counters); or the error that stopped it, its
+ * class and fields kept (a thrown DataError would arrive a plain Error).
  */
-/** A window's blocks read on a worker, and the storage it was given and did not use (`spares`, moved back). */
 export type WindowResult = { blocks: BlockWire[]; spares: SlotsWire[]; skipped: number; counters?: ObjectStore['counters'] } | { error: WireError };
 
 /** Atomics.waitAsync (Node 16+; typed in TypeScript's es2024 lib, newer than this project's). */
