@@ -203,7 +203,9 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
     a = b ^ (b >>> 9);
     b = c + (c << 3);
     c = rotl<i32>(c, 21) + t;
-    const j = <i32>Math.floor((<f64>(<u32>t) / 4294967296.0) * <f64>(i + 1));
+    // floor(t / 2^32 * (i + 1)) as src/random.ts computes it: with i + 1 below 2^21 the
+    // product is exact in a double, so the integer product's high half is the same number.
+    const j = i < 2097151 ? <i32>((<u64><u32>t * <u64>(i + 1)) >> 32) : <i32>Math.floor((<f64>(<u32>t) / 4294967296.0) * <f64>(i + 1));
     // memory.copy is a call out of the kernel: a row of 4 values is one 16-byte move.
     const to = out + <usize>i * rowBytes;
     const from = out + <usize>j * rowBytes;
