@@ -117,7 +117,7 @@ const OTHER: i32 = 2;
   delims &= before;
   // A blank line, a quote or a field count other than nFields: the JavaScript loop's case.
   if (lfAt == 0 || (lfAt == 1 && load<u8>(p) == 0x0d) || (quotes & before) != 0 || <i32>popcnt(delims) != nFields - 1) return 0;
-  // (The last field ends before a CR, CR LF, where it is decoded.)
+  // Below, a decoded last field ends before a CR (CR LF line ends).
   if (four) {
     const e0 = <i32>ctz(delims);
     delims &= delims - 1;

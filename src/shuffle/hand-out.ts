@@ -24,8 +24,8 @@ export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?
   const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? sameLayout(b.slots, like) : b.count === 0));
   if (!packed) {
     const rowsOf = blocks.map((b) => b.rows ?? chunkToArray(b.slots!.chunk<T>(b.count)));
-    for (let from = 0; from < labels.length; from += from === 0 ? first : CHUNK_SIZE) {
-      const items = new Array<T>(Math.min(from === 0 ? first : CHUNK_SIZE, labels.length - from));
+    for (const [from, n] of spans(labels.length, first)) {
+      const items = new Array<T>(n);
       for (let k = 0; k < items.length; k++) {
         const b = labels[from + k]!;
         items[k] = rowsOf[b]![cursors[b]!++]!;
@@ -35,17 +35,22 @@ export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?
     return;
   }
   const slots = blocks.map((b) => b.slots ?? like); // a block without storage has no rows, so no label
-  for (let from = 0; from < labels.length; from += from === 0 ? first : CHUNK_SIZE) {
-    const n = Math.min(from === 0 ? first : CHUNK_SIZE, labels.length - from);
+  for (const [from, n] of spans(labels.length, first)) {
     const out = like.outputs(n);
     ColumnSlots.interleave(slots, labels, from, n, cursors, out);
     yield new ColumnChunk<T>(n, like.named(out));
   }
 }
 
+/** [from, rows] of each chunk of `total` rows: the first `first` rows long, then CHUNK_SIZE each. */
+function* spans(total: number, first: number): Generator<[number, number], void> {
+  for (let from = 0; from < total; from += from === 0 ? first : CHUNK_SIZE) yield [from, Math.min(from === 0 ? first : CHUNK_SIZE, total - from)];
+}
+
 /**
- * Memory for a window's labels, kept from window to window of an epoch: a fresh 2.5 MB array a
- * window (MovieLens, 32 blocks) cost its page faults every window.
+ * Memory for a window's labels, kept from window to window and epoch to epoch (the window loop
+ * keeps one for each epoch open at a time): a fresh 2.5 MB array a window (MovieLens, 32
+ * blocks) cost its page faults every window.
  */
 export interface LabelScratch {
   labels?: Uint16Array;

@@ -120,6 +120,11 @@ describe('recommended-pipeline contenders', () => {
       const r = await run(args);
       assert.deepEqual([r.rows, r.complete], [ROWS, true], run.name);
     }
+    // A contender keeps its pipeline for later epochs (--warmup) per arguments, not per name.
+    const other = path.join(dir, 'other.csv');
+    writeRatingsFile(other, 3000, 8);
+    assert.equal((await sluiceBlock({ ...args, file: other })).rows, 3000);
+    assert.equal((await sluiceBlock(args)).rows, ROWS);
   });
 
   it('--warmup N: each child runs N untimed epochs first, then times one; 0 by default', async () => {

@@ -16,21 +16,23 @@ function source(args: ContenderArgs, engine: 'fast' | 'general'): Rows {
 }
 
 /**
- * The pipeline a contender built on its first call in this process, built by `build` then:
- * the warm-up epochs (ContenderArgs.warmup) and the timed one are epochs of one pipeline,
- * as a training run's epochs are.
+ * The pipeline a contender built on its first call with these arguments in this process,
+ * built by `build` then: the warm-up epochs (ContenderArgs.warmup) and the timed one are
+ * epochs of one pipeline, as a training run's epochs are.
  */
 const built = new Map<string, AsyncIterable<ColumnBatch>>();
-function kept(key: string, build: () => AsyncIterable<ColumnBatch>): AsyncIterable<ColumnBatch> {
+function kept(name: string, args: ContenderArgs, build: () => AsyncIterable<ColumnBatch>): AsyncIterable<ColumnBatch> {
+  const key = keyOf(name, args);
   let pipeline = built.get(key);
   if (pipeline === undefined) built.set(key, (pipeline = build()));
   return pipeline;
 }
+const keyOf = (name: string, args: ContenderArgs): string => JSON.stringify([name, args.file, args.columns, args.batch, args.shuffle, args.seed, args.cachePath]);
 
 /** One timed epoch of `rows → shuffle → batch → tensors`, stopped early by the time budget. */
-function epoch(key: string, rows: () => Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
+function epoch(name: string, rows: () => Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
   return timed(
-    kept(key, () => {
+    kept(name, args, () => {
       const pipeline = rows().shuffle(args.shuffle, { seed: args.seed }).batch(args.batch);
       return stats ? withStats(pipeline) : pipeline;
     }),
@@ -86,7 +88,7 @@ export function sluiceStats(args: ContenderArgs): Promise<ContenderResult> {
  * await sluiceBlock({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceBlock(args: ContenderArgs): Promise<ContenderResult> {
-  return timed(kept('sluice-block', () => shuffledCsv(args.file, { columns: args.columns, shuffle: { seed: args.seed } }).batch(args.batch)), args);
+  return timed(kept('sluice-block', args, () => shuffledCsv(args.file, { columns: args.columns, shuffle: { seed: args.seed } }).batch(args.batch)), args);
 }
 
 /**
@@ -117,6 +119,6 @@ export function sluiceGeneral(args: ContenderArgs): Promise<ContenderResult> {
  */
 export async function sluiceCache(args: ContenderArgs): Promise<ContenderResult> {
   const cached = source(args, 'fast').cache(args.cachePath);
-  if (!built.has('sluice-cache')) await cached.count();
+  if (!built.has(keyOf('sluice-cache', args))) await cached.count();
   return epoch('sluice-cache', () => cached, args);
 }
