@@ -99,6 +99,10 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
       return { here: claimReader(offsetRanges(here, layout.start)), workers: (readers = Array.from({ length: auto?.count ?? workers }, () => inWorker)) };
     },
     checkOptions(shuffle ?? {}),
+    // The workers read the next epoch's first window early, kept for that epoch only if the
+    // file is still the same. Not under onBadRow 'skip': the rows a worker skips count to the
+    // epoch that reads them, and those would count to the one before.
+    csvOptions.onBadRow === 'skip' ? undefined : () => JSON.stringify(identity),
   );
   const atEnd = async (rows: number): Promise<void> => {
     await checkIdentity(path, identity!); // a file changed since the epoch began: never a short or mixed epoch

@@ -4,6 +4,7 @@ import { type Chunk, CHUNK_SIZE, chunkLength, epochCounter, sliceChunk } from '.
 import { Dataset } from '../dataset.js';
 import { mixSeed, type RandomInt, randomInt, randomState, permutation } from '../random.js';
 import type { ColumnSlots } from './columns.js';
+import { type EarlyBlocks, EarlyWindow, type EpochKey, type StartedWindow, storageOf } from './early-window.js';
 import { handOut, type LabelScratch } from './hand-out.js';
 
 /**
@@ -59,58 +60,107 @@ export type WindowPlan = (epoch: number, orderEpoch: number, blocks: number) => 
  * nothing waits on a thread that is still starting). Every draw is seeded by (seed, epoch,
  * block or window), so the output is the same whoever read which block. `workers` may grow
  * during the epoch (workers: 'auto'): each window starts the readers listed then.
+ * `sourceVersion` (what the source is now, e.g. a file's identity): given, the workers read
+ * the next epoch's first window while this thread hands out an epoch's last (EarlyWindow),
+ * when the plan is the stratified one and no other epoch is open.
  */
 export function windowShuffle<T>(
   bytesNow: () => number | Promise<number>,
   openReaders: (epoch: number, signal: AbortSignal) => { here: PartReader<T>; workers: PartReader<T>[] },
   settings: Settings,
+  sourceVersion?: () => string,
 ): Dataset<T> {
-  const { blockBytes, openBlocks, reshuffleEachEpoch } = settings;
   const epochs = epochCounter();
-  // Storage of blocks handed out, for any thread and any later epoch to read into again:
-  // fresh memory costs a page fault a page, and this thread reads the first window, workers
-  // most of the others. At most two windows' worth is kept (MAX_POOLED).
-  const pool: ColumnSlots[] = [];
-  const spareLabels: LabelScratch[] = []; // one an epoch open at the same time
+  const loop = new WindowLoop<T>(bytesNow, openReaders, settings, sourceVersion);
   return new Dataset<T>({
     size: undefined,
     open: (asked, options) => {
       const epoch = epochs(asked);
-      return run(epoch, reshuffleEachEpoch ? epoch : 0, options?.signal);
+      return loop.run(epoch, settings.reshuffleEachEpoch ? epoch : 0, options?.signal);
     },
   });
+}
 
-  async function* run(epoch: number, orderEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
-    const bytes = await bytesNow(); // per epoch: the file may have changed size
+/** windowShuffle's epochs, and what they share: block storage, labels, blocks read early. */
+class WindowLoop<T> {
+  // Storage of blocks handed out, for any thread and any later epoch to read into again:
+  // fresh memory costs a page fault a page, and this thread reads the first window, workers
+  // most of the others. At most two windows' worth is kept (MAX_POOLED), blocks read early included.
+  private readonly pool: ColumnSlots[] = [];
+  private readonly spareLabels: LabelScratch[] = []; // one an epoch open at the same time
+  private readonly early = new EarlyWindow<T>();
+  private running = 0; // epochs open now
+
+  constructor(
+    private readonly bytesNow: () => number | Promise<number>,
+    private readonly openReaders: (epoch: number, signal: AbortSignal) => { here: PartReader<T>; workers: PartReader<T>[] },
+    private readonly settings: Settings,
+    private readonly sourceVersion: (() => string) | undefined,
+  ) {}
+
+  async *run(epoch: number, orderEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
+    this.running++;
+    try {
+      yield* this.epochChunks(epoch, orderEpoch, signal);
+    } finally {
+      this.running--;
+    }
+    return undefined;
+  }
+
+  /** The key of `epoch`'s blocks read early, over a source of `bytes`; undefined without sourceVersion. */
+  private keyOf(epoch: number, bytes: number): EpochKey | undefined {
+    return this.sourceVersion === undefined ? undefined : { epoch, orderEpoch: this.settings.reshuffleEachEpoch ? epoch : 0, bytes, version: this.sourceVersion() };
+  }
+
+  /**
+   * One epoch: its windows read (the first may have been read early, during the epoch
+   * before) and handed out in turn; during the last hand-out the workers read the next
+   * epoch's first window.
+   */
+  private async *epochChunks(epoch: number, orderEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
+    const { settings, pool, spareLabels, early } = this;
+    const { blockBytes, openBlocks } = settings;
+    const bytes = await this.bytesNow(); // per epoch: the file may have changed size
     const { windows: windowBlocks, blockSeeds } = epochPlan(settings, epoch, orderEpoch, bytes);
+    const key = this.keyOf(epoch, bytes);
+    const readEarly = key === undefined ? undefined : early.take(key, windowBlocks[0] && rangesOf(windowBlocks[0], bytes, blockBytes), pool);
     const abort = new AbortController();
     // The consumer's abort stops the readers at once (a break stops them in the finally below).
     const onAbort = (): void => abort.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const readers = openReaders(epoch, abort.signal);
+    const readers = this.openReaders(epoch, abort.signal);
     const labels = spareLabels.pop() ?? {}; // one window's labels at a time, kept across windows and epochs
     const opened: WindowClaims[] = [];
     let yielded = 0; // rows handed out so far this epoch
     const inFlight: Promise<unknown>[] = [];
-    const start = (w: number): { claims: WindowClaims; workers: Promise<BlockRows<T>[]>[]; lent: ColumnSlots[][] } => {
-      const ids = windowBlocks[w]!.blocks;
-      const ranges = ids.map((b): [number, number] => [b * blockBytes, Math.min(bytes, (b + 1) * blockBytes)]);
-      const claims = { ranges, seeds: ids.map((b) => mixSeed(blockSeeds, b)), next: new Int32Array(new SharedArrayBuffer(4)) };
+    const start = (planned: PlannedWindow, seeds: number, read?: EarlyBlocks<T>): StartedWindow<T> => {
+      const claims = read?.claims ?? { ranges: rangesOf(planned, bytes, blockBytes), seeds: planned.blocks.map((b) => mixSeed(seeds, b)), next: new Int32Array(new SharedArrayBuffer(4)) };
+      const { ranges } = claims;
+      if (read !== undefined) Atomics.store(claims.next, 0, read.claimed); // the rest is this epoch's to read
       opened.push(claims);
       // Workers read most of a window while this thread hands out the one before: they share the pool.
       const lent: ColumnSlots[][] = [];
-      const workers = readers.workers.map((read, r, all) => {
+      const workers = (read?.claimed === ranges.length ? [] : readers.workers).map((reader, r, all) => {
         const share = pool.splice(0, Math.min(ranges.length, Math.ceil(pool.length / (all.length - r))));
         lent.push(share);
-        const part = read(claims, share);
+        const part = reader(claims, share);
         part.catch(() => {}); // rethrown when awaited
         inFlight.push(part);
         return part;
       });
-      return { claims, workers, lent };
+      return { claims, workers, lent, early: read?.parts ?? [] };
+    };
+    // The next epoch's first window, read by the workers during this epoch's last hand-out.
+    const startNext = (): { key: EpochKey; window: StartedWindow<T> } | undefined => {
+      const next = this.keyOf(epoch + 1, bytes);
+      if (next === undefined || settings.plan !== undefined || readers.workers.length === 0 || this.running > 1) return undefined;
+      const plan = epochPlan(settings, next.epoch, next.orderEpoch, bytes);
+      return plan.windows.length === 0 ? undefined : { key: next, window: start(plan.windows[0]!, plan.blockSeeds) };
     };
     try {
-      let next = windowBlocks.length > 0 ? start(0) : undefined;
+      let next = windowBlocks.length > 0 ? start(windowBlocks[0]!, blockSeeds, readEarly) : undefined;
+      let ahead: ReturnType<typeof startNext>;
       for (let w = 0; next !== undefined; w++) {
         const { claims, workers, lent } = next;
         // This thread may claim at most the blocks not claimed yet.
@@ -118,15 +168,21 @@ export function windowShuffle<T>(
         lent.push(share);
         const mine = readers.here(claims, share);
         inFlight.push(mine.catch(() => {}));
-        const parts = [...(await Promise.all(workers)), await mine];
+        const parts = [...next.early, ...(await Promise.all(workers)), await mine];
         for (const share of lent) pool.push(...share.splice(0));
-        next = w + 1 < windowBlocks.length ? start(w + 1) : undefined;
+        next = w + 1 < windowBlocks.length ? start(windowBlocks[w + 1]!, blockSeeds) : undefined;
+        ahead = next === undefined ? startNext() : undefined;
         const blocks = assemble(parts, claims.ranges.length, w);
         const { rows, chunks } = windowChunks(blocks, windowBlocks[w]!, labels, yielded);
         yielded += rows;
         yield* chunks;
-        for (const part of parts) for (const block of part) if (block.slots !== undefined) pool.push(block.slots);
+        pool.push(...storageOf(parts));
         pool.length = Math.min(pool.length, MAX_POOLED * openBlocks); // the rest to the garbage collector
+      }
+      // Blocks read early keep their storage out of the pool until the next epoch takes them.
+      if (ahead !== undefined) {
+        const kept = await early.keep(ahead.key, ahead.window, pool);
+        pool.length = Math.min(pool.length, MAX_POOLED * openBlocks - kept);
       }
     } finally {
       // After a break or an error no reader claims another block; the blocks being read
@@ -148,6 +204,11 @@ function epochPlan(settings: Settings, epoch: number, orderEpoch: number, bytes:
   const windowSeeds = mixSeed(epochSeed, 2);
   const windows = settings.plan?.(epoch, orderEpoch, blockCount) ?? stratifiedWindows(blockCount, settings.openBlocks, randomInt(epochSeed)).map((blocks, w) => ({ blocks, seed: mixSeed(windowSeeds, w) }));
   return { windows, blockSeeds: mixSeed(epochSeed, 1) };
+}
+
+/** The byte ranges of a planned window's blocks. */
+function rangesOf(planned: PlannedWindow, bytes: number, blockBytes: number): [number, number][] {
+  return planned.blocks.map((b): [number, number] => [b * blockBytes, Math.min(bytes, (b + 1) * blockBytes)]);
 }
 
 /** Windows' worth of block storage a block shuffle keeps for later windows and epochs (one is read while one is handed out). */
