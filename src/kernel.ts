@@ -1,5 +1,6 @@
 // The WebAssembly kernel (source: wasm/csv-decode.ts, built into src/csv/csv-decode.wasm by
-// `npm run build:wasm`): loaded once per thread, used by the fast CSV engine (csv/simd.ts).
+// `npm run build:wasm`): loaded once per thread, used by the fast CSV engine (csv/simd.ts)
+// and the block shuffle's labels (shuffle/hand-out.ts).
 // Its memory is shared by every user on the thread: each call lays out what it needs from
 // heapBase() and keeps nothing there across an await or a yield.
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ export interface KernelExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   decode(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number): number;
   decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
+  shuffleLabels(p: number, n: number, random: number): void;
   heapBase(): number;
 }
 

@@ -11,6 +11,7 @@ import { ColumnChunk } from '../src/chunk.js';
 import { drawBelow, nextBelow, randomInt, randomState, shuffleInsideOut } from '../src/random.js';
 import { ColumnSlots } from '../src/shuffle/columns.js';
 import { shuffledLabels } from '../src/shuffle/hand-out.js';
+import { simdKernelLoaded, useSimdKernel } from '../src/kernel.js';
 import { dealShuffled4, swapDrawn4 } from '../src/shuffle/width4.js';
 
 const DRAWS = 100_000;
@@ -90,6 +91,26 @@ test('dealShuffled4 (inlined step), the generic dealShuffled, shuffleInsideOut a
   const wantLabels: number[] = [];
   referenceShuffle(sorted, 0, wantLabels, randomInt(99));
   assert.deepEqual(Array.from(shuffledLabels(counts, randomState(99))), wantLabels);
+});
+
+test('shuffledLabels gives the same labels and hands on the same state in the WebAssembly kernel and in JavaScript, past 2^21 labels too (where the draw leaves the integer product)', () => {
+  assert.equal(simdKernelLoaded(), true);
+  const counts = [1_200_000, 3, 0, 1_000_000]; // 2,200,003 labels
+  const both = [true, false].map((on) => {
+    useSimdKernel(on);
+    try {
+      const state = randomState(-77);
+      const labels = shuffledLabels(counts, state);
+      return { labels, next: nextBelow(state, 1 << 30) };
+    } finally {
+      useSimdKernel(true);
+    }
+  });
+  assert.equal(both[0]!.next, both[1]!.next);
+  const [kernelOrder, jsOrder] = [both[0]!.labels, both[1]!.labels];
+  const firstDiff = kernelOrder.findIndex((v, i) => v !== jsOrder[i]);
+  assert.equal(firstDiff, -1, `label ${firstDiff} differs`);
+  assert.deepEqual([0, 1, 2, 3].map((b) => kernelOrder.filter((v) => v === b).length), counts);
 });
 
 test('swapDrawn4 (inlined step) swaps with the slots randomInt draws, and hands the state on', () => {

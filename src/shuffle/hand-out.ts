@@ -1,5 +1,6 @@
 // The second pass of a window's permutation: the window's blocks interleaved in a random order.
 import { type Chunk, CHUNK_SIZE, chunkToArray, ColumnChunk, sameLayout } from '../chunk.js';
+import { align64, kernel, kernelMemory } from '../kernel.js';
 import { shuffleInsideOut } from '../random.js';
 import { ColumnSlots } from './columns.js';
 import type { BlockRows } from './windows.js';
@@ -67,6 +68,30 @@ export function shuffledLabels(counts: readonly number[], random: Int32Array, sc
   if (scratch !== undefined && (scratch.labels?.length ?? -1) < total) scratch.labels = new Uint16Array(total);
   const labels = scratch === undefined ? new Uint16Array(total) : scratch.labels!.subarray(0, total);
   counts.reduce((at, n, b) => (labels.fill(b, at, at + n), at + n), 0);
-  shuffleInsideOut(labels, random);
+  if (!shuffledInKernel(labels, random)) shuffleInsideOut(labels, random);
   return labels;
+}
+
+/**
+ * shuffleInsideOut over `labels` done by the WebAssembly kernel, the same order (~2 against
+ * ~5–10 ns a label: bench/README.md, "Seventh pass"); false where there is no kernel.
+ */
+function shuffledInKernel(labels: Uint16Array, random: Int32Array): boolean {
+  const k = kernel();
+  if (k === undefined) return false;
+  const state = align64(k.heapBase());
+  const at = align64(state + 16);
+  let memory: ArrayBuffer;
+  try {
+    memory = kernelMemory(k, at + 2 * labels.length);
+  } catch {
+    return false; // no memory to grow into: the JavaScript loop's
+  }
+  new Int32Array(memory, state, 4).set(random);
+  const inKernel = new Uint16Array(memory, at, labels.length);
+  inKernel.set(labels);
+  k.shuffleLabels(at, labels.length, state);
+  labels.set(inKernel);
+  random.set(new Int32Array(memory, state, 4));
+  return true;
 }
