@@ -1,6 +1,7 @@
 // The WebAssembly kernel (source: wasm/csv-decode.ts, built into src/csv/csv-decode.wasm by
 // `npm run build:wasm`): loaded once per thread, used by the fast CSV engine (csv/simd.ts)
-// and the block shuffle's labels (shuffle/hand-out.ts).
+// and the block shuffle's labels (shuffle/hand-out.ts); a shuffle buffer's slots live in an
+// instance of their own (ownKernel, shuffle/kernel-swap.ts).
 // Its memory is shared by every user on the thread: each call lays out what it needs from
 // heapBase() and keeps nothing there across an await or a yield.
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ export interface KernelExports {
   decode(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number): number;
   decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
   shuffleLabels(p: number, n: number, random: number): void;
+  swapDrawn(buf: number, capacity: number, cols: number, stride: number, count: number, random: number): void;
   heapBase(): number;
 }
 
@@ -53,6 +55,20 @@ function loaded(): KernelExports | undefined {
   }
   if (compiled === null) return undefined;
   return (instance ??= new wasm.Instance(compiled, {}).exports as unknown as KernelExports);
+}
+
+/**
+ * A kernel instance of its own, with its own memory, for state that outlives a call (a
+ * shuffle buffer's slots); undefined where there is no kernel, it is turned off, or no
+ * instance can be made (V8 caps the address space WebAssembly memories reserve).
+ */
+export function ownKernel(): KernelExports | undefined {
+  if (!enabled || loaded() === undefined) return undefined;
+  try {
+    return new wasm.Instance(compiled!, {}).exports as unknown as KernelExports;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The kernel's memory, grown to at least `bytes`. */

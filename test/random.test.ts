@@ -12,6 +12,7 @@ import { drawBelow, nextBelow, randomInt, randomState, shuffleInsideOut } from '
 import { ColumnSlots } from '../src/shuffle/columns.js';
 import { shuffledLabels } from '../src/shuffle/hand-out.js';
 import { simdKernelLoaded, useSimdKernel } from '../src/kernel.js';
+import { KernelSwap } from '../src/shuffle/kernel-swap.js';
 import { dealShuffled4, swapDrawn4 } from '../src/shuffle/width4.js';
 
 const DRAWS = 100_000;
@@ -113,12 +114,17 @@ test('shuffledLabels gives the same labels and hands on the same state in the We
   assert.deepEqual([0, 1, 2, 3].map((b) => kernelOrder.filter((v) => v === b).length), counts);
 });
 
-test('swapDrawn4 (inlined step) swaps with the slots randomInt draws, and hands the state on', () => {
-  for (const [seed, capacity, from, count] of [[3, 10_000, 0, 4096], [-8, 7, 100, 3000], [1 << 30, 1, 5, 50]] as const) {
-    const slots = Int32Array.from({ length: 4 * capacity }, (_, i) => -1 - i);
+test('swapDrawn4 (inlined step) and the kernel\'s swap (KernelSwap) swap with the slots randomInt draws, and hand the state on', () => {
+  const cases = [[3, 10_000, 0, 4096], [-8, 7, 100, 3000], [1 << 30, 1, 5, 50], [11, 3000, 17, 9000]] as const; // 9000: three kernel calls
+  for (const [seed, capacity, from, count] of cases) for (const how of ['javascript', 'kernel'] as const) {
+    const swap = how === 'kernel' ? KernelSwap.create(capacity) : undefined;
+    if (how === 'kernel') assert.ok(swap !== undefined, 'the kernel is built');
+    const slots = swap?.slots ?? new Int32Array(4 * capacity);
+    for (let i = 0; i < slots.length; i++) slots[i] = -1 - i;
     const cols = Array.from({ length: 4 }, (_, c) => Int32Array.from({ length: from + count }, (_, r) => 10 * r + c));
     const state = randomState(seed);
-    swapDrawn4(slots, capacity, from, count, cols, state);
+    if (swap === undefined) swapDrawn4(slots, capacity, from, count, cols, state);
+    else swap.swapDrawn(cols, from, count, state);
     // The same swaps, one randomInt draw a row, on plain arrays.
     const rand = randomInt(seed);
     const wantSlots = Array.from({ length: 4 * capacity }, (_, i) => -1 - i);
@@ -127,8 +133,8 @@ test('swapDrawn4 (inlined step) swaps with the slots randomInt draws, and hands 
       const s = rand(capacity);
       for (let c = 0; c < 4; c++) [wantSlots[4 * s + c], wantCols[c]![r]] = [wantCols[c]![r]!, wantSlots[4 * s + c]!];
     }
-    assert.deepEqual(Array.from(slots), wantSlots, `seed ${seed}: slots`);
-    cols.forEach((col, c) => assert.deepEqual(Array.from(col), wantCols[c], `seed ${seed}: column ${c}`));
+    assert.deepEqual(Array.from(slots), wantSlots, `${how}, seed ${seed}: slots`);
+    cols.forEach((col, c) => assert.deepEqual(Array.from(col), wantCols[c], `${how}, seed ${seed}: column ${c}`));
     for (let i = 0; i < 100; i++) assert.equal(nextBelow(state, 1 << 20), rand(1 << 20));
   }
 });

@@ -286,6 +286,46 @@ export function shuffleLabels(p: usize, n: i32, random: usize): void {
 }
 
 /**
+ * The shuffle buffer's swap for rows of four 4-byte values: row r (r < count) of the four
+ * columns at `cols` (column c at cols + c * stride) trades places with slot
+ * below(draw, capacity) of the `capacity` 16-byte slots at buf, drawn as src/random.ts draws
+ * (sfc32, state at `random`, handed on): what swapDrawn4 in src/shuffle/width4.ts does, in
+ * a third of its time (the slots live in a kernel instance of their own: src/shuffle/kernel-swap.ts).
+ */
+export function swapDrawn(buf: usize, capacity: i32, cols: usize, stride: usize, count: i32, random: usize): void {
+  let a = load<i32>(random);
+  let b = load<i32>(random, 4);
+  let c = load<i32>(random, 8);
+  let d = load<i32>(random, 12);
+  const c1 = cols + stride;
+  const c2 = c1 + stride;
+  const c3 = c2 + stride;
+  for (let r = 0; r < count; r++) {
+    const t = a + b + d;
+    d = d + 1;
+    a = b ^ (b >>> 9);
+    b = c + (c << 3);
+    c = rotl<i32>(c, 21) + t;
+    const slot = buf + (<usize>below(t, capacity) << 4);
+    const at = <usize>r << 2;
+    const displaced = v128.load(slot);
+    let row = i32x4.splat(load<i32>(cols + at));
+    row = i32x4.replace_lane(row, 1, load<i32>(c1 + at));
+    row = i32x4.replace_lane(row, 2, load<i32>(c2 + at));
+    row = i32x4.replace_lane(row, 3, load<i32>(c3 + at));
+    v128.store(slot, row);
+    store<i32>(cols + at, i32x4.extract_lane(displaced, 0));
+    store<i32>(c1 + at, i32x4.extract_lane(displaced, 1));
+    store<i32>(c2 + at, i32x4.extract_lane(displaced, 2));
+    store<i32>(c3 + at, i32x4.extract_lane(displaced, 3));
+  }
+  store<i32>(random, a);
+  store<i32>(random, b, 4);
+  store<i32>(random, c, 8);
+  store<i32>(random, d, 12);
+}
+
+/**
  * Decodes every row of [p, end) into `width` 4-byte values a row at `out`, in a uniform random
  * order as it goes: an inside-out Fisher–Yates, row i moved to a random slot j <= i, whose
  * row moves to i (desc's bases are out + 4 * slot, its steps 4 * width). The draws are

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ColumnChunk, Dataset, type NumericArray } from '../../src/index.js';
+import { useSimdKernel } from '../../src/kernel.js';
 
 type Layout = ('int32' | 'float32' | 'float64')[];
 
@@ -50,6 +51,29 @@ test('columnar shuffle equals the row shuffle element for element, for every col
       },
     ),
     { numRuns: 200 },
+  );
+});
+
+test('four 4-byte columns in fresh chunks, swapped in the kernel (KernelSwap), come out as the row shuffle and as JavaScript\'s swap give them', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.constantFrom('int32' as const, 'float32' as const), { minLength: 4, maxLength: 4 }),
+      fc.integer({ min: 0, max: 12_000 }),
+      fc.oneof(fc.integer({ min: 1, max: 90 }), fc.integer({ min: 4000, max: 9000 })), // past the kernel's 4096 rows a call
+      fc.integer({ min: 1, max: 3000 }),
+      fc.integer(),
+      async (layout, n, chunkSize, buffer, seed) => {
+        const kernel = await columnar(layout, n, chunkSize, true).shuffle(buffer, { seed }).toArray();
+        useSimdKernel(false);
+        try {
+          assert.deepEqual(kernel, await columnar(layout, n, chunkSize, true).shuffle(buffer, { seed }).toArray());
+        } finally {
+          useSimdKernel(true);
+        }
+        assert.deepEqual(kernel, await columnar(layout, n, chunkSize).map((r) => ({ ...r })).shuffle(buffer, { seed }).toArray());
+      },
+    ),
+    { numRuns: 40 },
   );
 });
 
