@@ -2,6 +2,8 @@
 // one process, kernel on and off alternating, on one thread (workers: 0, where the switch
 // applies):
 //   decode:        csv(engine 'fast') chunks, the 4 MovieLens columns
+//   decode → shuffle(10k): the same through a shuffle buffer (with the kernel the buffer's
+//                  slots live in a kernel instance and each row's swap runs there)
 //   block shuffle: shuffledCsv chunks (decode, deal and hand out; with the kernel a block is
 //                  decoded and dealt in one pass)
 // Usage: node --import tsx bench/kernel.ts [--rows 10000000] [--runs 5]
@@ -24,6 +26,7 @@ const COLUMNS = { userId: 'int32', movieId: 'int32', rating: 'float32', timestam
 
 const pipelines: Record<string, () => AsyncIterable<unknown>> = {
   decode: () => csv(file, { header: true, columns: COLUMNS, engine: 'fast' }).chunks(),
+  'decode → shuffle(10k)': () => csv(file, { header: true, columns: COLUMNS, engine: 'fast' }).shuffle(10_000, { seed: 1 }).chunks(),
   'block shuffle': () => shuffledCsv(file, { columns: COLUMNS, workers: 0, shuffle: { seed: 1 } }).chunks(),
 };
 
