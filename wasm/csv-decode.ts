@@ -217,19 +217,12 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
   const k1 = four ? load<i32>(desc, 16) : 0, b1 = four ? <usize>load<u32>(desc, 20) : 0, t1 = four ? <usize>load<u32>(desc, 24) : 0;
   const k2 = four ? load<i32>(desc, 32) : 0, b2 = four ? <usize>load<u32>(desc, 36) : 0, t2 = four ? <usize>load<u32>(desc, 40) : 0;
   const k3 = four ? load<i32>(desc, 48) : 0, b3 = four ? <usize>load<u32>(desc, 52) : 0, t3 = four ? <usize>load<u32>(desc, 56) : 0;
-  let a = load<i32>(random);
-  let b = load<i32>(random, 4);
-  let c = load<i32>(random, 8);
-  let d = load<i32>(random, 12);
+  loadState(random);
   const rowBytes = <usize>width << 2;
   let i = 0;
   while (p < end) {
     if (i == maxRows) return -1;
-    const t = a + b + d;
-    d = d + 1;
-    a = b ^ (b >>> 9);
-    b = c + (c << 3);
-    c = rotl<i32>(c, 21) + t;
+    const t = draw();
     const j = below(t, i + 1);
     // memory.copy is a call out of the kernel: a row of 4 values is one 16-byte move.
     const to = out + <usize>i * rowBytes;
@@ -241,11 +234,43 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
     p += n;
     i++;
   }
-  store<i32>(random, a);
-  store<i32>(random, b, 4);
-  store<i32>(random, c, 8);
-  store<i32>(random, d, 12);
+  saveState(random);
   return i;
+}
+
+/**
+ * The sfc32 generator of src/random.ts, its state in globals for the loop that draws (the
+ * kernel runs one call at a time on a thread): loaded from four i32 at `random`, stepped by
+ * draw(), handed back by saveState. One copy of the step for the deal, the labels and the
+ * swap; locals would be ~8% faster in the swap's loop alone, too little to keep three copies.
+ */
+let sa: i32 = 0;
+let sb: i32 = 0;
+let sc: i32 = 0;
+let sd: i32 = 0;
+
+@inline function loadState(random: usize): void {
+  sa = load<i32>(random);
+  sb = load<i32>(random, 4);
+  sc = load<i32>(random, 8);
+  sd = load<i32>(random, 12);
+}
+
+@inline function saveState(random: usize): void {
+  store<i32>(random, sa);
+  store<i32>(random, sb, 4);
+  store<i32>(random, sc, 8);
+  store<i32>(random, sd, 12);
+}
+
+/** The generator's next 32 bits (one sfc32 step). */
+@inline function draw(): i32 {
+  const t = sa + sb + sd;
+  sd = sd + 1;
+  sa = sb ^ (sb >>> 9);
+  sb = sc + (sc << 3);
+  sc = rotl<i32>(sc, 21) + t;
+  return t;
 }
 
 /**
@@ -263,26 +288,16 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
  * third of its time (the block shuffle's labels, a window at a time: src/shuffle/hand-out.ts).
  */
 export function shuffleLabels(p: usize, n: i32, random: usize): void {
-  let a = load<i32>(random);
-  let b = load<i32>(random, 4);
-  let c = load<i32>(random, 8);
-  let d = load<i32>(random, 12);
+  loadState(random);
   for (let i = 0; i < n; i++) {
-    const t = a + b + d;
-    d = d + 1;
-    a = b ^ (b >>> 9);
-    b = c + (c << 3);
-    c = rotl<i32>(c, 21) + t;
+    const t = draw();
     const at = p + (<usize>i << 1);
     const to = p + (<usize>below(t, i + 1) << 1);
     const label = load<u16>(at);
     store<u16>(at, load<u16>(to));
     store<u16>(to, label);
   }
-  store<i32>(random, a);
-  store<i32>(random, b, 4);
-  store<i32>(random, c, 8);
-  store<i32>(random, d, 12);
+  saveState(random);
 }
 
 /**
@@ -293,19 +308,12 @@ export function shuffleLabels(p: usize, n: i32, random: usize): void {
  * a third of its time (the slots live in a kernel instance of their own: src/shuffle/kernel-swap.ts).
  */
 export function swapDrawn(buf: usize, capacity: i32, cols: usize, stride: usize, count: i32, random: usize): void {
-  let a = load<i32>(random);
-  let b = load<i32>(random, 4);
-  let c = load<i32>(random, 8);
-  let d = load<i32>(random, 12);
+  loadState(random);
   const c1 = cols + stride;
   const c2 = c1 + stride;
   const c3 = c2 + stride;
   for (let r = 0; r < count; r++) {
-    const t = a + b + d;
-    d = d + 1;
-    a = b ^ (b >>> 9);
-    b = c + (c << 3);
-    c = rotl<i32>(c, 21) + t;
+    const t = draw();
     const slot = buf + (<usize>below(t, capacity) << 4);
     const at = <usize>r << 2;
     const displaced = v128.load(slot);
@@ -319,10 +327,7 @@ export function swapDrawn(buf: usize, capacity: i32, cols: usize, stride: usize,
     store<i32>(c2 + at, i32x4.extract_lane(displaced, 2));
     store<i32>(c3 + at, i32x4.extract_lane(displaced, 3));
   }
-  store<i32>(random, a);
-  store<i32>(random, b, 4);
-  store<i32>(random, c, 8);
-  store<i32>(random, d, 12);
+  saveState(random);
 }
 
 /**

@@ -2,15 +2,14 @@
 // workers have nothing left to read, so they read the blocks the next epoch starts with. That
 // epoch then hands out at once instead of waiting a window's read (about a tenth of a warm
 // epoch: bench/README.md, "Seventh pass"). The blocks are kept for that epoch only: opened as
-// the next one, over the same source, the same size and the same plan; any other open drops
-// them (their storage goes back to the pool).
+// the next one, over the same source of the same size (so with the same plan); any other
+// open drops them (their storage goes back to the pool).
 import type { ColumnSlots } from './columns.js';
 import type { BlockRows, WindowClaims } from './windows.js';
 
-/** Which epoch blocks were read for: its number, the epoch that seeds its order, and the source as it was then. */
+/** Which epoch blocks were read for: its number (which fixes its plan, with the source's size) and the source as it was then. */
 export interface EpochKey {
   epoch: number;
-  orderEpoch: number;
   bytes: number;
   /** What the source was (a file's identity): a changed source is read again. */
   version: string;
@@ -39,15 +38,14 @@ export class EarlyWindow<T> {
   private kept: { key: EpochKey; blocks: EarlyBlocks<T> } | undefined;
 
   /**
-   * The blocks read early for the epoch `key` names, whose first window has `ranges`; else
-   * undefined, and blocks kept for another epoch or source give their storage to `pool`.
+   * The blocks read early for the epoch `key` names; else undefined, and blocks kept for
+   * another epoch or source give their storage to `pool`.
    */
-  take(key: EpochKey, ranges: readonly [number, number][] | undefined, pool: ColumnSlots[]): EarlyBlocks<T> | undefined {
+  take(key: EpochKey, pool: ColumnSlots[]): EarlyBlocks<T> | undefined {
     const kept = this.kept;
     this.kept = undefined;
     if (kept === undefined) return undefined;
-    const same = kept.key.epoch === key.epoch && kept.key.orderEpoch === key.orderEpoch && kept.key.bytes === key.bytes && kept.key.version === key.version;
-    if (same && ranges !== undefined && sameRanges(kept.blocks.claims.ranges, ranges)) return kept.blocks;
+    if (kept.key.epoch === key.epoch && kept.key.bytes === key.bytes && kept.key.version === key.version) return kept.blocks;
     pool.push(...storageOf(kept.blocks.parts));
     return undefined;
   }
@@ -66,10 +64,6 @@ export class EarlyWindow<T> {
     this.kept = { key, blocks: { claims, claimed, parts } };
     return claimed;
   }
-}
-
-function sameRanges(a: readonly [number, number][], b: readonly [number, number][]): boolean {
-  return a.length === b.length && a.every(([s, e], i) => s === b[i]![0] && e === b[i]![1]);
 }
 
 /** The block storage of `parts` (packed blocks only). */

@@ -73,8 +73,8 @@ export function shuffledLabels(counts: readonly number[], random: Int32Array, sc
 }
 
 /**
- * shuffleInsideOut over `labels` done by the WebAssembly kernel, the same order (~2 against
- * ~5–10 ns a label: bench/README.md, "Seventh pass"); false where there is no kernel.
+ * shuffleInsideOut over `labels` done by the WebAssembly kernel, the same order (~2.5
+ * against 4–10 ns a label: bench/README.md, "Seventh pass"); false where there is no kernel.
  */
 function shuffledInKernel(labels: Uint16Array, random: Int32Array): boolean {
   const k = kernel();

@@ -76,7 +76,7 @@ export function windowShuffle<T>(
     size: undefined,
     open: (asked, options) => {
       const epoch = epochs(asked);
-      return loop.run(epoch, settings.reshuffleEachEpoch ? epoch : 0, options?.signal);
+      return loop.run(epoch, options?.signal);
     },
   });
 }
@@ -98,10 +98,10 @@ class WindowLoop<T> {
     private readonly sourceVersion: (() => string) | undefined,
   ) {}
 
-  async *run(epoch: number, orderEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  async *run(epoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
     this.running++;
     try {
-      yield* this.epochChunks(epoch, orderEpoch, signal);
+      yield* this.epochChunks(epoch, signal);
     } finally {
       this.running--;
     }
@@ -110,7 +110,7 @@ class WindowLoop<T> {
 
   /** The key of `epoch`'s blocks read early, over a source of `bytes`; undefined without sourceVersion. */
   private keyOf(epoch: number, bytes: number): EpochKey | undefined {
-    return this.sourceVersion === undefined ? undefined : { epoch, orderEpoch: this.settings.reshuffleEachEpoch ? epoch : 0, bytes, version: this.sourceVersion() };
+    return this.sourceVersion === undefined ? undefined : { epoch, bytes, version: this.sourceVersion() };
   }
 
   /**
@@ -118,13 +118,13 @@ class WindowLoop<T> {
    * before) and handed out in turn; during the last hand-out the workers read the next
    * epoch's first window.
    */
-  private async *epochChunks(epoch: number, orderEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
+  private async *epochChunks(epoch: number, signal: AbortSignal | undefined): AsyncGenerator<Chunk<T>, undefined> {
     const { settings, pool, spareLabels, early } = this;
     const { blockBytes, openBlocks } = settings;
     const bytes = await this.bytesNow(); // per epoch: the file may have changed size
-    const { windows: windowBlocks, blockSeeds } = epochPlan(settings, epoch, orderEpoch, bytes);
+    const { windows: windowBlocks, blockSeeds } = epochPlan(settings, epoch, bytes);
     const key = this.keyOf(epoch, bytes);
-    const readEarly = key === undefined ? undefined : early.take(key, windowBlocks[0] && rangesOf(windowBlocks[0], bytes, blockBytes), pool);
+    const readEarly = key === undefined ? undefined : early.take(key, pool);
     const abort = new AbortController();
     // The consumer's abort stops the readers at once (a break stops them in the finally below).
     const onAbort = (): void => abort.abort(signal?.reason);
@@ -155,7 +155,7 @@ class WindowLoop<T> {
     const startNext = (): { key: EpochKey; window: StartedWindow<T> } | undefined => {
       const next = this.keyOf(epoch + 1, bytes);
       if (next === undefined || settings.plan !== undefined || readers.workers.length === 0 || this.running > 1) return undefined;
-      const plan = epochPlan(settings, next.epoch, next.orderEpoch, bytes);
+      const plan = epochPlan(settings, next.epoch, bytes);
       return plan.windows.length === 0 ? undefined : { key: next, window: start(plan.windows[0]!, plan.blockSeeds) };
     };
     try {
@@ -198,7 +198,8 @@ class WindowLoop<T> {
 }
 
 /** The epoch's windows (the plan's, or stratified ones) and the seed its blocks' seeds come from. */
-function epochPlan(settings: Settings, epoch: number, orderEpoch: number, bytes: number): { windows: PlannedWindow[]; blockSeeds: number } {
+function epochPlan(settings: Settings, epoch: number, bytes: number): { windows: PlannedWindow[]; blockSeeds: number } {
+  const orderEpoch = settings.reshuffleEachEpoch ? epoch : 0; // the epoch that seeds the order
   const epochSeed = mixSeed(settings.seed, orderEpoch);
   const blockCount = Math.ceil(bytes / settings.blockBytes);
   const windowSeeds = mixSeed(epochSeed, 2);
