@@ -1,6 +1,7 @@
 // csv() for the modules a csv worker loads, loaded on first use: a worker that decodes numeric
 // blocks never needs it, and it brings the Dataset API and every stage with it (the worker's
-// entry loads 29 modules at start instead of 67: bench/worker-start.ts).
+// entry loads 23 modules at start instead of 67: bench/worker-start.ts; worker-tasks.ts loads
+// the many-files reader the same way).
 type Reader = typeof import('./reader.js');
 
 /**
@@ -13,3 +14,4 @@ export function loadReader(): Promise<Reader> {
   // import() of a .js name finds no .ts file; require resolves it as the static imports did.
   return typeof require === 'function' ? Promise.resolve(require('./reader.js') as Reader) : import('./reader.js');
 }
+

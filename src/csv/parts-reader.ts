@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import type { Chunk } from '../chunk.js';
 import type { FileIdentity } from '../io/file.js';
-import { objectStore, type ObjectStoreOptions } from '../io/object-store.js';
+import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
 import { isRemote, type PositionedReader, RemoteObject } from '../io/remote.js';
 import type { RangeReader } from '../shuffle/claims.js';
 import type { CsvOptions, CsvRecord } from './reader.js';
@@ -56,6 +56,11 @@ export class PartsReader implements RangeReader<CsvRecord> {
   ) {
     this.remote = parts.some((p) => isRemote(p.name));
     this.slack = this.remote ? Math.min(16 << 10, Math.max(512, blockBytes >> 4)) : undefined;
+  }
+
+  /** Requests sent, retried and bytes received by its store (shared by every reader with the same store options). */
+  get counters(): ObjectStore['counters'] {
+    return objectStore(this.store).counters;
   }
 
   /**

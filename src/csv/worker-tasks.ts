@@ -18,8 +18,8 @@ import { loadReader } from './lazy-reader.js';
 import { ColumnArena, CsvRanges } from './ranges.js';
 import { absoluteError } from './range-file.js';
 import { type FileHandle, open } from 'node:fs/promises';
-import { type PartWire, PartsReader } from './parts-reader.js';
-import { objectStore, type ObjectStore, type ObjectStoreOptions } from '../io/object-store.js';
+import type { PartWire, PartsReader } from './parts-reader.js';
+import type { ObjectStore, ObjectStoreOptions } from '../io/object-store.js';
 import type { RangeReader } from '../shuffle/claims.js';
 
 export interface StreamTask {
@@ -144,19 +144,35 @@ export async function streamRanges(task: StreamTask): Promise<void> {
 /** One dealer per thread: tasks run one at a time here. */
 const dealer = new BlockDealer<unknown>();
 /** The reader of the file (or files) last shuffled here, kept for its buffers. */
-let lastRanges: { key: string; ranges: RangeReader<unknown> } | undefined;
+let lastRanges: { key: string; ranges: RangeReader<unknown>; parts?: PartsReader } | undefined;
 
-function rangesFor(task: WindowTask): RangeReader<unknown> {
+/**
+ * The many-files reader module, loaded on first use: only a shuffle over many files (or
+ * objects) needs it, and it brings the object store, http(s), zlib and crypto (about a
+ * quarter of a worker's start). Loaded as loadReader loads csv().
+ */
+function loadPartsReader(): Promise<typeof import('./parts-reader.js')> {
+  return typeof require === 'function' ? Promise.resolve(require('./parts-reader.js') as typeof import('./parts-reader.js')) : import('./parts-reader.js');
+}
+
+/** The window's reader, kept while the file (or files) and options stay the same. */
+async function rangesFor(task: WindowTask): Promise<NonNullable<typeof lastRanges>> {
   const { path, options, files } = task;
   const key = JSON.stringify([path, options, files]);
-  if (lastRanges?.key !== key) lastRanges = { key, ranges: files === undefined ? new CsvRanges(path, options) : new PartsReader(files.parts, options, files.store, files.blockBytes) };
-  return lastRanges.ranges;
+  if (lastRanges?.key !== key) {
+    if (files === undefined) lastRanges = { key, ranges: new CsvRanges(path, options) };
+    else {
+      const parts = new (await loadPartsReader()).PartsReader(files.parts, options, files.store, files.blockBytes);
+      lastRanges = { key, ranges: parts, parts };
+    }
+  }
+  return lastRanges;
 }
 
 export async function decodeWindow(task: WindowTask): Promise<unknown> {
   dealer.use(task.spares.map((w) => new ColumnSlots(w, 0)));
-  const ranges = rangesFor(task);
-  const counters = task.files === undefined ? undefined : objectStore(task.files.store).counters;
+  const { ranges, parts } = await rangesFor(task);
+  const counters = parts?.counters;
   const before = { ...counters };
   const skipped = ranges.skipped ?? 0;
   let blocks: BlockRows<unknown>[];

@@ -62,7 +62,7 @@ test('fast-csv is loaded on first use (records.ts requires it): no module of src
 test("the csv worker starts without the Dataset API or the general engine: csv() is imported on first use (a worker that decodes numeric blocks never needs it), so each thread boots faster", () => {
   const loaded = [...loadedWith(join(srcDir, 'workers', 'csv-worker.ts'))].map((f) => relative(root, f));
   assert.ok(loaded.includes('src/csv/fast.ts') && loaded.includes('src/shuffle/claims.ts'), `the worker's own modules are found: ${loaded.join(', ')}`);
-  const heavy = ['src/dataset.ts', 'src/csv/reader.ts', 'src/csv/general.ts', 'src/csv/records.ts', 'src/stages/map-parallel.ts'];
+  const heavy = ['src/dataset.ts', 'src/csv/reader.ts', 'src/csv/general.ts', 'src/csv/records.ts', 'src/stages/map-parallel.ts', 'src/csv/parts-reader.ts', 'src/io/object-store.ts', 'src/io/remote.ts'];
   assert.deepEqual(loaded.filter((f) => heavy.includes(f)), []);
 });
 
