@@ -14,4 +14,3 @@ export function loadReader(): Promise<Reader> {
   // import() of a .js name finds no .ts file; require resolves it as the static imports did.
   return typeof require === 'function' ? Promise.resolve(require('./reader.js') as Reader) : import('./reader.js');
 }
-
