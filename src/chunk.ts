@@ -12,7 +12,10 @@
 // only by the stage that owns the chunk, and only if it spans its whole ArrayBuffer: a view
 // of part of a buffer may share it with other chunks and is copied instead (workers/wire.ts).
 // Memory shared with workers (SharedArrayBuffer arenas) is copied out before a chunk is
-// handed on.
+// handed on. The one way back: a consumer that is done with a chunk (no view of it kept, not
+// handed on) may give it to its source's `recycle`, which reuses the memory for a later
+// chunk (detached first); the batch stage does so for batches its consumer has released
+// (ColumnBatch.release).
 //
 // Lifecycle. `open(epoch, { signal })` starts an epoch and acquires nothing until the first
 // `next()`. After an epoch ends — the last `next()` answered done, a `next()` rejected,
@@ -63,6 +66,18 @@ export type AnyColumns = Readonly<Record<string, NumericArray>>;
 export interface ColumnBatch<R extends object = NumericRecord, C = ColumnsOf<R>> {
   readonly size: number;
   readonly columns: Readonly<C>;
+  /**
+   * Hands the batch's memory back to the pipeline for later batches: call it once nothing
+   * reads the arrays any more (tensors made by a backend that copies them, or disposed).
+   * Reused memory is detached first: an array kept by mistake reads as empty, never as other
+   * rows. Optional (else the garbage collector frees it). Not enumerable; idempotent.
+   * @example
+   * for await (const b of ds) {
+   *   train(b.columns.rating); // a training step that copies or is done with the arrays
+   *   b.release?.();
+   * }
+   */
+  readonly release?: () => void;
 }
 
 /**
@@ -119,6 +134,13 @@ export interface ChunkSource<T> {
    * that keeps chunks (a cache) between the two turns it off.
    */
   readonly freshChunks?: boolean | undefined;
+  /**
+   * Takes back a chunk (or a slice of one) its epochs yielded, once the consumer is done with
+   * it (no view kept, not handed on), to reuse its memory (BufferPool); other chunks are
+   * ignored. Like freshChunks, not passed on by default: only a stage that hands its source's
+   * chunks on untouched and keeps no view of them (the shuffle buffer, in place) passes it on.
+   */
+  readonly recycle?: ((chunk: Chunk<unknown>) => void) | undefined;
   /**
    * Shard `index` of `count` read at the source, when it can deal its blocks or byte ranges
    * to shards (each shard then reads ≈1/count of the bytes); undefined when it cannot.

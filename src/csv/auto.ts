@@ -4,7 +4,8 @@
 // maxRowBytes or to the end of the input is a bad row at the line it opened, and reading
 // resumes at the next line, as in the general engine, so both engines agree row for row.
 // One stray quote costs one scan to its row's end (or maxRowBytes), not the rest of the epoch.
-import type { Chunk, ColumnChunk, NumericArray, NumericDType } from '../chunk.js';
+import type { Chunk, ColumnChunk } from '../chunk.js';
+import type { AllocateColumns } from '../buffer-pool.js';
 import { FastDecoder, Stop } from './fast.js';
 import { type BadRows, MAX_RAW } from './fields.js';
 import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
@@ -30,7 +31,7 @@ export class AutoDecoder {
     /** Quotes are bad rows (engine 'fast') rather than read (engine 'auto'). */
     quotesAreBad: boolean,
     private readonly maxRowBytes: number,
-    allocate?: (dtype: NumericDType, length: number) => NumericArray,
+    allocate?: AllocateColumns,
   ) {
     this.fast = new FastDecoder(layout, bad, line, capacity, quotesAreBad, allocate);
     this.quoted = new GeneralDecoder(layout, bad, line, capacity, maxRowBytes, (values) => this.fast.push(values));

@@ -4,6 +4,7 @@
 // 2^53 divided by an exact power of ten is the correctly rounded value, so it equals
 // Number(text). Anything else goes through the same toNumber() as the general engine.
 import { allocColumn, ColumnChunk, type NumericArray, type NumericDType } from '../chunk.js';
+import { type AllocateColumns, freshColumns } from '../buffer-pool.js';
 import { FieldScanner, type Vocabulary } from './categorical.js';
 import { arrayDType, type BadRows, countReason, isBlankLine, numberReason, toNumber } from './fields.js';
 import type { CsvLayout } from './general.js';
@@ -58,7 +59,7 @@ export class FastDecoder {
     /** Quotes are bad rows (engine 'fast') rather than a hand-over (engine 'auto'). */
     private readonly quotesAreBad: boolean,
     /** Makes a chunk's columns (a reader that recycles them passes its own). */
-    private readonly allocate: (dtype: NumericDType, length: number) => NumericArray = allocColumn,
+    private readonly allocate: AllocateColumns = freshColumns,
   ) {
     this.line = line;
     this.nFields = layout.fieldNames.length;
@@ -93,7 +94,7 @@ export class FastDecoder {
    */
   push(values: readonly number[]): void {
     if (this.filled === this.capacity) this.full.push(this.take());
-    const cols = (this.cols ??= this.alloc());
+    const cols = (this.cols ??= this.allocate(this.dtypes, this.capacity));
     for (let k = 0; k < cols.length; k++) cols[k]![this.filled] = values[k]!;
     this.filled++;
   }
@@ -115,7 +116,7 @@ export class FastDecoder {
         this.stop = pos >= end ? Stop.End : Stop.Full;
         return pos;
       }
-      const cols = (this.cols ??= this.alloc());
+      const cols = (this.cols ??= this.allocate(this.dtypes, this.capacity));
       pos = simd.decode(buf, pos, end, cols, this.filled, this.capacity - this.filled);
       this.filled += simd.rows;
       this.line += simd.rows;
@@ -143,7 +144,7 @@ export class FastDecoder {
       this.stop = Stop.End;
       return pos;
     }
-    const cols = (this.cols ??= this.alloc());
+    const cols = (this.cols ??= this.allocate(this.dtypes, this.capacity));
     const nFields = this.nFields;
     const d0 = this.delim[0]!;
     const multi = this.delim.length > 1;
@@ -291,9 +292,5 @@ export class FastDecoder {
     if (e < 0) return -1;
     col[row] = sc.escaped ? vocab.idOf(sc.text(buf)) : vocab.idOfBytes(buf, sc.start, sc.end);
     return e;
-  }
-
-  private alloc(): NumericArray[] {
-    return this.dtypes.map((d) => this.allocate(d, this.capacity));
   }
 }

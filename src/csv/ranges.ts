@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { allocColumn, type Chunk, ColumnChunk, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { checkOptions, type CheckedOptions, type CsvOptions, makeLayout } from './options.js';
 import { loadReader } from './lazy-reader.js';
+import type { AllocateColumns } from '../buffer-pool.js';
 import { FastDecoder, Stop } from './fast.js';
 import { BadRows, COLUMNAR, emptyStats } from './fields.js';
 import { rejectCategories } from './categorical.js';
@@ -186,7 +187,7 @@ export class CsvRanges {
   /** The rows of `data` (the bytes of range [start, end)) as chunks, by the fast engine (a quoted field: the general engine, through csv()). */
   private async decodeData(layout: CsvLayout, data: Buffer, start: number, end: number, into: ColumnArena | undefined, count: { skipped: number }): Promise<Chunk<CsvRecord>[]> {
     const estimate = this.density > 0 ? Math.ceil(data.length * this.density * 1.05) + 16 : 4096;
-    const allocate = into === undefined ? this.allocate : (dtype: NumericDType, length: number) => into.column(dtype, length) ?? this.allocate(dtype, length);
+    const allocate: AllocateColumns = (dtypes, length) => dtypes.map((d) => into?.column(d, length) ?? this.allocate(d, length));
     const stats = emptyStats();
     const fast = new FastDecoder(layout, new BadRows(this.o.onBadRow, stats), 1, estimate, this.o.engine === 'fast', allocate);
     const chunks: Chunk<CsvRecord>[] = [];

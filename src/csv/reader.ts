@@ -12,6 +12,8 @@ import { openBytes } from '../io/bytes.js';
 import { isUrl } from '../io/source-kind.js';
 import { isS3 } from '../io/remote.js';
 import { AutoDecoder } from './auto.js';
+import { isMainThread } from 'node:worker_threads';
+import { type AllocateColumns, BufferPool } from '../buffer-pool.js';
 import { BadRows, COLUMNAR, type CsvStats, emptyStats, schemaOf } from './fields.js';
 import { type Vocabulary, vocabulariesFor } from './categorical.js';
 import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
@@ -81,6 +83,7 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
   const vocabularies = vocabulariesFor(o.columns, options.vocabularies);
   let knownSize: number | undefined;
   const { identity: _identity, ...stamped } = o;
+  const memory = new BufferPool(); // the fast engine's chunks, given back by the batch stage (recycle)
   const source: ChunkSource<CsvRecord> & Fingerprinted = {
     get size() {
       return knownSize;
@@ -89,8 +92,9 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
       return schema;
     },
     open: (_epoch?: number, openOptions?: OpenOptions) =>
-      readEpoch(pathOrUrl, o, stats, vocabularies, (s) => (schema = s), (n) => (knownSize = n), openOptions?.signal),
-    freshChunks: true, // both decoders allocate each chunk's columns anew and keep no view of them
+      readEpoch(pathOrUrl, o, stats, vocabularies, memory, (s) => (schema = s), (n) => (knownSize = n), openOptions?.signal),
+    freshChunks: true, // both decoders allocate each chunk's columns (anew or given back) and keep no view of them
+    recycle: (chunk) => memory.giveChunk(chunk),
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: stamped }) : fileFingerprint(pathOrUrl, stamped)),
   };
@@ -98,7 +102,7 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
 }
 
 /** One epoch of csv(): the steps, in order. */
-async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, onSchema: (s: Schema) => void, onSize: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, memory: BufferPool, onSchema: (s: Schema) => void, onSize: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Chunk<CsvRecord>, undefined> {
   Object.assign(stats, emptyStats());
   const input = new Input(path, o, stats, signal);
   try {
@@ -109,7 +113,7 @@ async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, voca
     if (names.length > 0) {
       const layout = { ...makeLayout(path, o, names, sample), vocabularies: Object.keys(o.columns ?? {}).map((k) => vocabularies[k]) };
       onSchema(schemaOf(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype]))));
-      yield* decode(layout, o, stats, input, held);
+      yield* decode(layout, o, stats, input, held, memory);
     }
     stats.complete = true;
     onSize(stats.rows);
@@ -197,11 +201,20 @@ function chooseEngine(layout: CsvLayout, o: CheckedOptions): 'fast' | 'general' 
   return numeric && o.engine !== 'general' ? 'fast' : 'general';
 }
 
+/**
+ * The fast engine's chunk columns, from `memory`: one buffer a chunk on the main thread (one
+ * to detach when it comes back); a buffer a column in a worker, whose chunks travel to
+ * another thread by transfer (workers/wire.ts moves whole buffers only).
+ */
+function chunkColumns(memory: BufferPool): AllocateColumns {
+  return isMainThread ? (dtypes, length) => memory.columns(dtypes, length) : (dtypes, length) => dtypes.map((d) => memory.column(d, length));
+}
+
 /** Decodes the held blocks, then the rest of the input, with the engine the layout and options call for. */
-async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, input: Input, held: Buffer[]): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, input: Input, held: Buffer[], memory: BufferPool): AsyncGenerator<Chunk<CsvRecord>, undefined> {
   const bad = new BadRows(o.onBadRow, stats);
   const engine = chooseEngine(layout, o);
-  const auto = engine === 'fast' ? new AutoDecoder(layout, bad, input.line, o.chunkRows, o.engine === 'fast', o.maxRowBytes) : undefined;
+  const auto = engine === 'fast' ? new AutoDecoder(layout, bad, input.line, o.chunkRows, o.engine === 'fast', o.maxRowBytes, chunkColumns(memory)) : undefined;
   const general = engine === 'general' ? new GeneralDecoder(layout, bad, input.line, o.chunkRows, o.maxRowBytes) : undefined;
   stats.engine = engine;
   const out: Chunk<CsvRecord>[] = [];

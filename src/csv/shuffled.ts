@@ -117,6 +117,7 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     workerStats: () => meter.stats(),
     size: undefined,
     shard,
+    recycle: shuffled.source.recycle,
     open: (epoch, opts) => {
       const it = open(epoch, opts);
       // One more reader from the next window on (the latest epoch's list of readers).

@@ -3,6 +3,7 @@
 // one Int32Array, so the one random access a row costs touches one cache line, not one per
 // column; values move as raw bits (a shuffle never computes with them), which keeps every
 // loop monomorphic. Other layouts keep one array per column.
+import type { BufferPool } from '../buffer-pool.js';
 import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { drawBelow, nextBelow } from '../random.js';
 import { bits32, dealShuffled4, gather4, interleave4, swap4, swapDrawn4, swapInPlace4, write4 } from './width4.js';
@@ -56,19 +57,9 @@ export class ColumnSlots implements ColumnLayout {
     return new ColumnChunk<T>(rows, this.gather(Int32Array.from({ length: rows }, (_, i) => i)));
   }
 
-  /** Fresh output columns for `count` rows, for shuffleInto and named. */
-  outputs(count: number): NumericArray[] {
-    // One allocation for every column (views of it): a chunk costs one buffer, not one a
-    // column. 8-byte columns come first, so that every view is aligned.
-    const wide = this.dtypes.filter((d) => d === 'float64').length;
-    const buffer = new ArrayBuffer(count * (8 * wide + 4 * (this.width - wide)));
-    let [at8, at4] = [0, 8 * wide * count];
-    return this.dtypes.map((d) => {
-      if (d === 'float64') return new Float64Array(buffer, (at8 += 8 * count) - 8 * count, count);
-      const column = d === 'float32' ? new Float32Array(buffer, at4, count) : new Int32Array(buffer, at4, count);
-      at4 += 4 * count;
-      return column;
-    });
+  /** Output columns for `count` rows, for interleave and named: from `pool` (memory given back, else fresh). */
+  outputs(count: number, pool: BufferPool): NumericArray[] {
+    return pool.columns(this.dtypes, count);
   }
 
   /** The slots as posted to another thread (their buffers go in `transfer`: this object gives them up). */

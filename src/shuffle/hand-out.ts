@@ -3,6 +3,7 @@ import { type Chunk, CHUNK_SIZE, chunkToArray, ColumnChunk, sameLayout } from '.
 import { align64, kernel, kernelMemory } from '../kernel.js';
 import { shuffleInsideOut } from '../random.js';
 import { ColumnSlots } from './columns.js';
+import { BufferPool } from '../buffer-pool.js';
 import type { BlockRows } from './windows.js';
 
 /**
@@ -18,7 +19,7 @@ import type { BlockRows } from './windows.js';
  * multiples of CHUNK_SIZE in the epoch, so that a downstream batch of a size dividing it
  * takes views, not copies, across windows too.
  */
-export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?: LabelScratch, first = CHUNK_SIZE): Generator<Chunk<T>, void> {
+export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?: LabelScratch, first = CHUNK_SIZE, pool = new BufferPool()): Generator<Chunk<T>, void> {
   const labels = shuffledLabels(blocks.map((b) => b.count), random, scratch);
   const cursors = new Int32Array(blocks.length);
   const like = blocks.find((b) => b.slots !== undefined && b.count > 0)?.slots;
@@ -37,7 +38,7 @@ export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?
   }
   const slots = blocks.map((b) => b.slots ?? like); // a block without storage has no rows, so no label
   for (const [from, n] of spans(labels.length, first)) {
-    const out = like.outputs(n);
+    const out = like.outputs(n, pool);
     ColumnSlots.interleave(slots, labels, from, n, cursors, out);
     yield new ColumnChunk<T>(n, like.named(out));
   }

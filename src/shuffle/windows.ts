@@ -6,6 +6,7 @@ import { mixSeed, type RandomInt, randomInt, randomState, permutation } from '..
 import type { ColumnSlots } from './columns.js';
 import { type EarlyBlocks, EarlyWindow, type EpochKey, type StartedWindow, storageOf } from './early-window.js';
 import { handOut, type LabelScratch } from './hand-out.js';
+import { BufferPool } from '../buffer-pool.js';
 
 /**
  * A window being read: its blocks' byte ranges and seeds, and a counter (on shared memory)
@@ -74,6 +75,7 @@ export function windowShuffle<T>(
   const loop = new WindowLoop<T>(bytesNow, openReaders, settings, sourceVersion);
   return new Dataset<T>({
     size: undefined,
+    recycle: (chunk) => loop.outputs.giveChunk(chunk),
     open: (asked, options) => {
       const epoch = epochs(asked);
       return loop.run(epoch, options?.signal);
@@ -90,6 +92,8 @@ class WindowLoop<T> {
   private readonly spareLabels: LabelScratch[] = []; // one an epoch open at the same time
   private readonly early = new EarlyWindow<T>();
   private running = 0; // epochs open now
+  /** Memory of the chunks handed out, given back by their consumer (ChunkSource.recycle). */
+  readonly outputs = new BufferPool();
 
   constructor(
     private readonly bytesNow: () => number | Promise<number>,
@@ -173,7 +177,7 @@ class WindowLoop<T> {
         next = w + 1 < windowBlocks.length ? start(windowBlocks[w + 1]!, blockSeeds) : undefined;
         ahead = next === undefined ? startNext() : undefined;
         const blocks = assemble(parts, claims.ranges.length, w);
-        const { rows, chunks } = windowChunks(blocks, windowBlocks[w]!, labels, yielded);
+        const { rows, chunks } = windowChunks(blocks, windowBlocks[w]!, labels, yielded, this.outputs);
         yielded += rows;
         yield* chunks;
         pool.push(...storageOf(parts));
@@ -230,12 +234,12 @@ function assemble<T>(parts: BlockRows<T>[][], count: number, w: number): BlockRo
  * it) reach a multiple of CHUNK_SIZE, so that every batch of a size dividing it is a view
  * but the one across the window's end.
  */
-function windowChunks<T>(blocks: BlockRows<T>[], planned: PlannedWindow, labels: LabelScratch, yielded: number): { rows: number; chunks: Generator<Chunk<T>, void> } {
+function windowChunks<T>(blocks: BlockRows<T>[], planned: PlannedWindow, labels: LabelScratch, yielded: number, outputs: BufferPool): { rows: number; chunks: Generator<Chunk<T>, void> } {
   const { seed, skip = 0, onRows } = planned;
   const rows = Math.max(0, blocks.reduce((n, b) => n + b.count, 0) - skip);
   onRows?.(rows);
   const first = CHUNK_SIZE - ((((yielded - skip) % CHUNK_SIZE) + CHUNK_SIZE) % CHUNK_SIZE);
-  return { rows, chunks: skipRows(handOut(blocks, randomState(seed), labels, first), skip) };
+  return { rows, chunks: skipRows(handOut(blocks, randomState(seed), labels, first, outputs), skip) };
 }
 
 /** `chunks` less their first `skip` rows (a window resumed part-way). */

@@ -1,5 +1,4 @@
 import {
-  allocColumn,
   type Chunk,
   type ChunkSource,
   type ColumnBatch,
@@ -8,9 +7,11 @@ import {
   dtypeOf,
   epochOf,
   type NumericArray,
+  type NumericDType,
   type OpenOptions,
   type Schema,
 } from '../chunk.js';
+import { BufferPool, ChunkLease, releasable } from '../buffer-pool.js';
 import { checkInt, describe, StageError } from '../errors.js';
 
 export interface BatchOptions {
@@ -40,6 +41,9 @@ export function batch<T, C = ColumnsOf<T>>(source: ChunkSource<T>, size: number,
   checkInt('batch', 'size', size, 1);
   const dropRemainder = options.dropRemainder ?? false;
   const n = source.size;
+  // Memory of released batches (ColumnBatch.release): this stage's copies come from the pool,
+  // and a chunk viewed by released batches goes back to the source (ChunkSource.recycle).
+  const memory = { pool: new BufferPool(), recycle: source.recycle };
   return {
     size: n === undefined ? undefined : dropRemainder ? Math.floor(n / size) : Math.ceil(n / size),
     open: (epoch, options) => run(epoch, options) as AsyncGenerator<Chunk<Batched<T, C>>, undefined>,
@@ -49,7 +53,7 @@ export function batch<T, C = ColumnsOf<T>>(source: ChunkSource<T>, size: number,
     let builder: Builder | undefined;
     let index = 0;
     for await (const chunk of epochOf(source, epoch, options)) {
-      builder ??= chooseBuilder(chunk, size, source.schema);
+      builder ??= chooseBuilder(chunk, size, source.schema, memory);
       const out: unknown[] = [];
       builder.add(chunk, index, out);
       index += chunk instanceof ColumnChunk ? chunk.size : chunk.length;
@@ -70,14 +74,20 @@ interface Builder {
   flush(): unknown;
 }
 
-function chooseBuilder(chunk: Chunk<unknown>, size: number, schema: Schema | undefined): Builder {
+/** Where a batch stage's memory comes from and goes back to. */
+interface BatchMemory {
+  pool: BufferPool;
+  recycle: ((chunk: Chunk<unknown>) => void) | undefined;
+}
+
+function chooseBuilder(chunk: Chunk<unknown>, size: number, schema: Schema | undefined, memory: BatchMemory): Builder {
   if (chunk instanceof ColumnChunk) {
     const dtypes: Record<string, NumericArray> = chunk.columns;
-    return new ColumnBuilder(size, Object.keys(dtypes), (name) => dtypeOf(dtypes[name]!));
+    return new ColumnBuilder(size, Object.keys(dtypes), (name) => dtypeOf(dtypes[name]!), memory);
   }
   const first = chunk[0];
   const fields = numericFields(first);
-  if (fields !== undefined) return new ColumnBuilder(size, fields, (name) => schema?.[name]);
+  if (fields !== undefined) return new ColumnBuilder(size, fields, (name) => schema?.[name], memory);
   return new ArrayBuilder(size);
 }
 
@@ -127,6 +137,7 @@ class ColumnBuilder implements Builder {
     private readonly size: number,
     private readonly names: readonly string[],
     private readonly dtype: (name: string) => Schema[string] | undefined,
+    private readonly memory: BatchMemory,
   ) {}
 
   add(chunk: Chunk<unknown>, index: number, out: unknown[]): void {
@@ -137,14 +148,19 @@ class ColumnBuilder implements Builder {
   flush(): ColumnBatch | undefined {
     if (this.filled === 0 || this.columns === undefined) return undefined;
     const n = this.filled;
+    const full = this.columns;
     const columns: Record<string, NumericArray> = {};
-    for (const name of this.names) columns[name] = this.columns[name]!.subarray(0, n);
+    for (const name of this.names) columns[name] = n === this.size ? full[name]! : full[name]!.subarray(0, n);
     this.columns = undefined;
     this.filled = 0;
-    return { size: n, columns };
+    const pool = this.memory.pool;
+    return releasable({ size: n, columns }, () => pool.giveColumns(Object.values(full)));
   }
 
   private addColumns(chunk: ColumnChunk<unknown>, out: unknown[]): void {
+    // Batches that view the chunk hold it; once they are released and this loop is done with
+    // it (the rest copied), it goes back to its source.
+    const lease = new ChunkLease(chunk, this.memory.recycle);
     let i = 0;
     while (i < chunk.size) {
       const take = Math.min(this.size - this.filled, chunk.size - i);
@@ -153,7 +169,7 @@ class ColumnBuilder implements Builder {
         // written after they are yielded, so the views stay valid.
         const columns: Record<string, NumericArray> = {};
         for (const name of this.names) columns[name] = this.column(chunk, name).subarray(i, i + take);
-        out.push({ size: take, columns });
+        out.push(releasable({ size: take, columns }, lease.hold()));
       } else {
         const cols = this.open();
         for (const name of this.names) cols[name]!.set(this.column(chunk, name).subarray(i, i + take), this.filled);
@@ -162,6 +178,7 @@ class ColumnBuilder implements Builder {
       }
       i += take;
     }
+    lease.end();
   }
 
   private addRows(items: readonly unknown[], index: number, out: unknown[]): void {
@@ -191,9 +208,14 @@ class ColumnBuilder implements Builder {
 
   private open(): Record<string, NumericArray> {
     if (this.columns === undefined) {
-      this.columns = {};
-      for (const name of this.names) this.columns[name] = allocColumn(this.dtype(name), this.size);
+      const arrays = this.memory.pool.columns(this.names.map((name) => numericDType(this.dtype(name))), this.size);
+      this.columns = Object.fromEntries(this.names.map((name, k) => [name, arrays[k]!]));
     }
     return this.columns;
   }
+}
+
+/** The array type allocColumn gives a dtype: Float64Array unless int32 or float32. */
+function numericDType(dtype: Schema[string] | undefined): NumericDType {
+  return dtype === 'int32' || dtype === 'float32' ? dtype : 'float64';
 }

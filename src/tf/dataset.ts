@@ -30,6 +30,14 @@ export interface ToTfDatasetOptions<K extends string = string> {
   dtype?: Readonly<Partial<Record<K, 'int32' | 'float32'>>>;
   /** Aborting it ends the epoch tf is reading: its next read rejects with an AbortError, files and workers close. */
   signal?: AbortSignal;
+  /**
+   * Release each batch (ColumnBatch.release) once its tensors are made, where the backend
+   * copies the arrays then (wasm): the pipeline reuses the memory for later batches instead
+   * of touching fresh memory for each. Default false. Only for batches nothing else keeps:
+   * not over a `cache()` of batches or batches collected beforehand (their arrays would read
+   * as empty in the next epoch).
+   */
+  reuseBatches?: boolean;
 }
 
 /** What `tf.data.generator` yields for `fitDataset`. */
@@ -44,6 +52,8 @@ export interface ColumnsLike<K extends string = string> {
   readonly columns: { readonly [P in K]: NumericArray };
   /** Wide columns (features/multi-valued.ts): column x holds `size × widths[x]` values, row-major, and becomes a [size, width] tensor. */
   readonly widths?: { readonly [P in K]?: number };
+  /** See ColumnBatch.release. */
+  readonly release?: () => void;
 }
 
 type Column = Int32Array | Float32Array | Float64Array;
@@ -100,7 +110,7 @@ export function toTfDataset(ds: Dataset<ColumnsLike, unknown> | Dataset<ArrayBat
   return out;
 }
 
-const OPTION_NAMES = ['xs', 'ys', 'exampleShape', 'dtype', 'signal'];
+const OPTION_NAMES = ['xs', 'ys', 'exampleShape', 'dtype', 'signal', 'reuseBatches'];
 
 /** Unknown option names are refused; `batchesPerEpoch` (fitDataset's option) with what to do instead. */
 function checkToTfOptions(options: object): void {
@@ -128,15 +138,27 @@ function converter(options: Partial<ToTfDatasetOptions>): Convert {
   const xs = checkSpec('xs', options.xs);
   const ys = checkSpec('ys', options.ys);
   const dtypes: Readonly<Record<string, 'int32' | 'float32' | undefined>> = options.dtype ?? {};
+  if (options.reuseBatches !== undefined && typeof options.reuseBatches !== 'boolean') throw new OptionError(`toTfDataset: reuseBatches must be a boolean, got ${describe(options.reuseBatches)}`);
+  const reuse = options.reuseBatches === true;
   return (element, index) => {
     const batch = element as ColumnsLike;
     if (batch === null || typeof batch !== 'object' || typeof batch.size !== 'number' || typeof batch.columns !== 'object') {
       throw new SluiceError(`toTfDataset: element ${index} is ${describe(batch)}, not a columnar batch; add .batch(n) before toTfDataset`);
     }
     const column = (c: string): tf.Tensor => columnTensor(batch, c, index, exampleShape, dtypes[c]);
-    return both(() => fromSpec(xs, column), () => fromSpec(ys, column));
+    const made = both(() => fromSpec(xs, column), () => fromSpec(ys, column));
+    // The tensors hold copies: the batch's memory can serve the next batches.
+    if (reuse && COPYING_BACKENDS.has(tf.getBackend())) batch.release?.();
+    return made;
   };
 }
+
+/**
+ * Backends whose tensors copy the typed arrays they are made from when they are made (wasm,
+ * into its heap). The cpu backend keeps the array itself, and tfjs-node ('tensorflow') keeps
+ * it until the tensor's first use, so their batches are left to the garbage collector.
+ */
+const COPYING_BACKENDS: ReadonlySet<string> = new Set(['wasm']);
 
 /** xs, then ys; xs disposed if ys fails (no tensor leaks on a bad batch). */
 function both(xs: () => TfElement['xs'], ys: () => TfElement['ys']): TfElement {

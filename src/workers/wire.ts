@@ -10,15 +10,27 @@ export type WireChunk = { kind: 'rows'; items: readonly unknown[] } | { kind: 'c
 
 /**
  * Packs a chunk for postMessage. A typed array that spans its whole ArrayBuffer is
- * transferred (the sender gives it up); one that views part of a larger buffer is
- * copied first, because other chunks may share that buffer (shuffle's drain, arrow
- * record batches) and transferring it would detach them too.
+ * transferred (the sender gives it up), and so are columns that together cover their one
+ * buffer exactly (a chunk laid out in one buffer: csv's and the block shuffle's); one that
+ * views part of a larger buffer is copied first, because other chunks may share that buffer
+ * (shuffle's drain, arrow record batches) and transferring it would detach them too.
  */
 export function toWire(chunk: Chunk<unknown>, transfer: ArrayBuffer[]): WireChunk {
   if (!(chunk instanceof ColumnChunk)) return { kind: 'rows', items: chunk };
   const columns: Record<string, NumericArray> = {};
-  for (const name in chunk.columns) columns[name] = movable(chunk.columns[name]!, transfer);
+  const shared = oneBuffer(Object.values(chunk.columns));
+  if (shared !== undefined && !transfer.includes(shared)) transfer.push(shared);
+  for (const name in chunk.columns) columns[name] = shared !== undefined ? chunk.columns[name]! : movable(chunk.columns[name]!, transfer);
   return { kind: 'columns', size: chunk.size, columns };
+}
+
+/** The ArrayBuffer that `columns` (two or more) view, when together they cover all of it, side by side. */
+function oneBuffer(columns: readonly NumericArray[]): ArrayBuffer | undefined {
+  const buffer = columns[0]?.buffer;
+  if (columns.length < 2 || !(buffer instanceof ArrayBuffer) || columns.some((c) => c.buffer !== buffer)) return undefined;
+  const spans = columns.map((c) => [c.byteOffset, c.byteOffset + c.byteLength] as const).sort((a, b) => a[0] - b[0]);
+  const tiled = spans.every(([start], i) => start === (i === 0 ? 0 : spans[i - 1]![1]));
+  return tiled && spans.at(-1)![1] === buffer.byteLength ? buffer : undefined;
 }
 
 export function fromWire<T>(wire: WireChunk): Chunk<T> {

@@ -103,3 +103,21 @@ test('already-split { xs, ys } typed-array batches pass straight through', async
   assert.deepEqual(Array.from((el!.ys as tf.Tensor).dataSync()), [0.5, 1]);
   tf.dispose(el as unknown as tf.TensorContainer);
 });
+
+test('reuseBatches: on wasm each batch goes back once its tensors are made, and the tensors keep their values; on cpu none goes back', async () => {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await useBackend(backend);
+    const batches: { columns: { a: ArrayLike<number> } }[] = [];
+    const ds = range(40)
+      .map((i) => ({ a: i, y: 2 * i }))
+      .batch(8)
+      .map((b) => (batches.push(b), b));
+    const all = await toTfDataset(ds, { xs: ['a'], ys: 'y', reuseBatches: true }).toArray();
+    // Later batches were written into the memory of earlier ones (on wasm): the tensors copied first.
+    assert.deepEqual(all.map((el) => Array.from(((el.xs as tf.Tensor[])[0]!).dataSync())).flat(), Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(all.map((el) => Array.from((el.ys as tf.Tensor).dataSync())).flat(), Array.from({ length: 40 }, (_, i) => 2 * i));
+    assert.deepEqual(batches.map((b) => b.columns.a.length), backend === 'wasm' ? [0, 0, 0, 0, 0] : [8, 8, 8, 8, 8], backend);
+    tf.dispose(all as unknown as tf.TensorContainer);
+  }
+  assert.throws(() => toTfDataset(records(3).batch(3), { xs: ['userId'], ys: 'rating', reuseBatches: 1 as unknown as boolean }), /reuseBatches must be a boolean/);
+});
