@@ -6,6 +6,7 @@ import type { RatingsFormat } from './format.js';
 import { IdIndex, type IdIndexState, type RatingsIndex } from './ids.js';
 import { type Example, type ExampleColumns, trainingRowsOf, trainingSet } from './examples.js';
 import { ratingsCsvOptions, type Rating } from './read.js';
+import { oneBuffer } from '../../src/workers/wire.js';
 
 /**
  * How the training rows are shuffled each epoch (every mode: each row exactly once per
@@ -161,12 +162,13 @@ function inMemoryShuffle(rows: Dataset<Example, ExampleColumns>, seed: number): 
 }
 
 /**
- * A batch whose columns own their buffers: batches are views into the shuffle's output
- * chunks, and posting a view would clone the whole chunk's buffer.
+ * A batch whose columns own their buffers (a buffer each, or one they share and cover):
+ * batches are views into the shuffle's output chunks, and posting a view would clone the
+ * whole chunk's buffer.
  */
 function compact(b: ColumnBatch<Example, ExampleColumns>): ColumnBatch<Example, ExampleColumns> {
   const c = b.columns;
   const whole = (a: ArrayBufferView) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
-  if (whole(c.user) && whole(c.item) && whole(c.rating)) return b;
+  if ((whole(c.user) && whole(c.item) && whole(c.rating)) || oneBuffer([c.user, c.item, c.rating]) !== undefined) return b;
   return { size: b.size, columns: { user: c.user.slice(), item: c.item.slice(), rating: c.rating.slice() } };
 }

@@ -24,8 +24,15 @@ export function toWire(chunk: Chunk<unknown>, transfer: ArrayBuffer[]): WireChun
   return { kind: 'columns', size: chunk.size, columns };
 }
 
-/** The ArrayBuffer that `columns` (two or more) view, when together they cover all of it, side by side. */
-function oneBuffer(columns: readonly NumericArray[]): ArrayBuffer | undefined {
+/**
+ * The ArrayBuffer that `columns` (two or more) view, when together they cover all of it, side
+ * by side (a chunk or batch laid out in one buffer, which nothing else views): it can move, or
+ * be cloned, whole.
+ * @example
+ * const buffer = new ArrayBuffer(16);
+ * oneBuffer([new Int32Array(buffer, 0, 2), new Float32Array(buffer, 8, 2)]); // buffer
+ */
+export function oneBuffer(columns: readonly NumericArray[]): ArrayBuffer | undefined {
   const buffer = columns[0]?.buffer;
   if (columns.length < 2 || !(buffer instanceof ArrayBuffer) || columns.some((c) => c.buffer !== buffer)) return undefined;
   const spans = columns.map((c) => [c.byteOffset, c.byteOffset + c.byteLength] as const).sort((a, b) => a[0] - b[0]);
