@@ -20,6 +20,7 @@ import type { BenchReport } from '../cli/bench/harness.js';
 import { formatMarkdown } from '../cli/bench/report.js';
 import { spread } from '../cli/bench/stats.js';
 import { benchFlags, intFlag } from './lib/args.js';
+import { parallelCapacity } from './lib/parallel-probe.js';
 import { ratingsFile } from './lib/ratings-file.js';
 
 const ALL = ['byte-decode', 'sluice-block', 'sluice-parallel', 'sluice-fast', 'pytorch-stream', 'pytorch-dataloader'];
@@ -37,8 +38,11 @@ const file = ratingsFile(rows);
 const built = new URL('../dist/cli/bench.js', import.meta.url);
 if (flags.from === 'dist' && !fs.existsSync(built)) throw new Error('--from dist: no dist/cli/bench.js; run `npm run build` first');
 const { bench } = (await import(flags.from === 'dist' ? built.href : '../cli/bench.js')) as typeof import('../cli/bench.js');
+// The machine's parallel capacity before and after the runs: two threads against one (see bench/lib/parallel-probe.ts).
+const capacityBefore = await parallelCapacity();
 const report = await bench([file, '--contenders', flags.contenders, '--reference', 'byte-decode', '--runs', flags.runs, '--budget', flags.budget, '--warmup', String(warmup), '--json', json]);
 if (report === undefined) process.exit(0);
+const capacityAfter = await parallelCapacity();
 
 /** Median over rounds of a ÷ b (rows/s), with the range, from the samples of one run. */
 function roundRatio(r: BenchReport, a: string, b: string): { median: number; min: number; max: number } | undefined {
@@ -96,7 +100,9 @@ const noise =
   loop === undefined
     ? ''
     : `Noise: byte-decode runs ${loop.samples.map((s) => (s.rowsPerSecond / 1e6).toFixed(2)).join(' / ')}M rows/s (max ÷ min ${(loop.rowsPerSecond.max / loop.rowsPerSecond.min).toFixed(2)}); ` +
-      `CPU s ÷ wall s per run (1.0 = a core the whole run): ${['byte-decode', 'sluice-fast', 'sluice-block'].map(busy).filter((x) => x !== '').join('; ')}`;
+      `CPU s ÷ wall s per run (1.0 = a core the whole run): ${['byte-decode', 'sluice-fast', 'sluice-block'].map(busy).filter((x) => x !== '').join('; ')}. ` +
+      `Parallel capacity (two busy threads' work ÷ one's; bench/lib/parallel-probe.ts) before / after the runs: ${capacityBefore.twoOverOne.toFixed(2)} / ${capacityAfter.twoOverOne.toFixed(2)} ` +
+      `(one thread ${(capacityBefore.onePerSecond / 1000).toFixed(2)}k / ${(capacityAfter.onePerSecond / 1000).toFixed(2)}k passes a second)`;
 const command = `node --import tsx bench/limit.ts ${process.argv.slice(2).join(' ')}`.trim();
 let quality = '';
 if (flags.quality !== '0') {
