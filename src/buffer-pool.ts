@@ -89,11 +89,24 @@ export function releasable<B extends object>(batch: B, release: () => void): B {
   let released = false;
   return Object.defineProperty(batch, 'release', {
     value: () => {
-      if (released) return;
+      if (released || kept.has(batch)) return;
       released = true;
       release();
     },
   });
+}
+
+/** Batches something keeps for later epochs: their release does nothing. */
+const kept = new WeakSet<object>();
+
+/**
+ * Marks the batches of a chunk of elements as kept (the in-memory cache replays them every
+ * epoch): releasing one then does nothing, where it would empty it for the next epoch.
+ */
+export function keepBatches(items: readonly unknown[]): void {
+  const first = items[0];
+  if (typeof first !== 'object' || first === null || !('release' in first)) return; // a chunk of batches is all batches
+  for (const item of items) kept.add(item as object);
 }
 
 /**

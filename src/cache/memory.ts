@@ -1,3 +1,4 @@
+import { keepBatches } from '../buffer-pool.js';
 import { allocColumn, type Chunk, CHUNK_SIZE, type ChunkSource, ColumnChunk, dtypeOf, epochOf, type NumericArray, type OpenOptions } from '../chunk.js';
 
 /** Rows per stored block: replayed chunks are views smaller than a block, never a whole buffer. */
@@ -54,7 +55,9 @@ class Store<T> {
     if (chunk instanceof ColumnChunk) return this.addColumns(chunk);
     this.closeBlock();
     this.bytes += chunk.length * 64;
-    // Arrays are kept as they are: stages never write to a chunk after yielding it.
+    // Arrays are kept as they are: stages never write to a chunk after yielding it. Batches
+    // among them are kept from release (ColumnBatch.release), which would empty them.
+    keepBatches(chunk);
     this.out.push(chunk);
     this.full = this.bytes > this.maxBytes;
   }

@@ -33,9 +33,9 @@ export interface ToTfDatasetOptions<K extends string = string> {
   /**
    * Release each batch (ColumnBatch.release) once its tensors are made, where the backend
    * copies the arrays then (wasm): the pipeline reuses the memory for later batches instead
-   * of touching fresh memory for each. Default false. Only for batches nothing else keeps:
-   * not over a `cache()` of batches or batches collected beforehand (their arrays would read
-   * as empty in the next epoch).
+   * of touching fresh memory for each. Default false. Only for batches nothing else keeps
+   * (not batches collected beforehand and fed again: their arrays would read as empty in the
+   * next epoch; an in-memory `cache()` of batches keeps its own from release).
    */
   reuseBatches?: boolean;
 }

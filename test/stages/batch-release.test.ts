@@ -137,3 +137,13 @@ test('shuffledCsv (block shuffle, with and without a worker) → batch: the same
     assert.ok(released.filter((b) => b.columns.userId!.length === 0).length > released.length / 2, `workers ${workers}: little memory went back`);
   }
 });
+
+test('batches in an in-memory cache are kept from release: every epoch replays them whole', async () => {
+  const { ds } = pooledSource([8, 8, 8]);
+  const cached = ds.batch(4).cache();
+  const epochs: number[][][] = [];
+  for (let e = 0; e < 3; e++) epochs.push((await readReleasing(cached, () => false)).seen);
+  assert.deepEqual(epochs[1], epochs[0]);
+  assert.deepEqual(epochs[2], epochs[0]);
+  assert.equal(epochs[0]!.flat().length, 24);
+});
