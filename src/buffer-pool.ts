@@ -10,8 +10,9 @@ export type AllocateColumns = (dtypes: readonly NumericDType[], length: number) 
 /** New columns, a buffer each. */
 export const freshColumns: AllocateColumns = (dtypes, length) => dtypes.map((d) => allocColumn(d, length));
 
-/** How many buffers of one size a pool keeps; the rest go to the garbage collector. */
+/** How many buffers of one size a pool keeps, and how many bytes in all; the rest go to the garbage collector. */
 const KEPT_PER_SIZE = 64;
+const KEPT_BYTES = 16 << 20;
 
 /**
  * ArrayBuffers by byte length: `take` hands out a kept one when there is one, else a new one;
@@ -25,6 +26,7 @@ const KEPT_PER_SIZE = 64;
  */
 export class BufferPool {
   private readonly kept = new Map<number, ArrayBuffer[]>();
+  private keptBytes = 0;
   private readonly out = new WeakSet<ArrayBuffer>();
   /** Buffers handed out: `reused` of them kept ones, `fresh` new. */
   readonly counters = { fresh: 0, reused: 0 };
@@ -32,6 +34,7 @@ export class BufferPool {
   /** A buffer of `bytes` bytes (its contents are whatever its last user left: write before reading). */
   take(bytes: number): ArrayBuffer {
     const buffer = this.kept.get(bytes)?.pop();
+    if (buffer !== undefined) this.keptBytes -= bytes;
     if (buffer !== undefined) this.counters.reused++;
     else this.counters.fresh++;
     const taken = buffer ?? new ArrayBuffer(bytes);
@@ -45,7 +48,8 @@ export class BufferPool {
     if (!(buffer instanceof ArrayBuffer) || !this.out.delete(buffer) || buffer.byteLength === 0) return;
     let list = this.kept.get(buffer.byteLength);
     if (list === undefined) this.kept.set(buffer.byteLength, (list = []));
-    if (list.length >= KEPT_PER_SIZE) return;
+    if (list.length >= KEPT_PER_SIZE || this.keptBytes + buffer.byteLength > KEPT_BYTES) return;
+    this.keptBytes += buffer.byteLength;
     list.push(structuredClone(buffer, { transfer: [buffer] })); // the same memory; `buffer` is detached
   }
 
@@ -100,13 +104,16 @@ export function releasable<B extends object>(batch: B, release: () => void): B {
 const kept = new WeakSet<object>();
 
 /**
- * Marks the batches of a chunk of elements as kept (the in-memory cache replays them every
- * epoch): releasing one then does nothing, where it would empty it for the next epoch.
+ * Marks the batches among a chunk's elements (or in arrays among them: tuples of `zip`) as
+ * kept (the in-memory cache replays them every epoch): releasing one then does nothing,
+ * where it would empty it for the next epoch.
  */
 export function keepBatches(items: readonly unknown[]): void {
-  const first = items[0];
-  if (typeof first !== 'object' || first === null || !('release' in first)) return; // a chunk of batches is all batches
-  for (const item of items) kept.add(item as object);
+  for (const item of items) {
+    if (typeof item !== 'object' || item === null) continue;
+    if ('release' in item) kept.add(item);
+    else if (Array.isArray(item)) keepBatches(item); // a tuple of batches (zip)
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BufferPool, ChunkLease, releasable } from '../src/buffer-pool.js';
 import { ColumnChunk } from '../src/chunk.js';
+import { ColumnSlots } from '../src/shuffle/columns.js';
 
 test('a buffer given back is reused for the next take of its size, and its old views read as empty', () => {
   const pool = new BufferPool();
@@ -82,4 +83,23 @@ test('release is not enumerable and runs once', () => {
   release();
   release();
   assert.equal(calls, 1);
+});
+
+test('a pool keeps at most 16 MiB in all, whatever the sizes given back', () => {
+  const pool = new BufferPool();
+  const taken = Array.from({ length: 40 }, (_, i) => pool.column('int32', (1 << 18) + i)); // 1 MiB and a little, 40 sizes
+  pool.giveColumns(taken);
+  for (let i = 0; i < 40; i++) pool.column('int32', (1 << 18) + i);
+  assert.equal(pool.counters.reused, 15); // 15 × ~1 MiB fit under 16 MiB
+});
+
+test('a block shuffle output chunk of any size comes from a full-chunk buffer, so all sizes reuse one another', () => {
+  const pool = new BufferPool();
+  const slots = new ColumnSlots({ names: ['a', 'b'], dtypes: ['int32', 'float32'] }, 0);
+  const first = slots.outputs(5, pool);
+  assert.deepEqual(first.map((c) => c.length), [5, 5]);
+  pool.giveColumns(first);
+  slots.outputs(4096, pool);
+  slots.outputs(7, pool);
+  assert.deepEqual(pool.counters, { fresh: 2, reused: 1 });
 });

@@ -4,7 +4,7 @@
 // column; values move as raw bits (a shuffle never computes with them), which keeps every
 // loop monomorphic. Other layouts keep one array per column.
 import type { BufferPool } from '../buffer-pool.js';
-import { allocColumn, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
+import { allocColumn, CHUNK_SIZE, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { drawBelow, nextBelow } from '../random.js';
 import { bits32, dealShuffled4, gather4, interleave4, swap4, swapDrawn4, swapInPlace4, write4 } from './width4.js';
 
@@ -57,9 +57,14 @@ export class ColumnSlots implements ColumnLayout {
     return new ColumnChunk<T>(rows, this.gather(Int32Array.from({ length: rows }, (_, i) => i)));
   }
 
-  /** Output columns for `count` rows, for interleave and named: from `pool` (memory given back, else fresh). */
+  /**
+   * Output columns for `count` rows (at most CHUNK_SIZE), for interleave and named: from
+   * `pool` (memory given back, else fresh), always a CHUNK_SIZE-row buffer, so that the odd
+   * sizes of a window's first and last chunks come back as buffers every chunk can use.
+   */
   outputs(count: number, pool: BufferPool): NumericArray[] {
-    return pool.columns(this.dtypes, count);
+    const full = pool.columns(this.dtypes, Math.max(count, CHUNK_SIZE));
+    return count === full[0]?.length ? full : full.map((c) => c.subarray(0, count));
   }
 
   /** The slots as posted to another thread (their buffers go in `transfer`: this object gives them up). */

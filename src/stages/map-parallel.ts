@@ -63,7 +63,7 @@ export function mapParallel<T, U>(source: ChunkSource<T>, fn: WorkerFn<T, U>, op
     stageName: 'mapParallel',
     workerStats: () => meter.stats(),
     open: (epoch, opts) => {
-      const it = (current = new MapParallelIterator<T, U>(source.open(epoch, opts), spec, concurrency, auto?.count ?? concurrency, ordered, meter, opts?.signal));
+      const it = (current = new MapParallelIterator<T, U>(source.open(epoch, opts), spec, concurrency, auto?.count ?? concurrency, ordered, meter, opts?.signal, source.freshChunks === true));
       return meter.epoch(auto === undefined ? it : auto.watch(it, () => it.limit++));
     },
   };
@@ -111,6 +111,8 @@ class MapParallelIterator<T, U> extends FencedIterator<U> {
     private readonly ordered: boolean,
     private readonly meter: ThreadMeter,
     signal: AbortSignal | undefined,
+    /** The upstream's chunks are fresh (ChunkSource.freshChunks): a chunk in one buffer moves whole to a worker. */
+    private readonly fresh: boolean,
   ) {
     super(signal);
   }
@@ -174,7 +176,7 @@ class MapParallelIterator<T, U> extends FencedIterator<U> {
   private submit(chunk: Chunk<T>, index: number): InFlight<U> {
     const pool = (this.pool ??= this.startPool());
     const transferList: ArrayBuffer[] = [];
-    const task: MapTask = { spec: this.spec, chunk: toWire(chunk, transferList), index };
+    const task: MapTask = { spec: this.spec, chunk: toWire(chunk, transferList, this.fresh), index };
     const entry: InFlight<U> = { promise: undefined as never, settled: undefined };
     entry.promise = (pool.run(task, { transferList }) as Promise<MapResult>).then(
       (r): Settled<U> =>

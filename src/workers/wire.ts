@@ -10,15 +10,17 @@ export type WireChunk = { kind: 'rows'; items: readonly unknown[] } | { kind: 'c
 
 /**
  * Packs a chunk for postMessage. A typed array that spans its whole ArrayBuffer is
- * transferred (the sender gives it up), and so are columns that together cover their one
- * buffer exactly (a chunk laid out in one buffer: csv's and the block shuffle's); one that
- * views part of a larger buffer is copied first, because other chunks may share that buffer
- * (shuffle's drain, arrow record batches) and transferring it would detach them too.
+ * transferred (the sender gives it up); one that views part of a larger buffer is copied
+ * first, because other chunks may share that buffer (shuffle's drain, arrow record batches)
+ * and transferring it would detach them too. With `owned` (the chunk comes straight from a
+ * source of fresh chunks, which keeps nothing of it), columns that together cover their one
+ * buffer (csv's chunk layout) move whole too; a source that keeps chunks it handed out (the
+ * many-files shuffle keeps them for receipts and short shards) must not lose them that way.
  */
-export function toWire(chunk: Chunk<unknown>, transfer: ArrayBuffer[]): WireChunk {
+export function toWire(chunk: Chunk<unknown>, transfer: ArrayBuffer[], owned = false): WireChunk {
   if (!(chunk instanceof ColumnChunk)) return { kind: 'rows', items: chunk };
   const columns: Record<string, NumericArray> = {};
-  const shared = oneBuffer(Object.values(chunk.columns));
+  const shared = owned ? oneBuffer(Object.values(chunk.columns)) : undefined;
   if (shared !== undefined && !transfer.includes(shared)) transfer.push(shared);
   for (const name in chunk.columns) columns[name] = shared !== undefined ? chunk.columns[name]! : movable(chunk.columns[name]!, transfer);
   return { kind: 'columns', size: chunk.size, columns };

@@ -147,3 +147,26 @@ test('batches in an in-memory cache are kept from release: every epoch replays t
   assert.deepEqual(epochs[2], epochs[0]);
   assert.equal(epochs[0]!.flat().length, 24);
 });
+
+test('the cache keeps every batch it holds from release, also after a non-batch element and inside tuples (zip)', async () => {
+  const { ds } = pooledSource([8, 8, 8, 8]);
+  const mixed = ds
+    .batch(8)
+    .map((b, i) => (i === 0 ? { size: b.size, columns: { id: Int32Array.from(b.columns.id), twice: Float64Array.from(b.columns.twice) } } : b))
+    .cache();
+  const first = (await readReleasing(mixed as Dataset<ColumnBatch>, () => false)).seen;
+  assert.deepEqual((await readReleasing(mixed as Dataset<ColumnBatch>, () => false)).seen, first);
+  const zipped = pooledSource([8, 8, 8]).ds.batch(4).zip(pooledSource([8, 8, 8]).ds.batch(4)).cache();
+  const ids = async (): Promise<number[]> => {
+    const out: number[] = [];
+    for await (const [a, b] of zipped) {
+      out.push(...idsOf(a), ...idsOf(b));
+      a.release?.();
+      b.release?.();
+    }
+    return out;
+  };
+  const once = await ids();
+  assert.equal(once.length, 48);
+  assert.deepEqual(await ids(), once);
+});
