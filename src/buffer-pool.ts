@@ -33,13 +33,16 @@ export class BufferPool {
 
   /** A buffer of `bytes` bytes (its contents are whatever its last user left: write before reading). */
   take(bytes: number): ArrayBuffer {
-    const buffer = this.kept.get(bytes)?.pop();
-    if (buffer !== undefined) this.keptBytes -= bytes;
-    if (buffer !== undefined) this.counters.reused++;
-    else this.counters.fresh++;
-    const taken = buffer ?? new ArrayBuffer(bytes);
-    this.out.add(taken);
-    return taken;
+    let buffer = this.kept.get(bytes)?.pop();
+    if (buffer !== undefined) {
+      this.keptBytes -= bytes;
+      this.counters.reused++;
+    } else {
+      buffer = new ArrayBuffer(bytes);
+      this.counters.fresh++;
+    }
+    this.out.add(buffer);
+    return buffer;
   }
 
   /** Takes back `buffer` if this pool handed it out and it was not given back since; detaches it. */
@@ -112,7 +115,8 @@ export function keepBatches(items: readonly unknown[]): void {
   for (const item of items) {
     if (typeof item !== 'object' || item === null) continue;
     if ('release' in item) kept.add(item);
-    else if (Array.isArray(item)) keepBatches(item); // a tuple of batches (zip)
+    // A tuple of batches (zip), one level down only: a cache of nested arrays is not walked.
+    else if (Array.isArray(item)) for (const inner of item as unknown[]) if (typeof inner === 'object' && inner !== null && 'release' in inner) kept.add(inner);
   }
 }
 

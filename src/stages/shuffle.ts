@@ -24,13 +24,12 @@ export function shuffle<T>(source: ChunkSource<T>, bufferSize: number, options: 
   if (!Number.isInteger(seed)) throw new OptionError(`shuffle: seed must be an integer, got ${describe(seed)}`);
   const reshuffle = options.reshuffleEachEpoch ?? true;
   const epochs = epochCounter();
-  const upstream = source.freshChunks === true ? source.recycle : undefined;
   return {
     size: source.size,
     schema: source.schema,
     // Over fresh chunks the buffer swaps rows into them and hands them on, keeping no view:
     // a chunk handed back is the source's (its drained rows are not, and the source ignores them).
-    recycle: upstream === undefined ? undefined : (chunk) => upstream(chunk),
+    recycle: source.freshChunks === true ? source.recycle : undefined,
     open: (e, openOptions) => {
       const current = epochs(e);
       return run(randomState(mixSeed(seed, reshuffle ? current : 0)), e, openOptions);
