@@ -156,7 +156,10 @@ export class RemoteObject {
       await response.body?.cancel();
       throw new TransientError(`HTTP ${response.status}${response.status === 503 ? ' (SlowDown)' : ''}`);
     }
-    if (response.status === 412 || (this.pinned !== undefined && etag !== '' && etag !== this.pinned.etag)) {
+    // 412: If-Match failed. 416 for a range inside the pinned size: the object shrank (some
+    // servers, s3rver among them, check the range before If-Match).
+    const shrank = response.status === 416 && this.pinned !== undefined && end <= this.pinned.size;
+    if (response.status === 412 || shrank || (this.pinned !== undefined && etag !== '' && etag !== this.pinned.etag)) {
       await response.body?.cancel();
       throw new ObjectChangedError(`'${this.name}' changed while it was read: ETag ${etag || '?'} (HTTP ${response.status}), pinned ${this.pinned?.etag ?? '?'}`);
     }

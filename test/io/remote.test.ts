@@ -104,6 +104,14 @@ describe('RemoteObject over s3rver', { skip }, () => {
     assert.equal((await o.read(0, 10)).toString(), idRows(100, 1).slice(0, 10));
   });
 
+  it('an object that shrinks under a pinned read past its new end is an error naming the change, not an HTTP error', async () => {
+    await s3.put('shrinking.csv', idRows(3000));
+    const o = new RemoteObject('s3://data/shrinking.csv', { ...s3.store, retries: 0 });
+    const { size } = await o.stat();
+    await s3.put('shrinking.csv', idRows(100));
+    await assert.rejects(o.read(size - 100, size), (e: unknown) => e instanceof ObjectChangedError && /changed while it was read/.test((e as Error).message));
+  });
+
   it('a missing object fails at once (no retries) naming it', async () => {
     const store = objectStore({ ...s3.store, retries: 4, backoffMs: 1 });
     const before = store.counters.requests;
