@@ -1,7 +1,8 @@
 // The WebAssembly kernel (source: wasm/csv-decode.ts, built into src/csv/csv-decode.wasm by
-// `npm run build:wasm`): loaded once per thread, used by the fast CSV engine (csv/simd.ts)
-// and the block shuffle's labels (shuffle/hand-out.ts); a shuffle buffer's slots live in an
-// instance of their own (ownKernel, shuffle/kernel-swap.ts).
+// `npm run build:wasm`): loaded once per thread, used by the fast CSV engine (csv/simd.ts),
+// the block shuffle's labels (shuffle/hand-out.ts) and its interleave
+// (shuffle/kernel-interleave.ts); a shuffle buffer's slots live in an instance of their own
+// (ownKernel, shuffle/kernel-swap.ts).
 // Its memory is shared by every user on the thread: each call lays out what it needs from
 // heapBase() and keeps nothing there across an await or a yield.
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ export interface KernelExports {
   decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
   shuffleLabels(p: number, n: number, random: number): void;
   swapDrawn(buf: number, capacity: number, cols: number, stride: number, count: number, random: number): void;
+  interleaveRows(stage: number, next: number, labels: number, count: number, out: number): void;
   heapBase(): number;
 }
 

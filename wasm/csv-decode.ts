@@ -331,6 +331,31 @@ export function swapDrawn(buf: usize, capacity: i32, cols: usize, stride: usize,
 }
 
 /**
+ * One output chunk of the block shuffle's interleave, for rows of four 4-byte values: output
+ * row k (k < count) is the next row of block labels[k] (the u16s at `labels`), where the rows
+ * each block gives the chunk lie in `stage` block after block (16 bytes a row) and the i32 at
+ * `next` + 4 * b is block b's next row there (it moves on). Written as four columns of
+ * `count` i32 from `out` (column c at out + 4 * count * c): interleave4's result in
+ * src/shuffle/width4.ts, from memory this thread has just read in sequence.
+ */
+export function interleaveRows(stage: usize, next: usize, labels: usize, count: i32, out: usize): void {
+  const c1 = out + (<usize>count << 2);
+  const c2 = c1 + (<usize>count << 2);
+  const c3 = c2 + (<usize>count << 2);
+  for (let k = 0; k < count; k++) {
+    const cursor = next + (<usize>load<u16>(labels + (<usize>k << 1)) << 2);
+    const r = load<i32>(cursor);
+    store<i32>(cursor, r + 1);
+    const row = v128.load(stage + (<usize>r << 4));
+    const at = <usize>k << 2;
+    store<i32>(out + at, i32x4.extract_lane(row, 0));
+    store<i32>(c1 + at, i32x4.extract_lane(row, 1));
+    store<i32>(c2 + at, i32x4.extract_lane(row, 2));
+    store<i32>(c3 + at, i32x4.extract_lane(row, 3));
+  }
+}
+
+/**
  * Decodes every row of [p, end) into `width` 4-byte values a row at `out`, in a uniform random
  * order as it goes: an inside-out Fisher–Yates, row i moved to a random slot j <= i, whose
  * row moves to i (desc's bases are out + 4 * slot, its steps 4 * width). The draws are

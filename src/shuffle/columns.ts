@@ -6,6 +6,7 @@
 import type { BufferPool } from '../buffer-pool.js';
 import { allocColumn, CHUNK_SIZE, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { drawBelow, nextBelow } from '../random.js';
+import { interleavedInKernel } from './kernel-interleave.js';
 import { bits32, dealShuffled4, gather4, interleave4, swap4, swapDrawn4, swapInPlace4, write4 } from './width4.js';
 
 /** ColumnSlots as they cross a thread boundary. */
@@ -138,7 +139,9 @@ export class ColumnSlots implements ColumnLayout {
     const like = blocks[0]!;
     const w = like.width;
     if (like.packed !== undefined && w === 4) {
-      interleave4(blocks.map((b) => b.packed!), labels, from, count, cursors, out.map(bits32));
+      const packs = blocks.map((b) => b.packed!);
+      const dsts = out.map(bits32);
+      if (!interleavedInKernel(packs, labels, from, count, cursors, dsts)) interleave4(packs, labels, from, count, cursors, dsts);
       return;
     }
     const dsts = like.packed !== undefined ? out.map(bits32) : out;

@@ -1,0 +1,58 @@
+// The kernel's interleave (src/shuffle/kernel-interleave.ts) against interleave4, the
+// JavaScript reference: the same output rows and the same cursors, chunk by chunk.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { shuffledCsv } from '../../src/index.js';
+import { simdKernelLoaded, useSimdKernel } from '../../src/kernel.js';
+import { randomState } from '../../src/random.js';
+import { shuffledLabels } from '../../src/shuffle/hand-out.js';
+import { interleavedInKernel } from '../../src/shuffle/kernel-interleave.js';
+import { interleave4 } from '../../src/shuffle/width4.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Every chunk of a window interleaved one way: the four output columns of each, and the cursors after. */
+function interleaveAll(how: 'kernel' | 'js', packs: Int32Array[], labels: Uint16Array, chunk: number): { chunks: number[][]; cursors: number[] } {
+  const cursors = new Int32Array(packs.length);
+  const chunks: number[][] = [];
+  for (let from = 0; from < labels.length; from += chunk) {
+    const count = Math.min(chunk, labels.length - from);
+    const dsts = [0, 1, 2, 3].map(() => new Int32Array(count));
+    if (how === 'js') interleave4(packs, labels, from, count, cursors, dsts);
+    else assert.equal(interleavedInKernel(packs, labels, from, count, cursors, dsts), true, 'the kernel took the chunk');
+    chunks.push(dsts.flatMap((d) => Array.from(d)));
+  }
+  return { chunks, cursors: Array.from(cursors) };
+}
+
+test('the kernel interleaves as interleave4 does: same rows in the same order, same cursors, for any block sizes and chunk size', { skip: !simdKernelLoaded() && 'no kernel' }, () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 700 }), fc.integer(), (sizes, chunk, seed) => {
+      // Row r of block b holds b, r and two values of its own (negative ones included).
+      const packs = sizes.map((n, b) => Int32Array.from({ length: 4 * n }, (_, i) => (i % 4 === 0 ? b : i % 4 === 1 ? i >> 2 : (seed ^ (i * 2654435761)) | 0)));
+      const labels = shuffledLabels(sizes, randomState(seed));
+      assert.deepEqual(interleaveAll('kernel', packs, labels, chunk), interleaveAll('js', packs, labels, chunk));
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('a block-shuffled epoch of four 4-byte columns comes out the same with the kernel as without it', { skip: !simdKernelLoaded() && 'no kernel' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-kernel-interleave-'));
+  const file = join(dir, 'ratings.csv');
+  const lines = ['userId,movieId,rating,timestamp'];
+  for (let i = 0; i < 20_000; i++) lines.push(`${i >> 6},${i},${1 + (i % 9) / 2},${1_500_000_000 + i}`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const columns = { userId: 'int32', movieId: 'int32', rating: 'float32', timestamp: 'int32' } as const;
+  const epoch = () => shuffledCsv(file, { columns, workers: 0, shuffle: { seed: 7, blockBytes: 4096, openBlocks: 16 } }).toArray();
+  const withKernel = await epoch();
+  useSimdKernel(false);
+  try {
+    assert.deepEqual(await epoch(), withKernel);
+  } finally {
+    useSimdKernel(true);
+  }
+  assert.deepEqual(withKernel.map((r) => r.movieId).sort((a, b) => a - b), Array.from({ length: 20_000 }, (_, i) => i));
+});
