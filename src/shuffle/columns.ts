@@ -139,8 +139,13 @@ export class ColumnSlots implements ColumnLayout {
     const like = blocks[0]!;
     const w = like.width;
     if (like.packed !== undefined && w === 4) {
-      const packs = blocks.map((b) => b.packed!);
-      const dsts = out.map(bits32);
+      // Arrays built by push, so always of one kind (packed elements): arrays from map() over
+      // the window's holey block list were of either kind, and the kernel's interleave kept
+      // deoptimising on the one it had not seen (~160 times an epoch).
+      const packs: Int32Array[] = [];
+      for (const b of blocks) packs.push(b.packed!);
+      const dsts: Int32Array[] = [];
+      for (const o of out) dsts.push(bits32(o));
       if (!interleavedInKernel(packs, labels, from, count, cursors, dsts)) interleave4(packs, labels, from, count, cursors, dsts);
       return;
     }
