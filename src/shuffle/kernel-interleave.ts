@@ -35,14 +35,15 @@ export function interleavedInKernel(packs: readonly Int32Array[], labels: Uint16
   new Uint16Array(memory, labelsAt, count).set(chunkLabels);
   const next = new Int32Array(memory, nextAt, blocks);
   const stage = new Int32Array(memory, stageAt, 4 * count);
-  let to = 0;
+  let row = 0;
   for (let b = 0; b < blocks; b++) {
-    next[b] = to >> 2;
+    next[b] = row;
     const rows = taken[b]!;
-    const src = packs[b]!;
-    const from = 4 * cursors[b]!;
-    for (let i = from; i < from + 4 * rows; i++) stage[to++] = src[i]!;
-    cursors[b] = cursors[b]! + rows;
+    if (rows === 0) continue;
+    const at = cursors[b]!;
+    stage.set(packs[b]!.subarray(4 * at, 4 * (at + rows)), 4 * row);
+    cursors[b] = at + rows;
+    row += rows;
   }
   k.interleaveRows(stageAt, nextAt, labelsAt, count, outAt);
   for (let c = 0; c < 4; c++) dsts[c]!.set(new Int32Array(memory, outAt + 4 * count * c, count));
