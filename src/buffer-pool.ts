@@ -64,12 +64,19 @@ export class BufferPool {
     const wide = dtypes.filter((d) => d === 'float64').length;
     const buffer = this.take(count * (8 * wide + 4 * (dtypes.length - wide)));
     let [at8, at4] = [0, 8 * wide * count];
-    return dtypes.map((d) => {
-      if (d === 'float64') return new Float64Array(buffer, (at8 += 8 * count) - 8 * count, count);
-      const column = d === 'float32' ? new Float32Array(buffer, at4, count) : new Int32Array(buffer, at4, count);
-      at4 += 4 * count;
-      return column;
-    });
+    // Built by push, not map(): map()'s array is of one elements kind in the interpreter and
+    // another in optimised code, and the hot code reading these lists deoptimised on the switch.
+    const columns: NumericArray[] = [];
+    for (const d of dtypes) {
+      if (d === 'float64') {
+        columns.push(new Float64Array(buffer, at8, count));
+        at8 += 8 * count;
+      } else {
+        columns.push(d === 'float32' ? new Float32Array(buffer, at4, count) : new Int32Array(buffer, at4, count));
+        at4 += 4 * count;
+      }
+    }
+    return columns;
   }
 
   /** One column of `length` values in a buffer of its own. */

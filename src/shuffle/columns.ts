@@ -31,8 +31,10 @@ export class ColumnSlots implements ColumnLayout {
       this.names = Object.keys(like.columns);
       this.dtypes = this.names.map((n) => dtypeOf(like.columns[n]!));
     } else {
-      this.names = like.names;
-      this.dtypes = like.dtypes;
+      // Copied by spread: the lists of slots that crossed from a worker arrive as holey
+      // arrays, and the hand-out's optimised code, compiled for one kind, deoptimised on the other.
+      this.names = [...like.names];
+      this.dtypes = [...like.dtypes];
     }
     this.width = this.names.length;
     if ('storage' in like) {
@@ -65,7 +67,10 @@ export class ColumnSlots implements ColumnLayout {
    */
   outputs(count: number, pool: BufferPool): NumericArray[] {
     const full = pool.columns(this.dtypes, Math.max(count, CHUNK_SIZE));
-    return count === full[0]?.length ? full : full.map((c) => c.subarray(0, count));
+    if (count === full[0]?.length) return full;
+    const out: NumericArray[] = []; // by push: one elements kind (BufferPool.columns)
+    for (const c of full) out.push(c.subarray(0, count));
+    return out;
   }
 
   /** The slots as posted to another thread (their buffers go in `transfer`: this object gives them up). */

@@ -19,28 +19,41 @@ import type { BlockRows } from './windows.js';
  * multiples of CHUNK_SIZE in the epoch, so that a downstream batch of a size dividing it
  * takes views, not copies, across windows too.
  */
-export function* handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?: LabelScratch, first = CHUNK_SIZE, pool = new BufferPool()): Generator<Chunk<T>, void> {
+export function handOut<T>(blocks: BlockRows<T>[], random: Int32Array, scratch?: LabelScratch, first = CHUNK_SIZE, pool = new BufferPool()): Generator<Chunk<T>, void> {
   const labels = shuffledLabels(blocks.map((b) => b.count), random, scratch);
-  const cursors = new Int32Array(blocks.length);
   const like = blocks.find((b) => b.slots !== undefined && b.count > 0)?.slots;
   const packed = like !== undefined && blocks.every((b) => (b.slots !== undefined ? sameLayout(b.slots, like) : b.count === 0));
-  if (!packed) {
-    const rowsOf = blocks.map((b) => b.rows ?? chunkToArray(b.slots!.chunk<T>(b.count)));
-    for (const [from, n] of spans(labels.length, first)) {
-      const items = new Array<T>(n);
-      for (let k = 0; k < items.length; k++) {
-        const b = labels[from + k]!;
-        items[k] = rowsOf[b]![cursors[b]!++]!;
-      }
-      yield items;
-    }
-    return;
-  }
-  const slots = blocks.map((b) => b.slots ?? like); // a block without storage has no rows, so no label
-  for (const [from, n] of spans(labels.length, first)) {
+  if (!packed) return rowChunks(blocks.map((b) => b.rows ?? chunkToArray(b.slots!.chunk<T>(b.count))), labels, first);
+  // Built by push: one kind of array every window (see interleave).
+  const slots: ColumnSlots[] = [];
+  for (const b of blocks) slots.push(b.slots ?? like); // a block without storage has no rows, so no label
+  return slotChunks<T>(slots, like, labels, first, pool);
+}
+
+/**
+ * handOut's chunks from block storage: the per-chunk path, a generator of its own and a
+ * few lines, so that what the optimising compiler compiles (every epoch's first window) is
+ * small; the per-window set-up above runs in the interpreter.
+ */
+function* slotChunks<T>(slots: ColumnSlots[], like: ColumnSlots, labels: Uint16Array, first: number, pool: BufferPool): Generator<Chunk<T>, void> {
+  const cursors = new Int32Array(slots.length);
+  for (let from = 0, n = Math.min(first, labels.length); n > 0; from += n, n = Math.min(CHUNK_SIZE, labels.length - from)) {
     const out = like.outputs(n, pool);
     ColumnSlots.interleave(slots, labels, from, n, cursors, out);
     yield new ColumnChunk<T>(n, like.named(out));
+  }
+}
+
+/** handOut's chunks from blocks of rows (layouts that do not pack). */
+function* rowChunks<T>(rowsOf: readonly (readonly T[])[], labels: Uint16Array, first: number): Generator<Chunk<T>, void> {
+  const cursors = new Int32Array(rowsOf.length);
+  for (const [from, n] of spans(labels.length, first)) {
+    const items = new Array<T>(n);
+    for (let k = 0; k < items.length; k++) {
+      const b = labels[from + k]!;
+      items[k] = rowsOf[b]![cursors[b]!++]!;
+    }
+    yield items;
   }
 }
 
@@ -66,7 +79,9 @@ export interface LabelScratch {
 export function shuffledLabels(counts: readonly number[], random: Int32Array, scratch?: LabelScratch): Uint16Array {
   if (counts.length > 65_536) throw new RangeError(`block shuffle: ${counts.length} blocks in a window; at most 65,536`);
   const total = counts.reduce((a, b) => a + b, 0);
-  if (scratch !== undefined && (scratch.labels?.length ?? -1) < total) scratch.labels = new Uint16Array(total);
+  // An eighth more than asked: windows differ a little in rows, and each larger one would
+  // otherwise cost a fresh array (three in a 10M-row first epoch: ~1,800 page faults).
+  if (scratch !== undefined && (scratch.labels?.length ?? -1) < total) scratch.labels = new Uint16Array(total + (total >> 3));
   const labels = scratch === undefined ? new Uint16Array(total) : scratch.labels!.subarray(0, total);
   counts.reduce((at, n, b) => (labels.fill(b, at, at + n), at + n), 0);
   if (!shuffledInKernel(labels, random)) shuffleInsideOut(labels, random);

@@ -6,7 +6,7 @@
 // order, blocks by seeded draws), so the elements and their order never depend on timing.
 // The count learned is kept by the dataset: its next epoch starts with it.
 import os from 'node:os';
-import type { ChunkIterator } from '../chunk.js';
+import type { Chunk, ChunkIterator } from '../chunk.js';
 
 /** Chunks handed out between two decisions. */
 export const AUTO_WINDOW = 8;
@@ -42,36 +42,55 @@ export class WorkerScaler {
   constructor(readonly budget: number) {}
 
   watch<T>(it: ChunkIterator<T>, add: () => void): ChunkIterator<T> {
-    let waitMs = 0;
-    let chunks = -1; // the first chunk's wait is start-up: the window opens after it
-    let windowStart = 0;
-    const handed = (asked: number): void => {
-      const now = performance.now();
-      if (chunks < 0) {
-        chunks = 0;
-        windowStart = now;
-        return;
-      }
-      waitMs += now - asked;
-      if (++chunks < AUTO_WINDOW) return;
-      const share = waitMs / Math.max(now - windowStart, 1e-9);
-      if (this.count < this.budget && scaling.decide(share, this.count, this.budget)) {
-        this.count++;
-        add();
-      }
-      chunks = 0;
-      waitMs = 0;
-      windowStart = now;
-    };
-    return {
-      next: () => {
-        const asked = performance.now();
-        return it.next().then((r) => {
-          if (r.done !== true) handed(asked);
-          return r;
-        });
-      },
-      return: async () => (await it.return?.()) ?? { done: true, value: undefined },
-    };
+    return new WatchedEpoch(it, this, add);
+  }
+}
+
+/**
+ * An epoch's iterator whose consumer's waits WorkerScaler weighs. A class, not an object of
+ * closures: its methods are the same functions every epoch, so the consumer's optimised
+ * code, which inlines them, is not deoptimised by each new epoch.
+ */
+class WatchedEpoch<T> implements ChunkIterator<T> {
+  private waitMs = 0;
+  private chunks = -1; // the first chunk's wait is start-up: the window opens after it
+  private windowStart = 0;
+
+  constructor(
+    private readonly it: ChunkIterator<T>,
+    private readonly scaler: WorkerScaler,
+    private readonly add: () => void,
+  ) {}
+
+  next(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    const asked = performance.now();
+    return this.it.next().then((r) => {
+      if (r.done !== true) this.handed(asked);
+      return r;
+    });
+  }
+
+  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    return (await this.it.return?.()) ?? { done: true, value: undefined };
+  }
+
+  private handed(asked: number): void {
+    const now = performance.now();
+    if (this.chunks < 0) {
+      this.chunks = 0;
+      this.windowStart = now;
+      return;
+    }
+    this.waitMs += now - asked;
+    if (++this.chunks < AUTO_WINDOW) return;
+    const share = this.waitMs / Math.max(now - this.windowStart, 1e-9);
+    const { scaler } = this;
+    if (scaler.count < scaler.budget && scaling.decide(share, scaler.count, scaler.budget)) {
+      scaler.count++;
+      this.add();
+    }
+    this.chunks = 0;
+    this.waitMs = 0;
+    this.windowStart = now;
   }
 }

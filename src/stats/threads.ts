@@ -4,7 +4,7 @@
 // Read when figures are asked for and as an epoch ends, never per chunk.
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import type { ChunkIterator } from '../chunk.js';
+import type { Chunk, ChunkIterator } from '../chunk.js';
 
 /** A worker stage's threads over the epochs measured. */
 export interface WorkerStats {
@@ -48,33 +48,7 @@ export class ThreadMeter {
   /** `it` with this meter's epoch begun now and ended when it is done, fails or is returned. */
   epoch<T>(it: ChunkIterator<T>): ChunkIterator<T> {
     this.begin();
-    let ended = false;
-    const end = (): void => {
-      if (ended) return;
-      ended = true;
-      this.end();
-    };
-    return {
-      next: () =>
-        it.next().then(
-          (r) => {
-            if (r.done === true) end();
-            return r;
-          },
-          (error: unknown) => {
-            end();
-            throw error;
-          },
-        ),
-      return: async () => {
-        try {
-          await it.return?.();
-        } finally {
-          end();
-        }
-        return { done: true, value: undefined };
-      },
-    };
+    return new MeteredEpoch(it, () => this.end());
   }
 
   /** Reads every thread of the pool now (a new thread is measured from its start). */
@@ -122,4 +96,46 @@ function figures(t: Track): { busy: number; wall: number } {
   if (t.last === undefined) return { busy: 0, wall: 0 };
   const base = t.base ?? { active: 0, idle: 0 };
   return { busy: Math.max(0, t.last.active - base.active), wall: Math.max(0, t.last.active + t.last.idle - base.active - base.idle) };
+}
+
+/**
+ * An epoch's iterator that calls `end` once, when it is done, fails or is returned. A class,
+ * not an object of closures: its methods are the same functions every epoch, so the
+ * consumer's optimised code, which inlines them, is not deoptimised by each new epoch.
+ */
+class MeteredEpoch<T> implements ChunkIterator<T> {
+  private ended = false;
+
+  constructor(
+    private readonly it: ChunkIterator<T>,
+    private readonly onEnd: () => void,
+  ) {}
+
+  next(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    return this.it.next().then(
+      (r) => {
+        if (r.done === true) this.end();
+        return r;
+      },
+      (error: unknown) => {
+        this.end();
+        throw error;
+      },
+    );
+  }
+
+  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
+    try {
+      await this.it.return?.();
+    } finally {
+      this.end();
+    }
+    return { done: true, value: undefined };
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd();
+  }
 }

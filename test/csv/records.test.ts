@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { recordEndBytes, recordEndIn, type ScanState } from '../../src/csv/records.js';
+import { recordEndBytes, recordEndIn, RowSplitter, type ScanState, splitRows } from '../../src/csv/records.js';
 
 const text = fc.array(fc.constantFrom('a', '1', ',', ';', '"', ' ', '\t', '\n', '\r'), { maxLength: 60 }).map((cs) => cs.join(''));
 
@@ -23,6 +23,18 @@ test('recordEndIn and recordEndBytes find the same record ends, from any start, 
       assert.equal(endB, endA);
       assert.deepEqual(b, a);
       if (endA < 0) assert.equal(recordEndBytes(bytes, cut, delimiter, b), recordEndIn(t, cut, delimiter, a));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('splitRows splits a plain line (no quote, CR or white space) as fast-csv does, without it, and any other line with it', () => {
+  const line = fc.array(fc.constantFrom('a', '1', ',', ';', ':', ' ', '\t', 'é'), { maxLength: 30 }).map((cs) => cs.join(''));
+  fc.assert(
+    fc.property(line, fc.constantFrom('', '\n', '\r\n'), fc.constantFrom(',', ';', '::', '\t'), (l, ending, delimiter) => {
+      const rows: string[][] = [];
+      new RowSplitter(delimiter).parse(l + ending, false, rows);
+      assert.deepEqual(splitRows(l + ending, delimiter), rows);
     }),
     { numRuns: 2000 },
   );
