@@ -69,8 +69,10 @@ export async function* lineBlocks(blocks: AsyncIterator<Buffer>, options: LineBl
 /** 'cr' when the first line end of `block` is a bare CR, 'lf' when it is LF or CRLF, undefined when it holds none yet. */
 export function lineEnd(block: Buffer): 'cr' | 'lf' | undefined {
   const lf = block.indexOf(LF);
-  const cr = block.indexOf(CR);
-  if (cr < 0 || (lf >= 0 && lf < cr)) return lf >= 0 ? 'lf' : undefined;
+  // Only a CR before the first LF decides: searched no further (in an LF file, a search of
+  // the whole block for a CR it never finds cost every block a pass over its bytes).
+  const cr = (lf >= 0 ? block.subarray(0, lf) : block).indexOf(CR);
+  if (cr < 0) return lf >= 0 ? 'lf' : undefined;
   if (cr + 1 < block.length) return block[cr + 1] === LF ? 'lf' : 'cr';
   return undefined; // a CR last in the block: the next byte decides
 }
@@ -149,8 +151,8 @@ class LineCutter {
   /** Index of the first newline of a range's first (partial) line, or -1 when the block holds none. */
   private skipTo(block: Buffer): number {
     const nl = block.indexOf(LF);
-    const cr = block.indexOf(CR);
-    if (nl < 0 && cr >= 0 && cr + 1 < block.length && block[cr + 1] !== LF) {
+    const cr = nl < 0 ? block.indexOf(CR) : -1; // only a block without LF is searched for a CR
+    if (cr >= 0 && cr + 1 < block.length && block[cr + 1] !== LF) {
       throw crOnlyError(this.options.file ?? '(stream)', this.options.line?.() ?? 1);
     }
     if (nl >= 0) return nl;
