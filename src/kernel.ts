@@ -19,7 +19,7 @@ export interface KernelExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   decode(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number): number;
   decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
-  shuffleLabels(p: number, n: number, random: number): void;
+  shuffleLabels(p: number, from: number, n: number, random: number): void;
   swapDrawn(buf: number, capacity: number, cols: number, stride: number, count: number, random: number): void;
   interleaveRows(stage: number, next: number, labels: number, count: number, out: number): void;
   heapBase(): number;

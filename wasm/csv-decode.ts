@@ -282,14 +282,15 @@ let sd: i32 = 0;
 }
 
 /**
- * An inside-out Fisher–Yates over the n two-byte labels at p (label i trades places with a
- * random label j <= i, in order), drawing from the sfc32 state at `random` (four i32, handed
- * on) as src/random.ts does: the order shuffleInsideOut gives the same labels, at about a
- * third of its time (the block shuffle's labels, a window at a time: src/shuffle/hand-out.ts).
+ * Steps from … n - 1 of an inside-out Fisher–Yates over the n two-byte labels at p (label i
+ * trades places with a random label j <= i, in order), drawing from the sfc32 state at
+ * `random` (four i32, handed on) as src/random.ts does: the order shuffleInsideOut gives the
+ * same labels, at about a third of its time (the block shuffle's labels, a window at a time:
+ * src/shuffle/hand-out.ts). Steps [0, n) in several calls are the same shuffle as one call.
  */
-export function shuffleLabels(p: usize, n: i32, random: usize): void {
+export function shuffleLabels(p: usize, from: i32, n: i32, random: usize): void {
   loadState(random);
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const t = draw();
     const at = p + (<usize>i << 1);
     const to = p + (<usize>below(t, i + 1) << 1);
