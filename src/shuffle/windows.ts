@@ -58,9 +58,10 @@ export type WindowPlan = (epoch: number, orderEpoch: number, blocks: number) => 
  * The epoch loop of a block shuffle, whoever reads the blocks: blocks in a seeded,
  * stratified order, `openBlocks` to a window. Worker readers start on the next window while
  * this thread hands out the current one; then this thread claims blocks too until none is
- * left (so it reads all of them without workers, few when its consumer keeps it busy, and
- * nothing waits on a thread that is still starting). Every draw is seeded by (seed, epoch,
- * block or window), so the output is the same whoever read which block. `workers` may grow
+ * left (so it reads all of them without workers, and few when its consumer keeps it busy; a
+ * window still waits for the part of a worker that is starting, empty by then). Every draw
+ * is seeded by (seed, epoch, block or window), so the output is the same whoever read which
+ * block. `workers` may grow
  * during the epoch (workers: 'auto'): each window starts the readers listed then.
  * `sourceVersion` (what the source is now, e.g. a file's identity): given, the workers read
  * the next epoch's first window while this thread hands out an epoch's last (EarlyWindow),
