@@ -61,8 +61,8 @@ export type WindowPlan = (epoch: number, orderEpoch: number, blocks: number) => 
  * left (so it reads all of them without workers, and few when its consumer keeps it busy; a
  * window still waits for the part of a worker that is starting, empty by then). Every draw
  * is seeded by (seed, epoch, block or window), so the output is the same whoever read which
- * block. `workers` may grow
- * during the epoch (workers: 'auto'): each window starts the readers listed then.
+ * block. `workers` may grow during the epoch (workers: 'auto'): each window starts the
+ * readers listed then.
  * `sourceVersion` (what the source is now, e.g. a file's identity): given, the workers read
  * the next epoch's first window while this thread hands out an epoch's last (EarlyWindow),
  * when the plan is the stratified one and no other epoch is open.
