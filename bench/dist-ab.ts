@@ -13,27 +13,15 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spread } from '../cli/bench/stats.js';
 import { benchFlags, intFlag } from './lib/args.js';
+import { builtPipelineChild } from './lib/built-child.js';
 import { ratingsFile } from './lib/ratings-file.js';
 
 const flags = benchFlags({ base: '', rounds: '8', epochs: '3', rows: '10000000' });
-const COLUMNS = { userId: 'int32', movieId: 'int32', rating: 'float32', timestamp: 'int32' } as const;
 type Epoch = [wallS: number, cpuS: number];
 
-/**
- * The child: `epochs` epochs of the pipeline built from a tree's dist/, in plain node (no
- * tsx: worker threads inherit the process's flags, and would compile through it in the
- * timed span). Prints one JSON line of [wall s, CPU s] an epoch.
- */
-const CHILD = `
-const [tree, file, epochs] = process.argv.slice(1);
-const { pathToFileURL } = await import('node:url');
-const from = (p) => pathToFileURL(tree + '/dist/' + p).href;
-const { shuffledCsv } = await import(from('src/csv/shuffled.js'));
-const { batchToTensors, useCpu } = await import(from('cli/bench/contenders/tensors.js'));
-await useCpu();
-const batches = shuffledCsv(file, { columns: ${JSON.stringify(COLUMNS)}, shuffle: { seed: 1 } }).batch(1024);
-const out = [];
-for (let e = 0; e < Number(epochs); e++) {
+/** The child: `epochs` epochs; prints one JSON line of [wall s, CPU s] an epoch. */
+const CHILD = builtPipelineChild(`const out = [];
+for (let e = 0; e < epochs; e++) {
   const cpu = process.cpuUsage();
   const started = performance.now();
   for await (const b of batches) batchToTensors(b);
@@ -41,7 +29,7 @@ for (let e = 0; e < Number(epochs); e++) {
   out.push([(performance.now() - started) / 1000, (used.user + used.system) / 1e6]);
 }
 console.log(JSON.stringify(out));
-`;
+`);
 
 if (flags.base === '') throw new Error('--base DIR: a built checkout of sluice to compare with (see the header of bench/dist-ab.ts)');
 const here = resolve(fileURLToPath(new URL('..', import.meta.url)));

@@ -13,27 +13,19 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spread } from '../cli/bench/stats.js';
 import { benchFlags, intFlag } from './lib/args.js';
+import { builtPipelineChild } from './lib/built-child.js';
 import { ratingsFile } from './lib/ratings-file.js';
 
 const flags = benchFlags({ base: '', runs: '3', epochs: '3', rows: '10000000' });
-const COLUMNS = { userId: 'int32', movieId: 'int32', rating: 'float32', timestamp: 'int32' } as const;
 const MARK = 'SLUICE-EPOCH-START';
 
 /** The child: `epochs` epochs, a marker line written synchronously before each (the traces go to stdout as they happen). */
-const CHILD = `
-const [tree, file, epochs] = process.argv.slice(1);
-const { pathToFileURL } = await import('node:url');
+const CHILD = builtPipelineChild(`
 const { writeSync } = await import('node:fs');
-const from = (p) => pathToFileURL(tree + '/dist/' + p).href;
-const { shuffledCsv } = await import(from('src/csv/shuffled.js'));
-const { batchToTensors, useCpu } = await import(from('cli/bench/contenders/tensors.js'));
-await useCpu();
-const batches = shuffledCsv(file, { columns: ${JSON.stringify(COLUMNS)}, shuffle: { seed: 1 } }).batch(1024);
-for (let e = 0; e < Number(epochs); e++) {
+for (let e = 0; e < epochs; e++) {
   writeSync(1, '${MARK}\\n');
   for await (const b of batches) batchToTensors(b);
-}
-`;
+}`);
 
 /** One epoch's compiler work. */
 interface EpochJit {

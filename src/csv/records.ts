@@ -25,6 +25,7 @@ const STAND_IN = '\uE000';
 const CR_STAND_IN = '\uE001';
 const BARE_CR = /\r(?!\n)/g;
 const LF = 10;
+const CR = 13;
 const QUOTE = 34;
 const SPACE = 32;
 const TAB = 9;
@@ -79,7 +80,6 @@ function plainLine(text: string, delimiter: string): string[][] | undefined {
   return [line === '' ? [] : line.split(delimiter)];
 }
 const NOT_PLAIN = /["\s\uE000\uE001]/;
-const CR = 13;
 
 /** fast-csv's Parser with multi-character delimiters and bare CRs kept in fields. Throws fast-csv's errors. */
 export class RowSplitter {

@@ -52,9 +52,7 @@ interface Opened<T> {
  */
 export class EpochRun<T> {
   private opened: Opened<T> | undefined;
-  private began = false;
-  private closed = false;
-  private labels: LabelScratch | undefined; // the loop's, while this epoch is open
+  private labels: LabelScratch | undefined; // the loop's, from open() (the first nextWindow) to close()
   // The consumer's abort stops the readers at once (a break stops them in close).
   private readonly abort = new AbortController();
   private readonly onAbort = (): void => this.abort.abort(this.signal?.reason);
@@ -99,11 +97,12 @@ export class EpochRun<T> {
 
   /** No reader claims another block; the blocks being read finish (and close their files) first. */
   async close(): Promise<void> {
-    if (this.closed || !this.began) return;
-    this.closed = true;
+    const labels = this.labels;
+    if (labels === undefined) return; // never opened, or closed already
+    this.labels = undefined;
     for (const claims of this.claimed) Atomics.store(claims.next, 0, claims.ranges.length);
     this.signal?.removeEventListener('abort', this.onAbort);
-    this.loop.spareLabels.push(this.labels!);
+    this.loop.spareLabels.push(labels);
     this.abort.abort();
     await Promise.allSettled(this.inFlight);
     this.loop.running--;
@@ -112,7 +111,6 @@ export class EpochRun<T> {
   /** Opens the epoch: its plan over the source as it is now, its readers, and the first window (perhaps read early, during the epoch before). */
   private async open(): Promise<Opened<T>> {
     const { loop, epoch, signal } = this;
-    this.began = true;
     loop.running++;
     this.labels = loop.spareLabels.pop() ?? {}; // one window's labels at a time, kept across windows and epochs
     const bytes = await loop.bytesNow(); // per epoch: the file may have changed size

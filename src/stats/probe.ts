@@ -3,6 +3,7 @@
 // chain of probes costs well under 1% of a pipeline's time; a pipeline without stats has
 // no probe at all.
 import { type Chunk, type ChunkIterator, type ChunkSource, chunkLength, type OpenOptions } from '../chunk.js';
+import { PassThrough } from '../pass-through.js';
 
 /**
  * The running figures of one stage. A stage is "busy" while its consumer has a `next()`
@@ -92,44 +93,24 @@ export function probe<T>(source: ChunkSource<T>, counter: StageCounter, onEpoch:
  * A pass-through: the fence (return() behind a next() in flight, done after close, the
  * signal) is the wrapped iterator's; this only reads the clock around it.
  */
-class Probe<T> implements ChunkIterator<T> {
-  private ended = false;
-
+class Probe<T> extends PassThrough<T> {
   constructor(
-    private readonly it: ChunkIterator<T>,
+    it: ChunkIterator<T>,
     private readonly counter: StageCounter,
     private readonly onEpoch: (delta: 1 | -1) => void,
-  ) {}
-
-  next(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    const c = this.counter;
-    c.begin();
-    return this.it.next().then(
-      (r) => {
-        c.end(r.done ? undefined : r.value);
-        if (r.done) this.finish();
-        return r;
-      },
-      (error: unknown) => {
-        c.end(undefined);
-        this.finish();
-        throw error;
-      },
-    );
+  ) {
+    super(it);
   }
 
-  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    try {
-      await this.it.return?.();
-    } finally {
-      this.finish();
-    }
-    return { done: true, value: undefined };
+  protected override asking(): void {
+    this.counter.begin();
   }
 
-  private finish(): void {
-    if (this.ended) return;
-    this.ended = true;
+  protected override seen(chunk: Chunk<T> | undefined): void {
+    this.counter.end(chunk);
+  }
+
+  protected override ended(): void {
     this.counter.epochs--;
     this.onEpoch(-1);
   }

@@ -7,6 +7,7 @@
 // The count learned is kept by the dataset: its next epoch starts with it.
 import os from 'node:os';
 import type { Chunk, ChunkIterator } from '../chunk.js';
+import { PassThrough } from '../pass-through.js';
 
 /** Chunks handed out between two decisions. */
 export const AUTO_WINDOW = 8;
@@ -46,32 +47,27 @@ export class WorkerScaler {
   }
 }
 
-/**
- * An epoch's iterator whose consumer's waits WorkerScaler weighs. A class, not an object of
- * closures: its methods are the same functions every epoch, so the consumer's optimised
- * code, which inlines them, is not deoptimised by each new epoch.
- */
-class WatchedEpoch<T> implements ChunkIterator<T> {
+/** An epoch's iterator whose consumer's waits (from each next() to its chunk) WorkerScaler weighs. */
+class WatchedEpoch<T> extends PassThrough<T> {
   private waitMs = 0;
   private chunks = -1; // the first chunk's wait is start-up: the window opens after it
   private windowStart = 0;
+  private asked = 0;
 
   constructor(
-    private readonly it: ChunkIterator<T>,
+    it: ChunkIterator<T>,
     private readonly scaler: WorkerScaler,
     private readonly add: () => void,
-  ) {}
-
-  next(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    const asked = performance.now();
-    return this.it.next().then((r) => {
-      if (r.done !== true) this.handed(asked);
-      return r;
-    });
+  ) {
+    super(it);
   }
 
-  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    return (await this.it.return?.()) ?? { done: true, value: undefined };
+  protected override asking(): void {
+    this.asked = performance.now();
+  }
+
+  protected override seen(chunk: Chunk<T> | undefined): void {
+    if (chunk !== undefined) this.handed(this.asked);
   }
 
   private handed(asked: number): void {

@@ -4,7 +4,8 @@
 // Read when figures are asked for and as an epoch ends, never per chunk.
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import type { Chunk, ChunkIterator } from '../chunk.js';
+import type { ChunkIterator } from '../chunk.js';
+import { PassThrough } from '../pass-through.js';
 
 /** A worker stage's threads over the epochs measured. */
 export interface WorkerStats {
@@ -98,44 +99,16 @@ function figures(t: Track): { busy: number; wall: number } {
   return { busy: Math.max(0, t.last.active - base.active), wall: Math.max(0, t.last.active + t.last.idle - base.active - base.idle) };
 }
 
-/**
- * An epoch's iterator that calls `end` once, when it is done, fails or is returned. A class,
- * not an object of closures: its methods are the same functions every epoch, so the
- * consumer's optimised code, which inlines them, is not deoptimised by each new epoch.
- */
-class MeteredEpoch<T> implements ChunkIterator<T> {
-  private ended = false;
-
+/** An epoch's iterator that ends the meter's epoch once, when it is done, fails or is returned. */
+class MeteredEpoch<T> extends PassThrough<T> {
   constructor(
-    private readonly it: ChunkIterator<T>,
+    it: ChunkIterator<T>,
     private readonly onEnd: () => void,
-  ) {}
-
-  next(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    return this.it.next().then(
-      (r) => {
-        if (r.done === true) this.end();
-        return r;
-      },
-      (error: unknown) => {
-        this.end();
-        throw error;
-      },
-    );
+  ) {
+    super(it);
   }
 
-  async return(): Promise<IteratorResult<Chunk<T>, undefined>> {
-    try {
-      await this.it.return?.();
-    } finally {
-      this.end();
-    }
-    return { done: true, value: undefined };
-  }
-
-  private end(): void {
-    if (this.ended) return;
-    this.ended = true;
+  protected override ended(): void {
     this.onEnd();
   }
 }
