@@ -83,12 +83,12 @@ const NOT_PLAIN = /["\s\uE000\uE001]/;
 
 /** fast-csv's Parser with multi-character delimiters and bare CRs kept in fields. Throws fast-csv's errors. */
 export class RowSplitter {
-  private readonly parser: Parser;
+  // Made on the first parse: the fast engine keeps a splitter for quoted rows that most files
+  // never have, and loading fast-csv cost ~10 ms of a first epoch (and of each csvParallel worker).
+  private parser: Parser | undefined;
   private readonly multi: boolean;
   constructor(readonly delimiter: string) {
     this.multi = delimiter.length > 1;
-    const { Parser, ParserOptions } = loadFastCsv();
-    this.parser = new Parser(new ParserOptions({ delimiter: this.multi ? STAND_IN : delimiter, headers: false }));
   }
 
   /** Parses `text`; pushes complete rows; returns the unparsed rest. */
@@ -101,6 +101,10 @@ export class RowSplitter {
     }
     const cr = text.includes('\r') && BARE_CR.test(text);
     if (cr) text = text.replace(BARE_CR, CR_STAND_IN);
+    if (this.parser === undefined) {
+      const { Parser, ParserOptions } = loadFastCsv();
+      this.parser = new Parser(new ParserOptions({ delimiter: this.multi ? STAND_IN : this.delimiter, headers: false }));
+    }
     const r = this.parser.parse(text, more);
     for (const row of r.rows) {
       for (let i = 0; i < row.length; i++) {
