@@ -6,13 +6,12 @@
 // fromBlockWire from here, never the entry point.
 
 import type { MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import type { Chunk } from '../chunk.js';
 import { readClaimed } from '../shuffle/claims.js';
 import { BlockDealer } from '../shuffle/dealer.js';
 import type { BlockRows, WindowClaims } from '../shuffle/windows.js';
 import { ColumnSlots, type SlotsWire } from '../shuffle/columns.js';
-import { errorToWire, toWire, type WireChunk, type WireError } from '../workers/wire.js';
+import { errorToWire, moved, toWire, type WireChunk, type WireError } from '../workers/wire.js';
 import type { CsvOptions } from './reader.js';
 import { loadReader } from './lazy-reader.js';
 import { ColumnArena, CsvRanges } from './ranges.js';
@@ -189,7 +188,7 @@ export async function decodeWindow(task: WindowTask): Promise<unknown> {
   const wire = blocks.map((b): BlockWire => (b.slots !== undefined ? { id: b.id, count: b.count, slots: b.slots.toWire(transfer) } : { id: b.id, count: b.count, rows: b.rows }));
   const result: WindowResult = { blocks: wire, spares: left.map((s) => s.toWire(transfer)), skipped: (ranges.skipped ?? 0) - skipped };
   if (counters !== undefined) result.counters = { requests: counters.requests - before.requests!, retries: counters.retries - before.retries!, bytes: counters.bytes - before.bytes! };
-  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result } as never);
+  return moved(result, transfer);
 }
 
 function fromBlockWire<T>(wire: BlockWire): BlockRows<T> {

@@ -4,9 +4,8 @@
 // never keeps the process alive.
 
 import type { ChunkIterator, ChunkSource } from '../chunk.js';
-import { Piscina } from 'piscina';
 import { importModule } from './load.js';
-import { toWire, type WireChunk } from './wire.js';
+import { moved, toWire, type WireChunk } from './wire.js';
 
 export interface BackgroundData {
   url: string;
@@ -94,5 +93,5 @@ export default async function pull(task: PullTask): Promise<unknown> {
   }
   if (done) epochs.delete(task.id);
   const result: PullResult = { chunks, done, size: source.size, schema: source.schema };
-  return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: result } as never);
+  return moved(result, transfer);
 }

@@ -2,11 +2,10 @@
 // chunk, typed arrays transferred back. Errors thrown by the user's function come back as
 // values (with the element index), so the main thread can name the element.
 
-import { Piscina } from 'piscina';
 import { allocColumn, type Chunk, chunkToArray, ColumnChunk, dtypeOf, type NumericArray } from '../chunk.js';
 import { isThenable } from '../errors.js';
 import { importModule } from './load.js';
-import { fromWire, toWire, type WireChunk } from './wire.js';
+import { fromWire, moved, toWire, type WireChunk } from './wire.js';
 
 /** Where the function comes from: a module URL, or the source text of a plain function. */
 export type FnSpec = { kind: 'module'; url: string } | { kind: 'source'; source: string };
@@ -87,7 +86,7 @@ export default async function run(task: MapTask): Promise<unknown> {
     }
     const transfer: ArrayBuffer[] = [];
     const chunk = toWire(output, transfer);
-    return Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: { ok: true, chunk } satisfies MapResult } as never);
+    return moved({ ok: true, chunk } satisfies MapResult, transfer);
   } catch (error) {
     return { ok: false, error, index: at } satisfies MapResult;
   }
