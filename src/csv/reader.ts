@@ -83,7 +83,8 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
   const vocabularies = vocabulariesFor(o.columns, options.vocabularies);
   let knownSize: number | undefined;
   const { identity: _identity, ...stamped } = o;
-  const memory = new BufferPool(); // the fast engine's chunks, given back by the batch stage (recycle)
+  // The fast engine's chunks, given back by the batch stage (recycle); the read blocks of epochs past.
+  const memory: EpochMemory = { chunks: new BufferPool(), reads: [] };
   const source: ChunkSource<CsvRecord> & Fingerprinted = {
     get size() {
       return knownSize;
@@ -94,17 +95,27 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
     open: (_epoch?: number, openOptions?: OpenOptions) =>
       readEpoch(pathOrUrl, o, stats, vocabularies, memory, (s) => (schema = s), (n) => (knownSize = n), openOptions?.signal),
     freshChunks: true, // both decoders allocate each chunk's columns (anew or given back) and keep no view of them
-    recycle: (chunk) => memory.giveChunk(chunk),
+    recycle: (chunk) => memory.chunks.giveChunk(chunk),
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
     fingerprint: async () => (isUrl(pathOrUrl) || isS3(pathOrUrl) ? JSON.stringify({ url: pathOrUrl, options: stamped }) : fileFingerprint(pathOrUrl, stamped)),
   };
   return new CsvDataset(source, stats, vocabularies);
 }
 
+/** What a csv() dataset's epochs hand on to the epochs after them. */
+interface EpochMemory {
+  /** Memory of the fast engine's chunks. */
+  chunks: BufferPool;
+  /** Memory of the blocks read (see ReadBytesOptions.memory), at most MAX_SPARE_READS of them. */
+  reads: ArrayBuffer[];
+}
+/** Read blocks an epoch leaves to the next: more than one epoch uses (~8 of 1 MiB) only where epochs overlap. */
+const MAX_SPARE_READS = 16;
+
 /** One epoch of csv(): the steps, in order. */
-async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, memory: BufferPool, onSchema: (s: Schema) => void, onSize: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Chunk<CsvRecord>, undefined> {
+async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, memory: EpochMemory, onSchema: (s: Schema) => void, onSize: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Chunk<CsvRecord>, undefined> {
   Object.assign(stats, emptyStats());
-  const input = new Input(path, o, stats, signal);
+  const input = new Input(path, o, stats, signal, memory.reads);
   try {
     const head = await takeNames(path, o, input);
     const { held, sample } = head === undefined ? { held: [], sample: [] } : await holdSample(o, input, head.first, head.names === undefined || o.columns === undefined);
@@ -113,7 +124,7 @@ async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, voca
     if (names.length > 0) {
       const layout = { ...makeLayout(path, o, names, sample), vocabularies: Object.keys(o.columns ?? {}).map((k) => vocabularies[k]) };
       onSchema(schemaOf(Object.fromEntries(layout.outputs.map((x) => [x.name, x.dtype]))));
-      yield* decode(layout, o, stats, input, held, memory);
+      yield* decode(layout, o, stats, input, held, memory.chunks);
     }
     stats.complete = true;
     onSize(stats.rows);
@@ -127,8 +138,10 @@ async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, voca
 class Input {
   line = 1;
   private readonly blocks: AsyncGenerator<Buffer, undefined>;
+  /** The blocks' memory: spare buffers to read into, and the ones read into, spare again at close. */
+  private readonly memory: { spare: ArrayBuffer[]; used: ArrayBuffer[] } | undefined;
 
-  constructor(path: string, o: CheckedOptions, stats: CsvStats, signal?: AbortSignal) {
+  constructor(path: string, o: CheckedOptions, stats: CsvStats, signal?: AbortSignal, spare?: ArrayBuffer[]) {
     const [rangeStart, rangeEnd] = o.byteRange ?? [0, undefined];
     const readFrom = rangeStart > 0 ? rangeStart - 1 : 0;
     // A range reads what it holds plus a little for the line that crosses its end, not a
@@ -138,7 +151,8 @@ class Input {
     // holds the blocks of SAMPLE_BYTES longer (then decoded); pieces of longer lines are copied.
     // Blocks over 4 MiB are fresh (reusing them would keep several alive; they are few).
     const reuseAfter = sizes.chunkBytes <= 4 << 20 ? 4 + Math.ceil(SAMPLE_BYTES / sizes.chunkBytes) : undefined;
-    const bytes = openBytes(path, { start: readFrom, ...sizes, ...(reuseAfter === undefined ? {} : { reuseAfter }), connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }), ...(signal === undefined ? {} : { signal }) });
+    this.memory = reuseAfter === undefined || spare === undefined ? undefined : { spare, used: [] };
+    const bytes = openBytes(path, { start: readFrom, ...sizes, ...(reuseAfter === undefined ? {} : { reuseAfter, memory: this.memory }), connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, identity: o.identity, ...(o.store === undefined ? {} : { store: o.store }), ...(signal === undefined ? {} : { signal }) });
     this.blocks = lineBlocks(bytes, {
       offset: readFrom,
       alignStart: rangeStart > 0,
@@ -155,8 +169,13 @@ class Input {
     return r.done ? undefined : r.value;
   }
 
+  /** Closes the file; the decoder is done with every block by then, so their memory is spare. */
   async close(): Promise<void> {
     await this.blocks.return(undefined);
+    if (this.memory === undefined) return;
+    const { spare, used } = this.memory;
+    spare.push(...used.splice(0, MAX_SPARE_READS - spare.length));
+    used.length = 0;
   }
 }
 

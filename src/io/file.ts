@@ -26,6 +26,14 @@ export interface ReadBytesOptions {
    * hand out fresh blocks whatever it says).
    */
   reuseAfter?: number;
+  /**
+   * Memory kept from one read of the file to the next (a dataset's epochs), with
+   * `reuseAfter`: blocks are read into `spare` buffers first (taken from it), and every
+   * buffer this read reads into is added to `used`, for the caller to make spare once it is
+   * done with all of them. A later epoch then takes no page fault for its blocks (~2,000 of
+   * them, ~25 ms of CPU, a 10M-row epoch read in 1 MiB blocks).
+   */
+  memory?: { spare: ArrayBuffer[]; used: ArrayBuffer[] };
 }
 
 /** A file could not be opened or read, or changed while an epoch read it; names the path. */
@@ -97,6 +105,19 @@ export async function openFile(path: string, regular: boolean, identity?: FileId
 }
 
 /**
+ * Memory for a block that will be read into again (reuseAfter): a spare buffer large enough,
+ * else a fresh one (allocUnsafeSlow: never a slice of Node's shared pool, so the whole memory
+ * is this block's); recorded in `memory.used`.
+ */
+function blockMemory(want: number, memory: ReadBytesOptions['memory']): Buffer {
+  let spare = memory?.spare.pop();
+  while (spare !== undefined && spare.byteLength < want) spare = memory!.spare.pop(); // smaller blocks than now: let go
+  const buffer = spare !== undefined ? Buffer.from(spare, 0, want) : Buffer.allocUnsafeSlow(want);
+  memory?.used.push(buffer.buffer);
+  return buffer;
+}
+
+/**
  * The bytes of a file, a block at a time. The file is opened when iteration starts and
  * closed before `return()` resolves, so an early `break` leaves no descriptor behind.
  * The next blocks are read while the consumer works on this one (two blocks ahead of a
@@ -115,9 +136,8 @@ export async function* readBytes(path: string, options: ReadBytesOptions = {}): 
   const readAt = (position: number): Promise<Buffer> | undefined => {
     const want = Math.min(chunkBytes, end - position);
     if (want <= 0) return undefined;
-    const old = spent.length > (options.reuseAfter ?? Infinity) ? spent.shift()! : undefined;
-    // allocUnsafeSlow: never a slice of Node's shared pool, so the whole memory is this block's.
-    const buffer = old !== undefined && old.buffer.byteLength >= want ? Buffer.from(old.buffer, 0, want) : options.reuseAfter !== undefined ? Buffer.allocUnsafeSlow(want) : Buffer.allocUnsafe(want);
+    const old = spent.length > (options.reuseAfter ?? Infinity) ? spent.shift()!.buffer : undefined;
+    const buffer = old !== undefined && old.byteLength >= want ? Buffer.from(old, 0, want) : options.reuseAfter !== undefined ? blockMemory(want, options.memory) : Buffer.allocUnsafe(want);
     // A FIFO or device is read front to back; a regular file by position, checked after each read.
     const read = file.read(buffer, 0, want, identity === undefined ? null : position).then(
       ({ bytesRead }) => {

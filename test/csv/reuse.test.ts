@@ -1,6 +1,7 @@
 // csv() reads a file into memory it reuses (readBytes' reuseAfter): whatever spans many
 // blocks — a quoted field with newlines, a long line — must be copied out before its blocks
-// are read into again, or it would come out with later bytes in it.
+// are read into again, or it would come out with later bytes in it. The memory goes on to the
+// dataset's next epochs (readBytes' memory), never to an epoch while another still reads it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { csv } from '../../src/csv/reader.js';
@@ -45,5 +46,46 @@ describe('csv() over reused read memory', () => {
       seen.push(b.buffer as ArrayBuffer);
     }
     assert.ok(new Set(seen).size < 20, 'memory is reused');
+  });
+
+  it("readBytes reads into a read's spare memory first and lists every buffer it read into", async () => {
+    const path = file(Buffer.from(Array.from({ length: 8192 * 12 }, (_, i) => i % 251)));
+    const first = { spare: [] as ArrayBuffer[], used: [] as ArrayBuffer[] };
+    const bytes: Buffer[] = [];
+    for await (const b of readBytes(path, { chunkBytes: 8192, reuseAfter: 3, memory: first })) bytes.push(Buffer.from(b));
+    assert.ok(first.used.length >= 4 && first.used.length < 12, `${first.used.length} buffers`);
+    // A second read given the first's memory: no fresh buffer, the same bytes.
+    const second = { spare: [...first.used], used: [] as ArrayBuffer[] };
+    let k = 0;
+    for await (const b of readBytes(path, { chunkBytes: 8192, reuseAfter: 3, memory: second })) assert.ok(b.equals(bytes[k++]!), `block ${k - 1}`);
+    assert.equal(k, 12);
+    assert.deepEqual(new Set(second.used), new Set(first.used));
+    assert.equal(second.spare.length, 0);
+    // Spare buffers smaller than a block are let go, not read into past their end.
+    const small = { spare: [new ArrayBuffer(100)], used: [] as ArrayBuffer[] };
+    for await (const b of readBytes(path, { chunkBytes: 8192, reuseAfter: 3, end: 8192, memory: small })) assert.equal(b.buffer.byteLength, 8192);
+    assert.equal(small.spare.length, 0);
+  });
+
+  it("csv() epochs, one after another and overlapping, read the same rows into the memory of the epochs before", async () => {
+    const text = `a,b\n${Array.from({ length: 20_000 }, (_, i) => `${i},${(i * 7919) % 10_007}`).join('\n')}\n`;
+    const ds = csv(file(text), { header: true, columns: { a: 'int32', b: 'int32' }, chunkBytes: 4096 });
+    const expected = (await ds.toArray()).map((r) => r.a * 100_000 + r.b);
+    assert.equal(expected.length, 20_000);
+    assert.deepEqual((await ds.toArray()).map((r) => r.a * 100_000 + r.b), expected);
+    // Two epochs at once, stepped in turn: neither reads into a block the other holds.
+    const one = ds[Symbol.asyncIterator]();
+    const two = ds[Symbol.asyncIterator]();
+    const got: [number[], number[]] = [[], []];
+    for (let done = 0; done < 2; ) {
+      done = 0;
+      for (const [k, it] of [one, two].entries()) {
+        const r = await it.next();
+        if (r.done === true) done++;
+        else got[k]!.push(r.value.a * 100_000 + r.value.b);
+      }
+    }
+    assert.deepEqual(got[0], expected);
+    assert.deepEqual(got[1], expected);
   });
 });
