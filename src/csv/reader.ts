@@ -106,11 +106,11 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
 interface EpochMemory {
   /** Memory of the fast engine's chunks. */
   chunks: BufferPool;
-  /** Memory of the blocks read (see ReadBytesOptions.memory), at most MAX_SPARE_READS of them. */
+  /** Memory of the blocks read (see ReadBytesOptions.memory), at most MAX_SPARE_READ_BYTES of it. */
   reads: ArrayBuffer[];
 }
-/** Read blocks an epoch leaves to the next: more than one epoch uses (~8 of 1 MiB) only where epochs overlap. */
-const MAX_SPARE_READS = 16;
+/** Read memory an epoch leaves to the next: an epoch of 1 MiB blocks uses ~8 MiB; more is kept only where epochs overlap. */
+const MAX_SPARE_READ_BYTES = 16 << 20;
 
 /** One epoch of csv(): the steps, in order. */
 async function* readEpoch(path: string, o: CheckedOptions, stats: CsvStats, vocabularies: Readonly<Record<string, Vocabulary>>, memory: EpochMemory, onSchema: (s: Schema) => void, onSize: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Chunk<CsvRecord>, undefined> {
@@ -174,8 +174,8 @@ class Input {
     await this.blocks.return(undefined);
     if (this.memory === undefined) return;
     const { spare, used } = this.memory;
-    spare.push(...used.splice(0, MAX_SPARE_READS - spare.length));
-    used.length = 0;
+    let bytes = spare.reduce((n, b) => n + b.byteLength, 0);
+    for (const buffer of used.splice(0)) if ((bytes += buffer.byteLength) <= MAX_SPARE_READ_BYTES) spare.push(buffer);
   }
 }
 
