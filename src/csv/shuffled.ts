@@ -90,12 +90,13 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     });
   };
   let readers: PartReader<CsvRecord>[] = [];
+  const readBuffers: { bytes: Buffer }[] = []; // this thread's, from epoch to epoch (CsvRanges)
   // Dataset.shard: shuffledCsvFiles deals the blocks to shards (the `shard` option).
   const shard = (count: number, index: number): Dataset<CsvRecord>['source'] => shuffledCsv(path, { ...options, shard: { count, index } }).source;
   const shuffled = windowShuffle<CsvRecord>(
     bytesNow,
     () => {
-      here = new CsvRanges(path, blockOptions());
+      here = new CsvRanges(path, blockOptions(), undefined, undefined, readBuffers);
       return { here: claimReader(offsetRanges(here, layout.start)), workers: (readers = Array.from({ length: auto?.count ?? workers }, () => inWorker)) };
     },
     checkOptions(shuffle ?? {}),

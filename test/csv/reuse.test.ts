@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { csv } from '../../src/csv/reader.js';
+import { shuffledCsv } from '../../src/csv/shuffled.js';
 import { readBytes } from '../../src/io/file.js';
 import { tempFiles } from '../helpers/temp-files.js';
 
@@ -87,5 +88,30 @@ describe('csv() over reused read memory', () => {
     }
     assert.deepEqual(got[0], expected);
     assert.deepEqual(got[1], expected);
+  });
+
+  it("shuffledCsv's later epochs read blocks on this thread into the buffers of the epochs before", async () => {
+    const text = `a,b\n${Array.from({ length: 100_000 }, (_, i) => `${i},${i % 977}`).join('\n')}\n`;
+    const ds = shuffledCsv(file(text), { columns: { a: 'int32', b: 'int32' }, workers: 0, shuffle: { seed: 3, blockBytes: 96 << 10, openBlocks: 4 } });
+    // Read buffers are a block and its slack (over the header reader's 64 KB): counted as they are made, an epoch at a time.
+    const allocUnsafe = Buffer.allocUnsafe;
+    let made = 0;
+    Buffer.allocUnsafe = (size: number) => ((made += size > 64 << 10 ? 1 : 0), allocUnsafe(size));
+    try {
+      const sums: number[] = [];
+      const madeBy: number[] = [];
+      for (let epoch = 0; epoch < 3; epoch++) {
+        made = 0;
+        let sum = 0;
+        for await (const row of ds) sum += row.a;
+        sums.push(sum);
+        madeBy.push(made);
+      }
+      assert.deepEqual(sums, [4_999_950_000, 4_999_950_000, 4_999_950_000]);
+      assert.ok(madeBy[0]! > 0, 'the first epoch makes its buffers');
+      assert.deepEqual(madeBy.slice(1), [0, 0], `buffers made an epoch: ${madeBy.join(', ')}`);
+    } finally {
+      Buffer.allocUnsafe = allocUnsafe;
+    }
   });
 });
