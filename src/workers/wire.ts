@@ -96,7 +96,7 @@ let piscinaSymbols: PiscinaSymbols | undefined;
  * `Piscina.move({ [Piscina.transferableSymbol]: transfer, [Piscina.valueSymbol]: value })`
  * returns, made from piscina's symbols module, which its worker has loaded already. Importing
  * 'piscina' in a worker loads its whole main module (the pool, its queues and histograms):
- * ~20 ms of each worker's start, before it reads a block.
+ * ~15 ms of each worker's start, before it reads a block.
  * @example
  * function answer(chunk: Chunk<unknown>): { chunk: WireChunk } {
  *   const transfer: ArrayBuffer[] = [];
