@@ -5,10 +5,12 @@
 // (bench/shuffle-quality.ts on its user-sorted file), unless --quality 0.
 //   node --import tsx bench/limit.ts [--rows 10000000] [--runs 5] [--budget 60]
 //        [--contenders a,b,…] [--quality-rows 10000000] [--quality 1] [--from source|dist]
-//        [--warmup 0]
+//        [--warmup 0] [--columns userId:int32,movieId:int32,rating:float32,timestamp:int32]
 // --warmup N: each child times its epoch after N untimed ones on the same pipeline (the
 // epochs after a training run's first); 0 times the fresh process's first epoch, as the
 // targets are stated. Both are reported; the output files of N > 0 end in -warmN.
+// --columns: the columns every contender decodes (default: the four of a MovieLens ratings
+// file); another set's output files end in -<count>cols (README's examples train on three).
 // --from dist runs the contenders from the built package (`npm run build` first), as a user
 // runs them: from source every child and every worker thread compiles its TypeScript through
 // tsx, and a worker does that inside the timed span (about 0.4 CPU-seconds a sluice-block run).
@@ -24,13 +26,14 @@ import { parallelCapacity } from './lib/parallel-probe.js';
 import { ratingsFile } from './lib/ratings-file.js';
 
 const ALL = ['byte-decode', 'sluice-block', 'sluice-parallel', 'sluice-fast', 'pytorch-stream', 'pytorch-dataloader'];
-const flags = benchFlags({ rows: '10000000', runs: '5', budget: '60', contenders: ALL.join(','), quality: '1', 'quality-rows': '10000000', from: 'source', warmup: '0' });
+const flags = benchFlags({ rows: '10000000', runs: '5', budget: '60', contenders: ALL.join(','), quality: '1', 'quality-rows': '10000000', from: 'source', warmup: '0', columns: '' });
 if (flags.from !== 'source' && flags.from !== 'dist') throw new Error(`--from must be 'source' or 'dist', got '${flags.from}'`);
 const rows = intFlag('rows', flags.rows);
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 fs.mkdirSync(here('out'), { recursive: true });
 const warmup = flags.warmup === '0' ? 0 : intFlag('warmup', flags.warmup);
-const name = `limit-${rows}${warmup > 0 ? `-warm${warmup}` : ''}`;
+const columnCount = flags.columns === '' ? 4 : flags.columns.split(',').length;
+const name = `limit-${rows}${warmup > 0 ? `-warm${warmup}` : ''}${flags.columns === '' ? '' : `-${columnCount}cols`}`;
 const json = here(`out/${name}.json`);
 
 process.stderr.write(`generating or reusing a ${rows.toLocaleString('en')}-row ratings file…\n`);
@@ -40,7 +43,8 @@ if (flags.from === 'dist' && !fs.existsSync(built)) throw new Error('--from dist
 const { bench } = (await import(flags.from === 'dist' ? built.href : '../cli/bench.js')) as typeof import('../cli/bench.js');
 // The machine's parallel capacity before and after the runs: two threads against one (see bench/lib/parallel-probe.ts).
 const capacityBefore = await parallelCapacity();
-const report = await bench([file, '--contenders', flags.contenders, '--reference', 'byte-decode', '--runs', flags.runs, '--budget', flags.budget, '--warmup', String(warmup), '--json', json]);
+const columnArgs = flags.columns === '' ? [] : ['--columns', flags.columns];
+const report = await bench([file, '--contenders', flags.contenders, '--reference', 'byte-decode', '--runs', flags.runs, '--budget', flags.budget, '--warmup', String(warmup), ...columnArgs, '--json', json]);
 if (report === undefined) process.exit(0);
 const capacityAfter = await parallelCapacity();
 

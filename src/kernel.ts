@@ -20,8 +20,8 @@ export interface KernelExports {
   decode(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number): number;
   decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
   shuffleLabels(p: number, from: number, n: number, random: number): void;
-  swapDrawn(buf: number, capacity: number, cols: number, stride: number, count: number, random: number): void;
-  interleaveRows(stage: number, next: number, labels: number, count: number, out: number): void;
+  swapDrawn(buf: number, capacity: number, cols: number, stride: number, count: number, random: number, width: number): void;
+  interleaveRows(stage: number, next: number, labels: number, count: number, out: number, width: number): void;
   heapBase(): number;
 }
 

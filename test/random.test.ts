@@ -114,27 +114,29 @@ test('shuffledLabels gives the same labels and hands on the same state in the We
   assert.deepEqual([0, 1, 2, 3].map((b) => kernelOrder.filter((v) => v === b).length), counts);
 });
 
-test('swapDrawn4 (inlined step) and the kernel\'s swap (KernelSwap) swap with the slots randomInt draws, and hand the state on', () => {
+test('swapDrawn4 (inlined step) and the kernel\'s swap (KernelSwap, any width) swap with the slots randomInt draws, and hand the state on', () => {
   const cases = [[3, 10_000, 0, 4096], [-8, 7, 100, 3000], [1 << 30, 1, 5, 50], [11, 3000, 17, 9000]] as const; // 9000: three kernel calls
-  for (const [seed, capacity, from, count] of cases) for (const how of ['javascript', 'kernel'] as const) {
-    const swap = how === 'kernel' ? KernelSwap.create(capacity) : undefined;
+  const ways = [[4, 'javascript'], [4, 'kernel'], [3, 'kernel'], [2, 'kernel'], [1, 'kernel'], [5, 'kernel']] as const;
+  for (const [seed, capacity, from, count] of cases) for (const [width, how] of ways) {
+    const swap = how === 'kernel' ? KernelSwap.create(capacity, width) : undefined;
     if (how === 'kernel') assert.ok(swap !== undefined, 'the kernel is built');
-    const slots = swap?.slots ?? new Int32Array(4 * capacity);
+    const slots = swap?.slots ?? new Int32Array(width * capacity);
     for (let i = 0; i < slots.length; i++) slots[i] = -1 - i;
-    const cols = Array.from({ length: 4 }, (_, c) => Int32Array.from({ length: from + count }, (_, r) => 10 * r + c));
+    const cols = Array.from({ length: width }, (_, c) => Int32Array.from({ length: from + count }, (_, r) => 10 * r + c));
     const state = randomState(seed);
     if (swap === undefined) swapDrawn4(slots, capacity, from, count, cols, state);
     else swap.swapDrawn(cols, from, count, state);
     // The same swaps, one randomInt draw a row, on plain arrays.
     const rand = randomInt(seed);
-    const wantSlots = Array.from({ length: 4 * capacity }, (_, i) => -1 - i);
-    const wantCols = Array.from({ length: 4 }, (_, c) => Array.from({ length: from + count }, (_, r) => 10 * r + c));
+    const wantSlots = Array.from({ length: width * capacity }, (_, i) => -1 - i);
+    const wantCols = Array.from({ length: width }, (_, c) => Array.from({ length: from + count }, (_, r) => 10 * r + c));
     for (let r = from; r < from + count; r++) {
       const s = rand(capacity);
-      for (let c = 0; c < 4; c++) [wantSlots[4 * s + c], wantCols[c]![r]] = [wantCols[c]![r]!, wantSlots[4 * s + c]!];
+      for (let c = 0; c < width; c++) [wantSlots[width * s + c], wantCols[c]![r]] = [wantCols[c]![r]!, wantSlots[width * s + c]!];
     }
-    assert.deepEqual(Array.from(slots), wantSlots, `${how}, seed ${seed}: slots`);
-    cols.forEach((col, c) => assert.deepEqual(Array.from(col), wantCols[c], `${how}, seed ${seed}: column ${c}`));
+    const what = `${how}, width ${width}, seed ${seed}`;
+    assert.deepEqual(Array.from(slots), wantSlots, `${what}: slots`);
+    cols.forEach((col, c) => assert.deepEqual(Array.from(col), wantCols[c], `${what}: column ${c}`));
     for (let i = 0; i < 100; i++) assert.equal(nextBelow(state, 1 << 20), rand(1 << 20));
   }
 });

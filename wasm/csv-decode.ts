@@ -302,14 +302,22 @@ export function shuffleLabels(p: usize, from: i32, n: i32, random: usize): void 
 }
 
 /**
- * The shuffle buffer's swap for rows of four 4-byte values: row r (r < count) of the four
+ * The shuffle buffer's swap for rows of `width` 4-byte values: row r (r < count) of the
  * columns at `cols` (column c at cols + c * stride) trades places with slot
- * below(draw, capacity) of the `capacity` 16-byte slots at buf, drawn as src/random.ts draws
- * (sfc32, state at `random`, handed on): what swapDrawn4 in src/shuffle/width4.ts does, in
- * a third of its time (the slots live in a kernel instance of their own: src/shuffle/kernel-swap.ts).
+ * below(draw, capacity) of the `capacity` slots of 4 * width bytes at buf, drawn as
+ * src/random.ts draws (sfc32, state at `random`, handed on): what ColumnSlots.swapDrawn does
+ * (swapDrawn4 in src/shuffle/width4.ts for four), in a third of its time (the slots live in a
+ * kernel instance of their own: src/shuffle/kernel-swap.ts).
  */
-export function swapDrawn(buf: usize, capacity: i32, cols: usize, stride: usize, count: i32, random: usize): void {
+export function swapDrawn(buf: usize, capacity: i32, cols: usize, stride: usize, count: i32, random: usize, width: i32): void {
   loadState(random);
+  if (width == 4) swapDrawn4(buf, capacity, cols, stride, count);
+  else swapDrawnAny(buf, capacity, cols, stride, count, width);
+  saveState(random);
+}
+
+/** swapDrawn for four values a row: the slot read and written as one 16-byte vector. */
+@inline function swapDrawn4(buf: usize, capacity: i32, cols: usize, stride: usize, count: i32): void {
   const c1 = cols + stride;
   const c2 = c1 + stride;
   const c3 = c2 + stride;
@@ -328,31 +336,87 @@ export function swapDrawn(buf: usize, capacity: i32, cols: usize, stride: usize,
     store<i32>(c2 + at, i32x4.extract_lane(displaced, 2));
     store<i32>(c3 + at, i32x4.extract_lane(displaced, 3));
   }
-  saveState(random);
+}
+
+/** swapDrawn for any other width, value by value. */
+@inline function swapDrawnAny(buf: usize, capacity: i32, cols: usize, stride: usize, count: i32, width: i32): void {
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < count; r++) {
+    const t = draw();
+    const slot = buf + <usize>below(t, capacity) * rowBytes;
+    let col = cols + (<usize>r << 2);
+    for (let c = 0; c < width; c++) {
+      const at = slot + (<usize>c << 2);
+      const displaced = load<i32>(at);
+      store<i32>(at, load<i32>(col));
+      store<i32>(col, displaced);
+      col += stride;
+    }
+  }
 }
 
 /**
- * One output chunk of the block shuffle's interleave, for rows of four 4-byte values: output
- * row k (k < count) is the next row of block labels[k] (the u16s at `labels`), where the rows
- * each block gives the chunk lie in `stage` block after block (16 bytes a row) and the i32 at
- * `next` + 4 * b is block b's next row there (it moves on). Written as four columns of
- * `count` i32 from `out` (column c at out + 4 * count * c): interleave4's result in
- * src/shuffle/width4.ts, from memory this thread has just read in sequence.
+ * One output chunk of the block shuffle's interleave, for rows of `width` 4-byte values:
+ * output row k (k < count) is the next row of block labels[k] (the u16s at `labels`), where
+ * the rows each block gives the chunk lie in `stage` block after block (4 * width bytes a
+ * row) and the i32 at `next` + 4 * b is block b's next row there (it moves on). Written as
+ * `width` columns of `count` i32 from `out` (column c at out + 4 * count * c): the result of
+ * interleave4 (four) or interleavePacked in src/shuffle/width4.ts, from memory this thread
+ * has just read in sequence.
  */
-export function interleaveRows(stage: usize, next: usize, labels: usize, count: i32, out: usize): void {
+export function interleaveRows(stage: usize, next: usize, labels: usize, count: i32, out: usize, width: i32): void {
+  if (width == 4) interleave4(stage, next, labels, count, out);
+  else if (width == 3) interleave3(stage, next, labels, count, out);
+  else interleaveAny(stage, next, labels, count, out, width);
+}
+
+/** The next row's index in `stage` of the block labels[k] names (its cursor moves on). */
+@inline function nextRow(next: usize, labels: usize, k: i32): usize {
+  const cursor = next + (<usize>load<u16>(labels + (<usize>k << 1)) << 2);
+  const r = load<i32>(cursor);
+  store<i32>(cursor, r + 1);
+  return <usize>r;
+}
+
+/** interleaveRows for four values a row: the row read as one 16-byte vector. */
+@inline function interleave4(stage: usize, next: usize, labels: usize, count: i32, out: usize): void {
   const c1 = out + (<usize>count << 2);
   const c2 = c1 + (<usize>count << 2);
   const c3 = c2 + (<usize>count << 2);
   for (let k = 0; k < count; k++) {
-    const cursor = next + (<usize>load<u16>(labels + (<usize>k << 1)) << 2);
-    const r = load<i32>(cursor);
-    store<i32>(cursor, r + 1);
-    const row = v128.load(stage + (<usize>r << 4));
+    const row = v128.load(stage + (nextRow(next, labels, k) << 4));
     const at = <usize>k << 2;
     store<i32>(out + at, i32x4.extract_lane(row, 0));
     store<i32>(c1 + at, i32x4.extract_lane(row, 1));
     store<i32>(c2 + at, i32x4.extract_lane(row, 2));
     store<i32>(c3 + at, i32x4.extract_lane(row, 3));
+  }
+}
+
+/** interleaveRows for three values a row (userId, movieId, rating). */
+@inline function interleave3(stage: usize, next: usize, labels: usize, count: i32, out: usize): void {
+  const c1 = out + (<usize>count << 2);
+  const c2 = c1 + (<usize>count << 2);
+  for (let k = 0; k < count; k++) {
+    const row = stage + nextRow(next, labels, k) * 12;
+    const at = <usize>k << 2;
+    store<i32>(out + at, load<i32>(row));
+    store<i32>(c1 + at, load<i32>(row, 4));
+    store<i32>(c2 + at, load<i32>(row, 8));
+  }
+}
+
+/** interleaveRows for any other width, value by value. */
+@inline function interleaveAny(stage: usize, next: usize, labels: usize, count: i32, out: usize, width: i32): void {
+  const rowBytes = <usize>width << 2;
+  const colBytes = <usize>count << 2;
+  for (let k = 0; k < count; k++) {
+    const row = stage + nextRow(next, labels, k) * rowBytes;
+    let at = out + (<usize>k << 2);
+    for (let c = 0; c < width; c++) {
+      store<i32>(at, load<i32>(row + (<usize>c << 2)));
+      at += colBytes;
+    }
   }
 }
 

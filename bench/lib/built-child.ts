@@ -2,16 +2,19 @@
 // (no tsx: worker threads inherit the process's flags, and would compile through it in the
 // timed span), the recommended pipeline built from a tree's dist/.
 
-const COLUMNS = { userId: 'int32', movieId: 'int32', rating: 'float32', timestamp: 'int32' } as const;
+import type { NumericDType } from '../../src/chunk.js';
+
+const COLUMNS: Readonly<Record<string, NumericDType>> = { userId: 'int32', movieId: 'int32', rating: 'float32', timestamp: 'int32' };
 
 /**
  * A child script (run with `node --input-type=module --eval SCRIPT TREE FILE EPOCHS`) that
- * builds shuffledCsv (defaults) → batch(1024) from TREE's dist/, selects the cpu backend and
- * runs `loop`, which has `batches`, `batchToTensors` and `epochs` (a number) in scope.
+ * builds shuffledCsv (defaults; `columns`, MovieLens's four unless given) → batch(1024) from
+ * TREE's dist/, selects the cpu backend and runs `loop`, which has `batches`,
+ * `batchToTensors` and `epochs` (a number) in scope.
  * @example
  * const script = builtPipelineChild('for await (const b of batches) batchToTensors(b);');
  */
-export function builtPipelineChild(loop: string): string {
+export function builtPipelineChild(loop: string, columns = COLUMNS): string {
   return `
 const [tree, file, epochsArg] = process.argv.slice(1);
 const epochs = Number(epochsArg);
@@ -20,7 +23,7 @@ const from = (p) => pathToFileURL(tree + '/dist/' + p).href;
 const { shuffledCsv } = await import(from('src/csv/shuffled.js'));
 const { batchToTensors, useCpu } = await import(from('cli/bench/contenders/tensors.js'));
 await useCpu();
-const batches = shuffledCsv(file, { columns: ${JSON.stringify(COLUMNS)}, shuffle: { seed: 1 } }).batch(1024);
+const batches = shuffledCsv(file, { columns: ${JSON.stringify(columns)}, shuffle: { seed: 1 } }).batch(1024);
 ${loop}
 `;
 }

@@ -7,7 +7,7 @@ import type { BufferPool } from '../buffer-pool.js';
 import { allocColumn, CHUNK_SIZE, ColumnChunk, type ColumnLayout, dtypeOf, type NumericArray, type NumericDType } from '../chunk.js';
 import { drawBelow, nextBelow } from '../random.js';
 import { interleavedInKernel } from './kernel-interleave.js';
-import { bits32, dealShuffled4, gather4, interleave4, swap4, swapDrawn4, swapInPlace4, write4 } from './width4.js';
+import { bits32, dealShuffled4, gather4, interleave4, interleavePacked, swap4, swapDrawn4, swapInPlace4, write4 } from './width4.js';
 
 /** ColumnSlots as they cross a thread boundary. */
 export interface SlotsWire {
@@ -143,7 +143,7 @@ export class ColumnSlots implements ColumnLayout {
   static interleave(blocks: readonly ColumnSlots[], labels: Uint16Array, from: number, count: number, cursors: Int32Array, out: NumericArray[]): void {
     const like = blocks[0]!;
     const w = like.width;
-    if (like.packed !== undefined && w === 4) {
+    if (like.packed !== undefined) {
       // Arrays built by push, so always of one kind (packed elements): arrays from map() over
       // the window's holey block list were of either kind, and the kernel's interleave kept
       // deoptimising on the one it had not seen (~160 times an epoch).
@@ -151,15 +151,16 @@ export class ColumnSlots implements ColumnLayout {
       for (const b of blocks) packs.push(b.packed!);
       const dsts: Int32Array[] = [];
       for (const o of out) dsts.push(bits32(o));
-      if (!interleavedInKernel(packs, labels, from, count, cursors, dsts)) interleave4(packs, labels, from, count, cursors, dsts);
+      if (interleavedInKernel(packs, labels, from, count, cursors, dsts)) return;
+      if (w === 4) interleave4(packs, labels, from, count, cursors, dsts);
+      else interleavePacked(packs, labels, from, count, cursors, dsts);
       return;
     }
-    const dsts = like.packed !== undefined ? out.map(bits32) : out;
     for (let k = 0; k < count; k++) {
       const b = labels[from + k]!;
       const r = cursors[b]!++;
       const block = blocks[b]!;
-      for (let c = 0; c < w; c++) dsts[c]![k] = block.packed !== undefined ? block.packed[r * w + c]! : block.separate![c]![r]!;
+      for (let c = 0; c < w; c++) out[c]![k] = block.separate![c]![r]!;
     }
   }
 

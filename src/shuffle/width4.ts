@@ -1,6 +1,7 @@
 // ColumnSlots' loops for the common width of 4 packed columns (MovieLens: userId, movieId,
 // rating, timestamp), each with every array in a local, so that V8 keeps them in registers:
-// the generic loops index an array of columns per value.
+// the generic loops index an array of columns per value. interleavePacked, the interleave
+// of packed rows of any width, is here too, beside interleave4.
 import type { NumericArray } from '../chunk.js';
 
 /** `swap` for the common width of 4 (MovieLens), with every array in a local. */
@@ -137,6 +138,20 @@ export function interleave4(packs: Int32Array[], labels: Uint16Array, from: numb
     d1[k] = src[r + 1]!;
     d2[k] = src[r + 2]!;
     d3[k] = src[r + 3]!;
+  }
+}
+
+/**
+ * `interleave` for packed rows of any width (`dsts.length` values a row): interleave4's
+ * result for other widths (the kernel's reference for them).
+ */
+export function interleavePacked(packs: Int32Array[], labels: Uint16Array, from: number, count: number, cursors: Int32Array, dsts: Int32Array[]): void {
+  const w = dsts.length;
+  for (let k = 0; k < count; k++) {
+    const block = labels[from + k]!;
+    const src = packs[block]!;
+    const r = cursors[block]!++ * w;
+    for (let c = 0; c < w; c++) dsts[c]![k] = src[r + c]!;
   }
 }
 

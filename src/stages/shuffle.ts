@@ -55,7 +55,7 @@ class ShuffleBuffer<T> {
   private slots = new Int32Array(0);
   /** randomInt's draws over the generator state (the columnar path draws in its own loop, from the same stream). */
   private readonly rand: RandomInt;
-  /** The slots in a kernel instance of their own, where the swap runs (four 4-byte columns, fresh chunks). */
+  /** The slots in a kernel instance of their own, where the swap runs (4-byte columns, fresh chunks). */
   private kernelSwap: KernelSwap | undefined;
 
   constructor(
@@ -140,14 +140,14 @@ class ShuffleBuffer<T> {
   }
 
   /**
-   * The slots for chunks like `chunk`: for fresh chunks of four 4-byte columns (MovieLens),
-   * in a kernel instance of their own (KernelSwap), where the swap takes a third of the
-   * JavaScript loop's time; else in JavaScript.
+   * The slots for chunks like `chunk`: for fresh chunks of 4-byte columns (MovieLens: three
+   * or four), in a kernel instance of their own (KernelSwap), where the swap takes a third of
+   * the JavaScript loop's time; else in JavaScript.
    */
   private slotsFor(chunk: ColumnChunk<T>): ColumnSlots {
     const names = Object.keys(chunk.columns);
     const dtypes = names.map((n) => dtypeOf(chunk.columns[n]!));
-    if (this.inPlace && names.length === 4 && dtypes.every((d) => d !== 'float64')) this.kernelSwap = KernelSwap.create(this.capacity);
+    if (this.inPlace && names.length > 0 && dtypes.every((d) => d !== 'float64')) this.kernelSwap = KernelSwap.create(this.capacity, names.length);
     return this.kernelSwap === undefined ? new ColumnSlots(chunk, this.capacity) : new ColumnSlots({ names, dtypes, storage: this.kernelSwap.slots }, this.capacity);
   }
 
