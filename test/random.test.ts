@@ -139,6 +139,8 @@ test('swapDrawn4 (inlined step) and the kernel\'s swap (KernelSwap, any width) s
     cols.forEach((col, c) => assert.deepEqual(Array.from(col), wantCols[c], `${what}: column ${c}`));
     for (let i = 0; i < 100; i++) assert.equal(nextBelow(state, 1 << 20), rand(1 << 20));
   }
+  assert.ok(KernelSwap.create(100, 12) !== undefined, 'twelve columns swap in the kernel');
+  assert.equal(KernelSwap.create(100, 13), undefined, 'wider rows stay in JavaScript');
 });
 
 test('drawBelow (inlined step) fills what nextBelow draws, one call at a time, and hands the state on', () => {

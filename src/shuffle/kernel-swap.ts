@@ -10,6 +10,12 @@ import { align64, type KernelExports, kernelMemory, ownKernel } from '../kernel.
 const ROWS_A_CALL = 4096;
 /** Slot bytes past this stay in JavaScript (the instance's memory would pass 1 GiB). */
 const MAX_SLOT_BYTES = 1 << 30;
+/**
+ * Rows wider than this stay in JavaScript: the kernel's lead shrinks as rows widen (slots
+ * that outgrow the caches, copies in and out), 2.4× at 8 columns, 1.2× at 12, 1.1× at 16,
+ * 0.9× at 24 (bench/shuffle-widths.ts).
+ */
+const MAX_WIDTH = 12;
 
 export class KernelSwap {
   /** The slots, row-major, `width` values a row: a view of the instance's memory, which never grows after it is made. */
@@ -36,7 +42,7 @@ export class KernelSwap {
    * const swap = KernelSwap.create(10_000, 3); // then swap.slots is the buffer's storage
    */
   static create(capacity: number, width: number): KernelSwap | undefined {
-    if (width < 1 || 4 * width * capacity > MAX_SLOT_BYTES) return undefined;
+    if (width < 1 || width > MAX_WIDTH || 4 * width * capacity > MAX_SLOT_BYTES) return undefined;
     const k = ownKernel();
     if (k === undefined) return undefined;
     const state = align64(k.heapBase());
