@@ -21,6 +21,7 @@ export interface KernelExports {
   decodeDealt(p: number, end: number, nFields: number, desc: number, maxRows: number, delimiter: number, out: number, width: number, random: number): number;
   shuffleLabels(p: number, from: number, n: number, random: number): void;
   swapDrawn(buf: number, capacity: number, cols: number, stride: number, count: number, random: number, width: number): void;
+  countLabels(labels: number, count: number, counts: number, blocks: number): void;
   interleaveRows(stage: number, next: number, labels: number, count: number, out: number, width: number): void;
   heapBase(): number;
 }

@@ -370,6 +370,18 @@ export function interleaveRows(stage: usize, next: usize, labels: usize, count: 
   else interleaveAny(stage, next, labels, count, out, width);
 }
 
+/**
+ * How many of the `count` u16 labels at `labels` name each of `blocks` blocks, as i32 at
+ * `counts` (counts + 4 * b for block b): the rows each block gives a chunk of the interleave.
+ */
+export function countLabels(labels: usize, count: i32, counts: usize, blocks: i32): void {
+  memory.fill(counts, 0, <usize>blocks << 2);
+  for (let k = 0; k < count; k++) {
+    const at = counts + (<usize>load<u16>(labels + (<usize>k << 1)) << 2);
+    store<i32>(at, load<i32>(at) + 1);
+  }
+}
+
 /** The next row's index in `stage` of the block labels[k] names (its cursor moves on). */
 @inline function nextRow(next: usize, labels: usize, k: i32): usize {
   const cursor = next + (<usize>load<u16>(labels + (<usize>k << 1)) << 2);

@@ -8,9 +8,6 @@
 // which stay the reference.
 import { align64, kernel, kernelMemory } from '../kernel.js';
 
-/** Rows each block gives the chunk being interleaved (scratch, grown to the window's block count). */
-let taken = new Int32Array(64);
-
 /**
  * interleavePacked (packs, labels, from, count, cursors, dsts), rows of dsts.length values,
  * done by the kernel; false where there is none or its memory cannot grow (the caller runs
@@ -32,17 +29,15 @@ export function interleavedInKernel(packs: readonly Int32Array[], labels: Uint16
   } catch {
     return false;
   }
-  if (taken.length < blocks) taken = new Int32Array(blocks);
-  taken.fill(0, 0, blocks);
-  const chunkLabels = labels.subarray(from, from + count);
-  for (let i = 0; i < count; i++) taken[chunkLabels[i]!]!++;
-  new Uint16Array(memory, labelsAt, count).set(chunkLabels);
+  new Uint16Array(memory, labelsAt, count).set(labels.subarray(from, from + count));
+  // Rows each block gives the chunk, counted by the kernel, then where each block's rows start in the stage.
+  k.countLabels(labelsAt, count, nextAt, blocks);
   const next = new Int32Array(memory, nextAt, blocks);
   const stage = new Int32Array(memory, stageAt, width * count);
   let row = 0;
   for (let b = 0; b < blocks; b++) {
+    const rows = next[b]!;
     next[b] = row;
-    const rows = taken[b]!;
     if (rows === 0) continue;
     const at = cursors[b]!;
     stage.set(packs[b]!.subarray(width * at, width * (at + rows)), width * row);
