@@ -228,7 +228,10 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
     const to = out + <usize>i * rowBytes;
     const from = out + <usize>j * rowBytes;
     if (width == 4) v128.store(to, v128.load(from));
-    else for (let w: usize = 0; w < rowBytes; w += 4) store<i32>(to + w, load<i32>(from + w));
+    else if (width == 3) {
+      store<u64>(to, load<u64>(from));
+      store<i32>(to, load<i32>(from, 8), 8);
+    } else for (let w: usize = 0; w < rowBytes; w += 4) store<i32>(to + w, load<i32>(from + w));
     const n = decodeRow(p, nFields, desc, delim, <usize>j, four, k0, b0, t0, k1, b1, t1, k2, b2, t2, k3, b3, t3);
     if (n == 0) return -1;
     p += n;

@@ -186,8 +186,9 @@ describe('the WebAssembly kernel of the fast engine', () => {
         useSimdKernel(true);
       }
     };
-    // All four fields, a float64 one (the kernel declines it), and one field skipped.
-    for (const columns of [{ u: 'int32', m: 'int32', r: 'float32', t: 'int32' }, { u: 'int32', m: 'int32', r: 'float64', t: 'int32' }, { u: 'int32', r: 'float32', t: 'int32' }] as Record<string, DType>[]) {
+    // All four fields, a float64 one (the kernel declines it), one field skipped (rows of
+    // three values, moved as 8 + 4 bytes), and two.
+    for (const columns of [{ u: 'int32', m: 'int32', r: 'float32', t: 'int32' }, { u: 'int32', m: 'int32', r: 'float64', t: 'int32' }, { u: 'int32', r: 'float32', t: 'int32' }, { u: 'int32', t: 'int32' }] as Record<string, DType>[]) {
       const withKernel = await orders(true, columns);
       assert.deepStrictEqual(withKernel, await orders(false, columns));
       assert.equal(withKernel[0]!.length, Object.keys(columns).length * (60_000 - (columns.m === undefined ? 0 : 13)), 'rows less the bad ones (all in m)');
