@@ -139,3 +139,37 @@ export function readHeaderSync(path: string, delimiter: string, maxBytes: number
     closeSync(fd);
   }
 }
+
+/**
+ * The text of a local file's first lines from byte `start` (whole lines: at most `maxLines`
+ * of them, or what `maxBytes` holds; the rest of the file when it ends first), without
+ * awaiting: a sample to guess the columns' dtypes from (shuffledCsv, once an epoch).
+ */
+export function readLinesSync(path: string, start: number, maxLines: number, maxBytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new FileError(path, e);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(maxBytes);
+    let got = 0;
+    let lines = 0;
+    let lastLf = -1;
+    while (got < maxBytes && lines < maxLines) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, got, Math.min(64 << 10, maxBytes - got), start + got);
+      } catch (e) {
+        throw new FileError(path, e);
+      }
+      if (n === 0) return buf.toString('utf8', start === 0 ? bomLength(buf.subarray(0, got)) : 0, got); // the end of the file
+      for (let i = buf.indexOf(LF, got); i >= 0 && i < got + n && lines < maxLines; i = buf.indexOf(LF, i + 1)) (lastLf = i), lines++;
+      got += n;
+    }
+    return buf.toString('utf8', start === 0 ? bomLength(buf.subarray(0, got)) : 0, lastLf + 1);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -47,7 +47,7 @@ export class CsvDataset<T, C = ColumnsOf<T>, V extends string = string> extends 
 }
 
 /** Rows and bytes held to infer dtypes (and count fields without a header). */
-const SAMPLE_ROWS = 1000;
+export const SAMPLE_ROWS = 1000;
 const SAMPLE_BYTES = 64 << 10;
 /** Bytes a byte range reads past its end in its first read, for the line that crosses it. */
 const RANGE_SLACK = 16 << 10;

@@ -17,23 +17,26 @@ import { ThreadMeter, type WorkerStage } from '../stats/threads.js';
 import { scaling, workerBudget, WorkerScaler } from '../stats/scaler.js';
 import { CsvRanges } from './ranges.js';
 import { rejectCategories } from './categorical.js';
-import { readHeaderSync } from './header.js';
+import { readHeaderSync, readLinesSync } from './header.js';
+import { checkOptions as checkCsvOptions, makeLayout } from './options.js';
+import { sampleRows } from './records.js';
 import { MAX_ROW_BYTES } from './lines.js';
 import { type CsvFilesOptions, shuffledCsvFiles } from '../sources/csv-files.js';
 import { isRemote } from '../io/remote.js';
-import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
+import { type CsvColumns, type CsvOptions, type CsvRecord, type CsvRow, SAMPLE_ROWS } from './reader.js';
 
 export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<CsvFilesOptions, 'shard' | 'resume'> & {
   shuffle?: BlockShuffleOptions;
   /**
    * Worker threads that read blocks (decode them and lay their rows out in a random order)
    * while this thread hands out rows; this thread reads blocks too when it is
-   * idle. 'auto' (default): when `columns` are given, no onBadRow callback is set and
-   * there is more than one CPU, 1 to start with, and one more for the next window each time
-   * the consumer waited more than 20% of the last 8 chunks, up to the CPUs beside the
-   * consumer's (os.availableParallelism() - 1); else 0. The rows come out in the same order
-   * whatever the count. Workers need `columns` and no onBadRow callback (neither a schema
-   * guess nor a function can cross threads).
+   * idle. 'auto' (default): when the columns are numbers (given in `columns`, or else
+   * guessed from the file's first rows each epoch, as csv() guesses them), no onBadRow
+   * callback is set and there is more than one CPU, 1 to start with, and one more for the
+   * next window each time the consumer waited more than 20% of the last 8 chunks, up to the
+   * CPUs beside the consumer's (os.availableParallelism() - 1); else 0. The rows come out
+   * in the same order whatever the count. A number of workers needs `columns` and no
+   * onBadRow callback (a function cannot cross threads).
    */
   workers?: number | 'auto';
 };
@@ -56,22 +59,22 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     return shuffledCsvFiles(path, { ...csvOptions, receipts: false, ...(shuffle === undefined ? {} : { shuffle }), ...(w === undefined ? {} : { workers: w }) });
   }
   if ('byteRange' in options) throw new OptionError('shuffledCsv: byteRange is chosen per block; leave it out');
-  const auto = (w ?? 'auto') === 'auto' && csvOptions.columns !== undefined && typeof csvOptions.onBadRow !== 'function' ? autoScaler() : undefined;
-  const workers = (w ?? 'auto') === 'auto' ? (auto?.budget ?? 0) : checkInt('shuffledCsv', 'workers', w, 0);
+  const { auto, workers } = workerCount(w, csvOptions);
   let layout = { start: 0, header: csvOptions.header };
   const stats = emptyStats();
   let identity: FileIdentity | undefined;
   let here: CsvRanges | undefined;
+  let guessed: CsvColumns | undefined; // without `columns`: the dtypes of this epoch's blocks
   const bytesNow = (): number => {
     Object.assign(stats, emptyStats());
     // Stat'ed before it is opened (a FIFO with no writer blocks open()): one identity per epoch.
     identity = rangeFileIdentitySync(path);
     layout = headerLayout(path, csvOptions);
+    if (csvOptions.columns === undefined) guessed = guessColumns(path, csvOptions, layout);
     return identity.size - layout.start;
   };
-  if (workers > 0 && csvOptions.columns === undefined) throw new OptionError('shuffledCsv: workers need `columns` (every block must decode to the same dtypes)');
-  if (workers > 0 && typeof csvOptions.onBadRow === 'function') throw new OptionError("shuffledCsv: workers take onBadRow 'error' or 'skip', not a callback");
-  const blockOptions = (): CsvOptions => ({ ...csvOptions, header: layout.header, identity });
+  // Every block decodes to the same dtypes (a guess each block made of its own could differ).
+  const blockOptions = (): CsvOptions => ({ ...csvOptions, header: layout.header, identity, ...(guessed === undefined ? {} : { columns: guessed }) });
   // Workers read (and deal) the next window while this thread hands out the current one;
   // then this thread claims blocks too. Every draw is seeded by block or window, so the
   // rows come out in the same order with any number of workers.
@@ -97,7 +100,7 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     bytesNow,
     () => {
       here = new CsvRanges(path, blockOptions(), undefined, undefined, readBuffers);
-      return { here: claimReader(offsetRanges(here, layout.start)), workers: (readers = Array.from({ length: auto?.count ?? workers }, () => inWorker)) };
+      return { here: claimReader(offsetRanges(here, layout.start)), workers: (readers = Array.from({ length: numbersOnly(guessed) ? (auto?.count ?? workers) : 0 }, () => inWorker)) };
     },
     checkOptions(shuffle ?? {}),
     // The workers read the next epoch's first window early, kept for that epoch only if the
@@ -122,7 +125,7 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     open: (epoch, opts) => {
       const it = open(epoch, opts);
       // One more reader from the next window on (the latest epoch's list of readers).
-      return meter.epoch(auto === undefined ? it : auto.watch(it, () => readers.push(inWorker)));
+      return meter.epoch(auto === undefined ? it : auto.watch(it, () => numbersOnly(guessed) && readers.push(inWorker)));
     },
   };
   return Object.assign(new Dataset<CsvRecord>(source), { stats });
@@ -143,6 +146,20 @@ async function* checkedAtEnd<T>(inner: ChunkIterator<T>, atEnd: (rows: number) =
     await inner.return?.();
   }
   return undefined;
+}
+
+/** Whether workers may read blocks of the columns guessed (every one a number); true for given columns (undefined). */
+function numbersOnly(guessed: CsvColumns | undefined): boolean {
+  return guessed === undefined || Object.values(guessed).every((d) => d === 'int32' || d === 'float32' || d === 'float64');
+}
+
+/** The worker threads an epoch starts with (and under 'auto', what adds more), after the checks a count needs. */
+function workerCount(w: ShuffledCsvOptions['workers'], options: CsvOptions): { auto: WorkerScaler | undefined; workers: number } {
+  const auto = (w ?? 'auto') === 'auto' && typeof options.onBadRow !== 'function' ? autoScaler() : undefined;
+  const workers = (w ?? 'auto') === 'auto' ? (auto?.budget ?? 0) : checkInt('shuffledCsv', 'workers', w, 0);
+  if (auto === undefined && workers > 0 && options.columns === undefined) throw new OptionError('shuffledCsv: workers need `columns` (every block must decode to the same dtypes)');
+  if (workers > 0 && typeof options.onBadRow === 'function') throw new OptionError("shuffledCsv: workers take onBadRow 'error' or 'skip', not a callback");
+  return { auto, workers };
 }
 
 /** workers: 'auto' with more than one CPU: 1 to start, up to the budget; undefined (no worker) with one CPU. */
@@ -166,6 +183,19 @@ function offsetRanges(ranges: CsvRanges, start: number): RangeReader<CsvRecord> 
     recycle: (chunks) => ranges.recycle(chunks),
     close: () => ranges.close(),
   };
+}
+
+/**
+ * The dtype csv() guesses for every column from the file's first rows (after the header),
+ * undefined for a file with no rows and no header names.
+ */
+function guessColumns(path: string, options: CsvOptions, layout: { start: number; header: CsvOptions['header'] }): CsvColumns | undefined {
+  const delimiter = options.delimiter ?? ',';
+  const sample = sampleRows(readLinesSync(path, layout.start, 2 * SAMPLE_ROWS, 1 << 20), delimiter, SAMPLE_ROWS, true) ?? [];
+  const names = Array.isArray(layout.header) ? layout.header : (sample[0] ?? []).map((_, i) => String(i));
+  if (names.length === 0) return undefined;
+  const { outputs } = makeLayout(path, checkCsvOptions(path, { ...options, header: layout.header }), names, sample);
+  return Object.fromEntries(outputs.map((o) => [o.name, o.dtype]));
 }
 
 /** Where the rows start, and the column names every block needs (read once per epoch). */

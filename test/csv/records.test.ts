@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { recordEndBytes, recordEndIn, RowSplitter, type ScanState, splitRows } from '../../src/csv/records.js';
+import { recordEndBytes, recordEndIn, RowSplitter, sampleRows, type ScanState, splitRows } from '../../src/csv/records.js';
 
 const text = fc.array(fc.constantFrom('a', '1', ',', ';', '"', ' ', '\t', '\n', '\r'), { maxLength: 60 }).map((cs) => cs.join(''));
 
@@ -38,4 +38,31 @@ test('splitRows splits a plain line (no quote, CR or white space) as fast-csv do
     }),
     { numRuns: 2000 },
   );
+});
+
+test('sampleRows (lenient) parses a prefix of the text and gives the first rows a parse of all of it gives', () => {
+  // What a parse of the whole text gives (sampleRows's answer before it parsed a prefix).
+  const wholeText = (t: string, limit: number): string[][] | undefined => {
+    try {
+      return splitRows(t, ',', true)
+        .filter((r) => r.length > 0)
+        .slice(0, limit);
+    } catch {
+      return undefined;
+    }
+  };
+  fc.assert(
+    fc.property(text, fc.integer({ min: 1, max: 8 }), (t, limit) => {
+      const whole = wholeText(t, limit);
+      assert.deepEqual(sampleRows(t, ',', limit, false), whole, 'not lenient: the whole text parses or there is no sample');
+      if (whole !== undefined) assert.deepEqual(sampleRows(t, ',', limit, true), whole);
+    }),
+    { numRuns: 3000 },
+  );
+  // Rows that span lines (quoted newlines) and blank lines before the limit is reached.
+  const lines = ['a,b', '"x', 'y",1', '', '2,3', '"p,q",4', ...Array.from({ length: 40 }, (_, i) => `${i},${i}`)];
+  const t = lines.join('\n') + '\n';
+  for (const limit of [1, 2, 3, 4, 10, 100]) assert.deepEqual(sampleRows(t, ',', limit, true), wholeText(t, limit), `limit ${limit}`);
+  // A bad row past the sample's rows leaves them whole (lenient); the decoder reports it.
+  assert.deepEqual(sampleRows('a,b\n"x\ny",1\n3,4\n""a\n', ',', 2, true), [['a', 'b'], ['x\ny', '1']]);
 });
