@@ -107,22 +107,12 @@ export async function readHeader(path: string, delimiter: string, maxBytes: numb
 
 /** readHeader for a plain local file, without awaiting (for callers that must stay synchronous). */
 export function readHeaderSync(path: string, delimiter: string, maxBytes: number): { names: string[] | undefined; start: number } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new FileError(path, e);
-  }
+  const fd = openLocal(path);
   try {
     let buf = Buffer.alloc(0);
     for (let at = 0; ; ) {
       const block = Buffer.allocUnsafe(64 << 10);
-      let n: number;
-      try {
-        n = readSync(fd, block, 0, block.length, at);
-      } catch (e) {
-        throw new FileError(path, e);
-      }
+      const n = readLocal(path, fd, block, 0, block.length, at);
       at += n;
       buf = Buffer.concat([buf, block.subarray(0, n)]);
       const bom = bomLength(buf);
@@ -146,24 +136,14 @@ export function readHeaderSync(path: string, delimiter: string, maxBytes: number
  * awaiting: a sample to guess the columns' dtypes from (shuffledCsv, once an epoch).
  */
 export function readLinesSync(path: string, start: number, maxLines: number, maxBytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new FileError(path, e);
-  }
+  const fd = openLocal(path);
   try {
     const buf = Buffer.allocUnsafe(maxBytes);
     let got = 0;
     let lines = 0;
     let lastLf = -1;
     while (got < maxBytes && lines < maxLines) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, got, Math.min(64 << 10, maxBytes - got), start + got);
-      } catch (e) {
-        throw new FileError(path, e);
-      }
+      const n = readLocal(path, fd, buf, got, Math.min(64 << 10, maxBytes - got), start + got);
       if (n === 0) return buf.toString('utf8', start === 0 ? bomLength(buf.subarray(0, got)) : 0, got); // the end of the file
       for (let i = buf.indexOf(LF, got); i >= 0 && i < got + n && lines < maxLines; i = buf.indexOf(LF, i + 1)) (lastLf = i), lines++;
       got += n;
@@ -171,5 +151,23 @@ export function readLinesSync(path: string, start: number, maxLines: number, max
     return buf.toString('utf8', start === 0 ? bomLength(buf.subarray(0, got)) : 0, lastLf + 1);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** openSync for reading, its error naming the file. */
+function openLocal(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    throw new FileError(path, e);
+  }
+}
+
+/** readSync, its error naming the file. */
+function readLocal(path: string, fd: number, buf: Buffer, offset: number, length: number, position: number): number {
+  try {
+    return readSync(fd, buf, offset, length, position);
+  } catch (e) {
+    throw new FileError(path, e);
   }
 }

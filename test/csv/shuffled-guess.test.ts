@@ -63,3 +63,13 @@ test('without columns, a text column is guessed as text (this thread reads the b
   );
   for (const r of rows) assert.equal(r.title, `Film ${r.movieId}`);
 });
+
+test('readLinesSync takes whole lines from a byte: at most so many lines or bytes, the rest of a file that ends first, no BOM', async () => {
+  const { readLinesSync } = await import('../../src/csv/header.js');
+  const file = join(dir, 'lines.csv');
+  writeFileSync(file, '\uFEFFa,b\n1,2\n3,4\n5,6');
+  assert.equal(readLinesSync(file, 0, 2, 1 << 20), 'a,b\n1,2\n', 'two lines, the BOM dropped');
+  assert.equal(readLinesSync(file, 7, 10, 1 << 20), '1,2\n3,4\n5,6', 'from the first row (after BOM and header) to the end of the file');
+  assert.equal(readLinesSync(file, 7, 10, 6), '1,2\n', 'what 6 bytes hold, in whole lines');
+  assert.throws(() => readLinesSync(join(dir, 'missing.csv'), 0, 1, 10), /missing\.csv/);
+});
