@@ -18,6 +18,7 @@ import { BadRows, COLUMNAR, type CsvStats, emptyStats, schemaOf } from './fields
 import { type Vocabulary, vocabulariesFor } from './categorical.js';
 import { type CsvLayout, type CsvRecord, GeneralDecoder } from './general.js';
 import { sampleRows } from './records.js';
+import { SAMPLE_ROWS } from './guess.js';
 import { readHeader, takeHeader } from './header.js';
 import { lineBlocks } from './lines.js';
 import { quotedNewline, quotedNewlineError } from './range-file.js';
@@ -46,8 +47,7 @@ export class CsvDataset<T, C = ColumnsOf<T>, V extends string = string> extends 
   }
 }
 
-/** Rows and bytes held to infer dtypes (and count fields without a header). */
-export const SAMPLE_ROWS = 1000;
+/** Bytes held to infer dtypes (and count fields without a header), with SAMPLE_ROWS rows. */
 const SAMPLE_BYTES = 64 << 10;
 /** Bytes a byte range reads past its end in its first read, for the line that crosses it. */
 const RANGE_SLACK = 16 << 10;

@@ -18,12 +18,11 @@ import { scaling, workerBudget, WorkerScaler } from '../stats/scaler.js';
 import { CsvRanges } from './ranges.js';
 import { rejectCategories } from './categorical.js';
 import { readHeaderSync, readLinesSync } from './header.js';
-import { checkOptions as checkCsvOptions, makeLayout } from './options.js';
-import { sampleRows } from './records.js';
+import { GUESS_BYTES, guessColumns, numbersOnly, SAMPLE_ROWS } from './guess.js';
 import { MAX_ROW_BYTES } from './lines.js';
 import { type CsvFilesOptions, shuffledCsvFiles } from '../sources/csv-files.js';
 import { isRemote } from '../io/remote.js';
-import { type CsvColumns, type CsvOptions, type CsvRecord, type CsvRow, SAMPLE_ROWS } from './reader.js';
+import type { CsvColumns, CsvOptions, CsvRecord, CsvRow } from './reader.js';
 
 export type ShuffledCsvOptions = Omit<CsvOptions, 'byteRange' | 'stats'> & Pick<CsvFilesOptions, 'shard' | 'resume'> & {
   shuffle?: BlockShuffleOptions;
@@ -70,7 +69,7 @@ export function shuffledCsv(path: string, options: ShuffledCsvOptions = {}): Dat
     // Stat'ed before it is opened (a FIFO with no writer blocks open()): one identity per epoch.
     identity = rangeFileIdentitySync(path);
     layout = headerLayout(path, csvOptions);
-    if (csvOptions.columns === undefined) guessed = guessColumns(path, csvOptions, layout);
+    if (csvOptions.columns === undefined) guessed = guessColumns(path, csvOptions, layout.header, readLinesSync(path, layout.start, 2 * SAMPLE_ROWS, GUESS_BYTES));
     return identity.size - layout.start;
   };
   // Every block decodes to the same dtypes (a guess each block made of its own could differ).
@@ -148,11 +147,6 @@ async function* checkedAtEnd<T>(inner: ChunkIterator<T>, atEnd: (rows: number) =
   return undefined;
 }
 
-/** Whether workers may read blocks of the columns guessed (every one a number); true for given columns (undefined). */
-function numbersOnly(guessed: CsvColumns | undefined): boolean {
-  return guessed === undefined || Object.values(guessed).every((d) => d === 'int32' || d === 'float32' || d === 'float64');
-}
-
 /** The worker threads an epoch starts with (and under 'auto', what adds more), after the checks a count needs. */
 function workerCount(w: ShuffledCsvOptions['workers'], options: CsvOptions): { auto: WorkerScaler | undefined; workers: number } {
   const auto = (w ?? 'auto') === 'auto' && typeof options.onBadRow !== 'function' ? autoScaler() : undefined;
@@ -183,19 +177,6 @@ function offsetRanges(ranges: CsvRanges, start: number): RangeReader<CsvRecord> 
     recycle: (chunks) => ranges.recycle(chunks),
     close: () => ranges.close(),
   };
-}
-
-/**
- * The dtype csv() guesses for every column from the file's first rows (after the header),
- * undefined for a file with no rows and no header names.
- */
-function guessColumns(path: string, options: CsvOptions, layout: { start: number; header: CsvOptions['header'] }): CsvColumns | undefined {
-  const delimiter = options.delimiter ?? ',';
-  const sample = sampleRows(readLinesSync(path, layout.start, 2 * SAMPLE_ROWS, 1 << 20), delimiter, SAMPLE_ROWS, true) ?? [];
-  const names = Array.isArray(layout.header) ? layout.header : (sample[0] ?? []).map((_, i) => String(i));
-  if (names.length === 0) return undefined;
-  const { outputs } = makeLayout(path, checkCsvOptions(path, { ...options, header: layout.header }), names, sample);
-  return Object.fromEntries(outputs.map((o) => [o.name, o.dtype]));
 }
 
 /** Where the rows start, and the column names every block needs (read once per epoch). */

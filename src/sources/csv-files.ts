@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { takeHeader } from '../csv/header.js';
 import { bomLength } from '../csv/lines.js';
+import { GUESS_BYTES, guessColumns, numbersOnly } from '../csv/guess.js';
 import { openPart, type PartWire, PartsReader } from '../csv/parts-reader.js';
 import { runCsvTask } from '../csv/pool.js';
 import { type WindowResult, windowBlocks, type WindowTask } from '../csv/worker-tasks.js';
@@ -42,8 +43,10 @@ export interface CsvFilesOptions extends Omit<CsvOptions, 'byteRange' | 'stats' 
   /**
    * Worker threads that fetch and decode blocks (and lay their rows out in a random order)
    * while this thread hands out rows; this thread reads blocks too when idle.
-   * 'auto' (default): 1 when `columns` are given, no onBadRow callback is set and there is
-   * more than one CPU, else 0. The rows come out in the same order whatever the count.
+   * 'auto' (default): 1 when the columns are numbers (given in `columns`, or else guessed
+   * from the first file's first rows each epoch, as csv() guesses them), no onBadRow callback
+   * is set and there is more than one CPU, else 0. The rows come out in the same order
+   * whatever the count.
    * Each thread keeps up to the store's `concurrency` requests in flight.
    */
   workers?: number | 'auto';
@@ -136,9 +139,11 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   const state: EpochState = { seed: settings.seed, epoch: 0, index: spec0.index, layout: undefined, windowRows: [], target: undefined, ...fresh() };
   let rowsPerByte = 0;
   let total = 0;
+  let guessed: CsvColumns | undefined; // without `columns`: the dtypes of this epoch's blocks
   const bytesNow = async (): Promise<number> => {
     ({ parts, header } = await layoutOf(spec, csvOptions, store));
     total = parts.reduce((n, p) => n + p.size - p.start, 0);
+    if (csvOptions.columns === undefined) guessed = guessColumns(parts[0]!.name, csvOptions, header, await firstRows(parts[0]!, storeOptions));
     if (spec0.batchSize !== undefined) rowsPerByte = await probeDensity(parts[0]!, storeOptions);
     return total;
   };
@@ -154,7 +159,8 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
     Object.assign(state, { epoch, layout, windowRows: [], target, ...fresh() });
     return shards[spec0.index]!.map((w, i) => ({ ...w, onRows: (rows: number) => (state.windowRows[i] = rows) }));
   };
-  const blockOptions = (): CsvOptions => ({ ...csvOptions, header });
+  // Every block decodes to the same dtypes: the columns given, or those csv() guesses from the first file's first rows.
+  const blockOptions = (): CsvOptions => ({ ...csvOptions, header, ...(guessed === undefined ? {} : { columns: guessed }) });
   // Workers fetch, decode and deal the next window while this thread hands out the current one.
   const inWorker: PartReader<CsvRecord> = (window, spares) => {
     const transfer: ArrayBuffer[] = [];
@@ -168,7 +174,7 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   };
   const readers = (): { here: PartReader<CsvRecord>; workers: PartReader<CsvRecord>[] } => ({
     here: claimReader(new PartsReader(parts, blockOptions(), storeOptions, settings.blockBytes)),
-    workers: Array.from({ length: workers }, () => inWorker),
+    workers: Array.from({ length: numbersOnly(guessed) ? workers : 0 }, () => inWorker),
   });
   const inner = windowShuffle<CsvRecord>(bytesNow, readers, { ...settings, plan });
   // Dataset.shard deals blocks as the `shard` option does; a shard of a shard composes (block positions i1 + c1·i2 mod c1·c2).
@@ -184,7 +190,7 @@ class NoCoverage extends Coverage {
 }
 
 function checkWorkers(w: number | 'auto' | undefined, o: CsvOptions): number {
-  if ((w ?? 'auto') === 'auto') return o.columns !== undefined && typeof o.onBadRow !== 'function' && availableParallelism() > 1 ? 1 : 0;
+  if ((w ?? 'auto') === 'auto') return typeof o.onBadRow !== 'function' && availableParallelism() > 1 ? 1 : 0;
   const workers = checkInt('shuffledCsvFiles', 'workers', w, 0);
   if (workers > 0 && o.columns === undefined) throw new OptionError('shuffledCsvFiles: workers need `columns` (every block must decode to the same dtypes)');
   if (workers > 0 && typeof o.onBadRow === 'function') throw new OptionError("shuffledCsvFiles: workers take onBadRow 'error' or 'skip', not a callback");
@@ -211,6 +217,19 @@ async function probeDensity(part: PartWire, store: ObjectStoreOptions): Promise<
     let rows = 0;
     for (let at = bytes.indexOf(0x0a); at >= 0 && at < bytesRead; at = bytes.indexOf(0x0a, at + 1)) rows++;
     return bytesRead > 0 ? rows / bytesRead : 0;
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The text of a file's first rows (whole lines, up to GUESS_BYTES after its header), for a guess of its dtypes. */
+async function firstRows(part: PartWire, store: ObjectStoreOptions): Promise<string> {
+  const reader = await openPart(part, store)();
+  try {
+    const bytes = Buffer.alloc(Math.min(GUESS_BYTES, part.size - part.start));
+    const { bytesRead } = await reader.read(bytes, 0, bytes.length, part.start);
+    const end = part.start + bytesRead >= part.size ? bytesRead : bytes.lastIndexOf(0x0a, bytesRead - 1) + 1;
+    return bytes.toString('utf8', part.start === 0 ? bomLength(bytes.subarray(0, end)) : 0, end);
   } finally {
     await reader.close();
   }
