@@ -143,7 +143,8 @@ export function shuffledCsvFiles(spec: string | readonly string[], options: CsvF
   const bytesNow = async (): Promise<number> => {
     ({ parts, header } = await layoutOf(spec, csvOptions, store));
     total = parts.reduce((n, p) => n + p.size - p.start, 0);
-    if (csvOptions.columns === undefined) guessed = guessColumns(parts[0]!.name, csvOptions, header, await firstRows(parts[0]!, storeOptions));
+    const first = parts.find((p) => p.size > p.start) ?? parts[0]!; // the first file with rows
+    if (csvOptions.columns === undefined) guessed = guessColumns(first.name, csvOptions, header, await firstRows(first, storeOptions));
     if (spec0.batchSize !== undefined) rowsPerByte = await probeDensity(parts[0]!, storeOptions);
     return total;
   };

@@ -74,13 +74,15 @@ test('readLinesSync takes whole lines from a byte: at most so many lines or byte
   assert.throws(() => readLinesSync(join(dir, 'missing.csv'), 0, 1, 10), /missing\.csv/);
 });
 
-test('without columns, many files decode to the dtypes csv() settles from the first file, in every chunk', async () => {
+test('without columns, many files decode to the dtypes guessed from the first file with rows, in every chunk', async () => {
   const folder = mkdtempSync(join(dir, 'parts-'));
-  // The first file settles int32 ids and float64 ratings; the second's first rows are whole numbers.
+  // The first file with rows settles int32 ids and float64 ratings (one with no rows comes
+  // before it); the next one's first rows are whole numbers.
+  writeFileSync(join(folder, '0-empty.csv'), 'userId,movieId,rating\n');
   writeFileSync(join(folder, 'a.csv'), ['userId,movieId,rating', ...Array.from({ length: 4000 }, (_, i) => `${i % 31},${i},${0.5 + (i % 5)}`)].join('\n') + '\n');
   writeFileSync(join(folder, 'b.csv'), ['userId,movieId,rating', ...Array.from({ length: 4000 }, (_, i) => `${i % 31},${4000 + i},${i < 2000 ? 1 + (i % 5) : 1.5}`)].join('\n') + '\n');
   const want = 'userId:Int32Array movieId:Int32Array rating:Float64Array';
-  assert.deepEqual(Object.keys(await layouts(csv(folder).chunks())), [want]);
+  assert.deepEqual(Object.keys(await layouts(csv(folder).chunks())), [want], 'as csv() of the files gives them');
   const ds = shuffledCsv(folder, { shuffle: { seed: 4, blockBytes: 4096, openBlocks: 5 } });
   assert.deepEqual(Object.keys(await layouts(ds.chunks())), [want]);
   const ids = (await ds.toArray()).map((r) => r.movieId as number).sort((a, b) => a - b);
