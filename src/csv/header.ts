@@ -145,7 +145,8 @@ export function readLinesSync(path: string, start: number, maxLines: number, max
     while (got < maxBytes && lines < maxLines) {
       const n = readLocal(path, fd, buf, got, Math.min(64 << 10, maxBytes - got), start + got);
       if (n === 0) return buf.toString('utf8', start === 0 ? bomLength(buf.subarray(0, got)) : 0, got); // the end of the file
-      for (let i = buf.indexOf(LF, got); i >= 0 && i < got + n && lines < maxLines; i = buf.indexOf(LF, i + 1)) (lastLf = i), lines++;
+      const read = buf.subarray(0, got + n); // past it: memory not read into
+      for (let i = read.indexOf(LF, got); i >= 0 && lines < maxLines; i = read.indexOf(LF, i + 1)) (lastLf = i), lines++;
       got += n;
     }
     return buf.toString('utf8', start === 0 ? bomLength(buf.subarray(0, got)) : 0, lastLf + 1);

@@ -211,26 +211,26 @@ function checkShard(shard: (ShardSpec & { batchSize?: number }) | undefined, res
 
 /** Rows per byte of the first 64 KiB of data (the same bytes for every shard). */
 async function probeDensity(part: PartWire, store: ObjectStoreOptions): Promise<number> {
-  const reader = await openPart(part, store)();
-  try {
-    const bytes = Buffer.alloc(Math.min(HEAD_BYTES, part.size - part.start));
-    const { bytesRead } = await reader.read(bytes, 0, bytes.length, part.start);
-    let rows = 0;
-    for (let at = bytes.indexOf(0x0a); at >= 0 && at < bytesRead; at = bytes.indexOf(0x0a, at + 1)) rows++;
-    return bytesRead > 0 ? rows / bytesRead : 0;
-  } finally {
-    await reader.close();
-  }
+  const bytes = await readStart(part, store, HEAD_BYTES);
+  let rows = 0;
+  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) rows++;
+  return bytes.length > 0 ? rows / bytes.length : 0;
 }
 
 /** The text of a file's first rows (whole lines, up to GUESS_BYTES after its header), for a guess of its dtypes. */
 async function firstRows(part: PartWire, store: ObjectStoreOptions): Promise<string> {
+  const bytes = await readStart(part, store, GUESS_BYTES);
+  const end = part.start + bytes.length >= part.size ? bytes.length : bytes.lastIndexOf(0x0a) + 1;
+  return bytes.toString('utf8', part.start === 0 ? bomLength(bytes.subarray(0, end)) : 0, end);
+}
+
+/** Up to `max` bytes of a file's data (from its first row), in one read. */
+async function readStart(part: PartWire, store: ObjectStoreOptions, max: number): Promise<Buffer> {
   const reader = await openPart(part, store)();
   try {
-    const bytes = Buffer.alloc(Math.min(GUESS_BYTES, part.size - part.start));
+    const bytes = Buffer.alloc(Math.min(max, part.size - part.start));
     const { bytesRead } = await reader.read(bytes, 0, bytes.length, part.start);
-    const end = part.start + bytesRead >= part.size ? bytesRead : bytes.lastIndexOf(0x0a, bytesRead - 1) + 1;
-    return bytes.toString('utf8', part.start === 0 ? bomLength(bytes.subarray(0, end)) : 0, end);
+    return bytes.subarray(0, bytesRead);
   } finally {
     await reader.close();
   }
