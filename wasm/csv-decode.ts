@@ -1,7 +1,8 @@
 // AssemblyScript source of the fast engine's SIMD kernel (built into src/csv/csv-decode.wasm
 // by `npm run build:wasm`: wasm/build.mjs). It decodes the rows of a block that are
 // plain — every selected field an optional '-', digits and at most one '.', at most 15
-// digits, the row at most 64 bytes, no quote — and stops at the first row that is not: the
+// digits, the row at most 64 bytes, no quote, a delimiter of one byte or one byte twice
+// ('::') — and stops at the first row that is not: the
 // JavaScript loop (src/csv/fast.ts), the reference, decodes that one. Per row it finds every
 // delimiter and newline in one go (four 16-byte compares into 64-bit masks, as simdjson finds
 // structure), so no field waits for the scan of the one before; each number is then built
@@ -102,16 +103,22 @@ const OTHER: i32 = 2;
   return true;
 }
 
+/** The bytes of the delimiter `delim` stands for: its byte (bits 0–7) once, or twice when bits 8–15 say 2 ('::'). */
+@inline function delimWidth(delim: i32): i32 {
+  return delim >> 8 == 2 ? 2 : 1;
+}
+
 /**
  * Decodes the row at p if it is plain, writing field f's value at base_f + index * step_f
  * (desc: nFields entries of kind, base, step, 0 as i32; kind 0 skip, 1 int32, 2 float32,
- * 3 float64). Returns the row's length with its newline, or 0 when the row is not plain (it
+ * 3 float64); a field ends at the delimiter's byte and the next starts `sep` (delimWidth)
+ * bytes on. Returns the row's length with its newline, or 0 when the row is not plain (it
  * may have written some of its values by then). `four` (a constant where it is inlined):
  * nFields is 4 (the MovieLens shape) and the fields' kinds, bases and steps come from k0…t3,
  * read from desc once a call: the row is decoded unrolled, with no table lookup a field
  * (~38 against ~44 ns a row on the 4-column file: bench/README.md, "Sixth pass").
  */
-@inline function decodeRow(p: usize, nFields: i32, desc: usize, delim: i32, index: usize, four: bool, k0: i32, b0: usize, t0: usize, k1: i32, b1: usize, t1: usize, k2: i32, b2: usize, t2: usize, k3: i32, b3: usize, t3: usize): i32 {
+@inline function decodeRow(p: usize, nFields: i32, desc: usize, delim: i32, sep: i32, index: usize, four: bool, k0: i32, b0: usize, t0: usize, k1: i32, b1: usize, t1: usize, k2: i32, b2: usize, t2: usize, k3: i32, b3: usize, t3: usize): i32 {
   const v0 = v128.load(p);
   const v1 = v128.load(p, 16);
   let lf = mask16(v0, splat(10)) | (mask16(v1, splat(10)) << 16);
@@ -142,6 +149,13 @@ const OTHER: i32 = 2;
     digitBits |= (digitMask16(v2) << 32) | (digitMask16(v3) << 48);
   }
   delims &= before;
+  if (sep == 2) {
+    // A doubled delimiter ('::', ml-1m's and ml-10m's): every run of its byte exactly two
+    // long, each counted at its first byte; a lone or tripled byte is the byte loop's row.
+    const starts = delims & ~(delims << 1);
+    if (delims != (starts | (starts << 1))) return 0;
+    delims = starts;
+  }
   // A blank line, a quote or a field count other than nFields: the JavaScript loop's case.
   if (lfAt == 0 || (lfAt == 1 && load<u8>(p) == 0x0d) || (quotes & before) != 0 || <i32>popcnt(delims) != nFields - 1) return 0;
   // Below, a decoded last field ends before a CR (CR LF line ends).
@@ -152,11 +166,11 @@ const OTHER: i32 = 2;
     delims &= delims - 1;
     const e2 = <i32>ctz(delims);
     let e3 = lfAt;
-    if (k3 != 0 && e3 > e2 + 1 && load<u8>(p + e3 - 1) == 0x0d) e3--;
+    if (k3 != 0 && e3 > e2 + sep && load<u8>(p + e3 - 1) == 0x0d) e3--;
     if (!decodeField(p, 0, e0, k0, b0 + index * t0, minus, dots, digitBits)) return 0;
-    if (!decodeField(p, e0 + 1, e1, k1, b1 + index * t1, minus, dots, digitBits)) return 0;
-    if (!decodeField(p, e1 + 1, e2, k2, b2 + index * t2, minus, dots, digitBits)) return 0;
-    if (!decodeField(p, e2 + 1, e3, k3, b3 + index * t3, minus, dots, digitBits)) return 0;
+    if (!decodeField(p, e0 + sep, e1, k1, b1 + index * t1, minus, dots, digitBits)) return 0;
+    if (!decodeField(p, e1 + sep, e2, k2, b2 + index * t2, minus, dots, digitBits)) return 0;
+    if (!decodeField(p, e2 + sep, e3, k3, b3 + index * t3, minus, dots, digitBits)) return 0;
     return lfAt + 1;
   }
   let s = 0;
@@ -167,7 +181,7 @@ const OTHER: i32 = 2;
     const kind = load<i32>(d);
     if (kind != 0 && f == nFields - 1 && e > s && load<u8>(p + e - 1) == 0x0d) e--;
     if (!decodeField(p, s, e, kind, <usize>load<u32>(d, 4) + index * <usize>load<u32>(d, 8), minus, dots, digitBits)) return 0;
-    s = e + 1;
+    s = e + sep;
   }
   return lfAt + 1;
 }
@@ -181,6 +195,7 @@ const OTHER: i32 = 2;
   const k1 = four ? load<i32>(desc, 16) : 0, b1 = four ? <usize>load<u32>(desc, 20) : 0, t1 = four ? <usize>load<u32>(desc, 24) : 0;
   const k2 = four ? load<i32>(desc, 32) : 0, b2 = four ? <usize>load<u32>(desc, 36) : 0, t2 = four ? <usize>load<u32>(desc, 40) : 0;
   const k3 = four ? load<i32>(desc, 48) : 0, b3 = four ? <usize>load<u32>(desc, 52) : 0, t3 = four ? <usize>load<u32>(desc, 56) : 0;
+  const sep = delimWidth(delim);
   let rows = 0;
   let why = END;
   while (p < end) {
@@ -188,7 +203,7 @@ const OTHER: i32 = 2;
       why = FULL;
       break;
     }
-    const n = decodeRow(p, nFields, desc, delim, <usize>rows, four, k0, b0, t0, k1, b1, t1, k2, b2, t2, k3, b3, t3);
+    const n = decodeRow(p, nFields, desc, delim, sep, <usize>rows, four, k0, b0, t0, k1, b1, t1, k2, b2, t2, k3, b3, t3);
     if (n == 0) {
       why = OTHER;
       break;
@@ -204,8 +219,9 @@ const OTHER: i32 = 2;
 /**
  * Decodes the plain rows of [p, end) (end - 1 is a newline; 64 bytes past end are readable)
  * into columns: row r's field f at base_f + r * step_f (see decodeRow). Stops at end, after
- * maxRows rows or before the first row that is not plain. Returns the rows decoded; stores
- * where it stopped at byte 0 and why at byte 4.
+ * maxRows rows or before the first row that is not plain. `delim`: the delimiter's byte, with
+ * 2 in bits 8–15 for the byte twice (delimWidth). Returns the rows decoded; stores where it
+ * stopped at byte 0 and why at byte 4.
  */
 export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows: i32, delim: i32): i32 {
   return nFields == 4 ? decodeRows(p, end, 4, desc, maxRows, delim, true) : decodeRows(p, end, nFields, desc, maxRows, delim, false);
@@ -217,6 +233,7 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
   const k1 = four ? load<i32>(desc, 16) : 0, b1 = four ? <usize>load<u32>(desc, 20) : 0, t1 = four ? <usize>load<u32>(desc, 24) : 0;
   const k2 = four ? load<i32>(desc, 32) : 0, b2 = four ? <usize>load<u32>(desc, 36) : 0, t2 = four ? <usize>load<u32>(desc, 40) : 0;
   const k3 = four ? load<i32>(desc, 48) : 0, b3 = four ? <usize>load<u32>(desc, 52) : 0, t3 = four ? <usize>load<u32>(desc, 56) : 0;
+  const sep = delimWidth(delim);
   loadState(random);
   const rowBytes = <usize>width << 2;
   let i = 0;
@@ -232,7 +249,7 @@ export function decode(p: usize, end: usize, nFields: i32, desc: usize, maxRows:
       store<u64>(to, load<u64>(from));
       store<i32>(to, load<i32>(from, 8), 8);
     } else for (let w: usize = 0; w < rowBytes; w += 4) store<i32>(to + w, load<i32>(from + w));
-    const n = decodeRow(p, nFields, desc, delim, <usize>j, four, k0, b0, t0, k1, b1, t1, k2, b2, t2, k3, b3, t3);
+    const n = decodeRow(p, nFields, desc, delim, sep, <usize>j, four, k0, b0, t0, k1, b1, t1, k2, b2, t2, k3, b3, t3);
     if (n == 0) return -1;
     p += n;
     i++;

@@ -8,16 +8,18 @@ import * as path from 'node:path';
 import { randomInt } from '../../src/random.js';
 
 /**
- * Writes `rows` MovieLens-format ratings to `file` (atomically: a temp name, then rename).
+ * Writes `rows` MovieLens-format ratings to `file` (atomically: a temp name, then rename),
+ * fields separated by `delimiter` (ml-1m and ml-10m use '::').
  * @example
  * writeRatingsFile('/tmp/r.csv', 1000, 1); // header + 1000 rows, same bytes for seed 1
  */
-export function writeRatingsFile(file: string, rows: number, seed = 1): void {
+export function writeRatingsFile(file: string, rows: number, seed = 1, delimiter = ','): void {
+  const d = delimiter;
   const rand = randomInt(seed);
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, 'userId,movieId,rating,timestamp\n');
+    fs.writeSync(fd, `${['userId', 'movieId', 'rating', 'timestamp'].join(d)}\n`);
     let user = 0;
     let left = 0; // ratings left for the current user
     let time = 1_000_000_000;
@@ -35,7 +37,7 @@ export function writeRatingsFile(file: string, rows: number, seed = 1): void {
         time += rand(5000);
         const movie = 1 + (rand(4) === 0 ? rand(200_000) : rand(10_000)); // popularity skew
         const halfStars = 1 + rand(10); // 0.5 … 5.0
-        text += `${user},${movie},${halfStars >> 1}.${halfStars & 1 ? 5 : 0},${time}\n`;
+        text += `${user}${d}${movie}${d}${halfStars >> 1}.${halfStars & 1 ? 5 : 0}${d}${time}\n`;
       }
       fs.writeSync(fd, text);
     }
@@ -50,11 +52,14 @@ export function writeRatingsFile(file: string, rows: number, seed = 1): void {
  * @example
  * const file = ratingsFile(1_000_000); // reused by later runs with the same rows and seed
  */
-export function ratingsFile(rows: number, options: { seed?: number; dir?: string } = {}): string {
+export function ratingsFile(rows: number, options: { seed?: number; dir?: string; delimiter?: string } = {}): string {
   const seed = options.seed ?? 1;
+  const delimiter = options.delimiter ?? ',';
   const dir = options.dir ?? path.join(os.tmpdir(), 'sluice-bench');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `ratings-${rows}-s${seed}.csv`);
-  if (!fs.existsSync(file)) writeRatingsFile(file, rows, seed);
+  // The default name for ',' (the files earlier runs wrote); another delimiter's bytes in hex.
+  const tag = delimiter === ',' ? '' : `-d${Buffer.from(delimiter).toString('hex')}`;
+  const file = path.join(dir, `ratings-${rows}-s${seed}${tag}.csv`);
+  if (!fs.existsSync(file)) writeRatingsFile(file, rows, seed, delimiter);
   return file;
 }

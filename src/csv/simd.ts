@@ -20,13 +20,25 @@ const DECLINED = 2;
 
 /**
  * The kernel set up for one layout, or undefined when the layout is not one it decodes (a
- * category column, a delimiter that is more than one byte or could be part of a number).
+ * category column, a delimiter the kernel does not take: see kernelDelimiter).
  */
 export function simdRows(layout: CsvLayout): SimdRows | undefined {
-  if (Buffer.byteLength(layout.delimiter) !== 1 || /[-0-9."\r\n]/.test(layout.delimiter)) return undefined;
+  if (kernelDelimiter(layout.delimiter) === undefined) return undefined;
   if (layout.outputs.some((o) => o.dtype === 'category' || o.dtype === 'string')) return undefined;
   const k = kernel();
   return k === undefined ? undefined : new SimdRows(k, layout);
+}
+
+/**
+ * The kernel's code for `delimiter` (its byte, with 2 in bits 8–15 when it is that byte twice:
+ * MovieLens's '::'), or undefined for one it does not take: longer ones, two different bytes,
+ * a byte past ASCII, or one that could be part of a number or a line end.
+ */
+export function kernelDelimiter(delimiter: string): number | undefined {
+  const byte = delimiter.charCodeAt(0);
+  if (byte >= 0x80 || /[-0-9."\r\n]/.test(delimiter)) return undefined;
+  if (delimiter.length === 1) return byte;
+  return delimiter.length === 2 && delimiter.charCodeAt(1) === byte ? byte | (2 << 8) : undefined;
 }
 
 export class SimdRows {
@@ -55,7 +67,7 @@ export class SimdRows {
     this.layout = { names: layout.outputs.map((o) => o.name), dtypes: this.dtypes };
     this.packs = this.dtypes.every((d) => d !== 'float64');
     this.outputField = layout.outputs.map((o) => o.field);
-    this.delimiter = layout.delimiter.charCodeAt(0);
+    this.delimiter = kernelDelimiter(layout.delimiter)!;
   }
 
   /**

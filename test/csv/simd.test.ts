@@ -12,6 +12,7 @@ import type { ColumnChunk, DType } from '../../src/index.js';
 import { csv, type CsvOptions } from '../../src/csv/reader.js';
 import { shuffledCsv } from '../../src/csv/shuffled.js';
 import { simdKernelLoaded, useSimdKernel } from '../../src/kernel.js';
+import { kernelDelimiter, simdRows } from '../../src/csv/simd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-simd-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +63,8 @@ const value = fc.oneof(
   { weight: 2, arbitrary: fc.stringMatching(/^-?[0-9]{0,17}(\.[0-9]{0,17})?$/) },
   { weight: 2, arbitrary: fc.constantFrom('0', '-0', '-0.0', '5.', '.5', '-.5', '.', '-', '', '2147483647', '2147483648', '-2147483648', '-2147483649', '123456789012345', '1234567890123456', '99999999.9999999', '0.000000000000001') },
   { weight: 1, arbitrary: fc.constantFrom('1e3', '+7', ' 5', '5 ', 'NaN', '1.2.3', '"4"', '"a,b"', 'x"y', '5\r', 'é', '1-2', '--1', 'a'.repeat(70)) },
+  // Colons: with the '::' delimiter, runs of one (a lone colon between digits), three or four.
+  { weight: 1, arbitrary: fc.constantFrom(':', '1:23', '12:34', ':5', '5:', '::', '7::8') },
 );
 
 const fileSpec = fc
@@ -98,6 +101,32 @@ const fileSpec = fc
 describe('the WebAssembly kernel of the fast engine', () => {
   it('is built and loaded (npm run build:wasm, which npm test runs first)', () => {
     assert.equal(simdKernelLoaded(), true);
+  });
+
+  it("takes a one-byte delimiter, or one byte twice (MovieLens's '::'), and no other", () => {
+    assert.equal(kernelDelimiter(','), 0x2c);
+    assert.equal(kernelDelimiter('\t'), 0x09);
+    assert.equal(kernelDelimiter('::'), 0x3a | (2 << 8));
+    assert.equal(kernelDelimiter('||'), 0x7c | (2 << 8));
+    for (const refused of ['', ':;', ':::', 'ab', '-', '--', '..', '1', '\r', '\n\n', '"', 'é', '§§']) assert.equal(kernelDelimiter(refused), undefined, JSON.stringify(refused));
+  });
+
+  it("decodes '::' rows in the kernel (ml-1m, ml-10m) and hands a lone or tripled colon to the byte loop", () => {
+    const layout = { file: 'ratings.dat', delimiter: '::', fieldNames: ['u', 'm', 'r', 't'], outputs: [{ name: 'u', field: 0, dtype: 'int32' }, { name: 'm', field: 1, dtype: 'int32' }, { name: 'r', field: 2, dtype: 'float32' }, { name: 't', field: 3, dtype: 'int32' }] } as const;
+    const rows = simdRows(layout)!;
+    assert.ok(rows, 'the kernel takes the layout');
+    const cols = [new Int32Array(8), new Int32Array(8), new Float32Array(8), new Int32Array(8)];
+    // '2:34::1::5': a lone colon where a delimiter was, so three runs of colons for four
+    // fields; read as if doubled it would give 2, 4, 1, 5 (the byte loop: a bad row).
+    const text = Buffer.from('1::1193::5::978300760\n1::661::3.5::978302109\n2:34::1::5\n');
+    const stopped = rows.decode(text, 0, text.length, cols, 0, 8);
+    assert.equal(rows.rows, 2, 'two plain rows');
+    assert.equal(rows.declined, true, 'the row with a lone colon is the byte loop\'s');
+    assert.equal(text.subarray(stopped).toString(), '2:34::1::5\n');
+    assert.deepStrictEqual([...cols[0]!.subarray(0, 2), ...cols[1]!.subarray(0, 2), ...cols[2]!.subarray(0, 2), ...cols[3]!.subarray(0, 2)], [1, 1, 1193, 661, 5, 3.5, 978300760, 978302109]);
+    const tripled = Buffer.from('3::4:::1::5\n');
+    rows.decode(tripled, 0, tripled.length, cols, 0, 8);
+    assert.deepStrictEqual([rows.rows, rows.declined], [0, true], 'a run of three colons');
   });
 
   it('decodes what the byte loop decodes, bit for bit, with the same bad rows and lines', async () => {
@@ -159,18 +188,26 @@ describe('the WebAssembly kernel of the fast engine', () => {
     // 60,000 rows in 8 KB blocks: with onBadRow 'skip', the blocks holding a bad row (or a
     // quote, a long row, a float64 column) are decoded and dealt the other way; every epoch
     // must come out in the same order with the kernel as without it.
-    const lines = ['u,m,r,t'];
+    const rows: string[][] = [['u', 'm', 'r', 't']];
     let seed = 11;
     for (let i = 0; i < 60_000; i++) {
       seed = (seed * 1103515245 + 12345) >>> 0;
-      lines.push(i % 4999 === 7 ? `${i},x,1.5,${i}` : i % 7001 === 3 ? `${i},-${seed % 50},${'1'.repeat(70)},7` : `${seed % 7000},${(seed >>> 9) % 30000},${seed % 5}.5,${1500000000 + i}`);
+      rows.push(i % 4999 === 7 ? [`${i}`, 'x', '1.5', `${i}`] : i % 7001 === 3 ? [`${i}`, `-${seed % 50}`, '1'.repeat(70), '7'] : [`${seed % 7000}`, `${(seed >>> 9) % 30000}`, `${seed % 5}.5`, `${1500000000 + i}`]);
     }
-    const path = join(dir, 'blocks.csv');
-    writeFileSync(path, lines.join('\n') + '\n');
+    // ',' and MovieLens's '::' (ml-1m, ml-10m), which the kernel takes too.
+    for (const delimiter of [',', '::']) {
+      const path = join(dir, `blocks-${delimiter === ',' ? 'comma' : 'colons'}.csv`);
+      writeFileSync(path, rows.map((r) => r.join(delimiter)).join('\n') + '\n');
+      await sameOrders(path, delimiter);
+    }
+  });
+
+  /** shuffledCsv's epochs of `path` in the same order with the kernel as without it, for several column selections. */
+  async function sameOrders(path: string, delimiter: string): Promise<void> {
     const orders = async (kernel: boolean, columns: Record<string, DType>): Promise<number[][]> => {
       useSimdKernel(kernel);
       try {
-        const ds = shuffledCsv(path, { columns, workers: 0, onBadRow: 'skip', shuffle: { seed: 5, blockBytes: 8 << 10, openBlocks: 6 } });
+        const ds = shuffledCsv(path, { columns, delimiter, workers: 0, onBadRow: 'skip', shuffle: { seed: 5, blockBytes: 8 << 10, openBlocks: 6 } });
         const epochs: number[][] = [];
         for (let e = 0; e < 2; e++) {
           const rows: number[] = [];
@@ -194,7 +231,7 @@ describe('the WebAssembly kernel of the fast engine', () => {
       assert.equal(withKernel[0]!.length, Object.keys(columns).length * (60_000 - (columns.m === undefined ? 0 : 13)), 'rows less the bad ones (all in m)');
       assert.notDeepStrictEqual(withKernel[0], withKernel[1], 'each epoch in its own order');
     }
-  });
+  }
 
   it('declines a block denser than the ranges before it, which then comes out the same the other way', async () => {
     // Rows of ~60 bytes, then of ~12: the later blocks hold several times the rows the
