@@ -17,8 +17,9 @@ const HELP = `sluice bench FILE [--batch 1024] [--shuffle 10000] [--runs 3] [--c
                   [--reference NAME] [--python PATH] [--cache PATH]
                   [--json OUT] [--chart OUT.svg]
 
-Times read → shuffle → batch → tensors over a CSV file with a header (MovieLens ratings
-by default), each contender in its own child process (so its peak RSS is its own),
+Times read → shuffle → batch → tensors over a ratings file: a CSV file with a header
+(MovieLens ratings by default), or MovieLens's headerless u.data (tab) and ratings.dat
+('::'), detected from the first lines; each contender in its own child process (so its peak RSS is its own),
 contenders alternating run by run. Reports the median and min–max of rows/s, MB/s and
 peak RSS, and each contender's ratio to the reference measured in the same round.
 

@@ -21,6 +21,8 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
       columns: { type: 'string' },
       cache: { type: 'string' },
       warmup: { type: 'string' },
+      delimiter: { type: 'string' },
+      names: { type: 'string' },
     },
     strict: true,
   });
@@ -37,6 +39,8 @@ export async function runChild(argv: string[]): Promise<ChildReport> {
     columns: values.columns === undefined ? DEFAULT_COLUMNS : parseColumns(values.columns),
     cachePath: values.cache,
     warmup: Number(values.warmup ?? 0),
+    delimiter: values.delimiter,
+    names: values.names?.split(','),
   };
   const run = await contender.load();
   let warmupRows = 0;

@@ -11,7 +11,14 @@ export type ContenderRun = (args: ContenderArgs) => Promise<ContenderResult>;
  * where that interpreter lacks pandas or torch.
  */
 export type Contender =
-  | { readonly kind: 'node'; /** One line for the report. */ readonly description: string; load(): Promise<ContenderRun> }
+  | {
+      readonly kind: 'node';
+      /** One line for the report. */
+      readonly description: string;
+      load(): Promise<ContenderRun>;
+      /** The library it times splits fields on one character only: a file of '::' skips it, with a note. */
+      readonly oneCharDelimiter?: true;
+    }
   | { readonly kind: 'python'; readonly description: string; readonly mode: PythonMode };
 
 /** Name → contender, in report order. */
@@ -55,11 +62,13 @@ export const CONTENDERS: Readonly<Record<string, Contender>> = {
     kind: 'node',
     description: "fast-csv's bare parse with headers, no pipeline",
     load: async () => (await import('./plain-contenders.js')).fastCsvParse,
+    oneCharDelimiter: true,
   },
   'tfjs-data': {
     kind: 'node',
     description: "tf.data.csv('file://…') → shuffle → batch (tensors), cpu backend",
     load: async () => (await import('./contenders/tfjs-data.js')).tfjsData,
+    oneCharDelimiter: true,
   },
   'pytorch-stream': {
     kind: 'python',

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../../src/errors.js';
+import { detectDelimiter, detectHeader } from '../../src/csv/inspect.js';
 import { CONTENDERS, REFERENCE } from './contenders.js';
 import { DEFAULT_PYTHON, pythonArgs, pythonPeer } from './contenders/pytorch.js';
 import { type ChildReport, type ContenderArgs, RESULT_MARKER, runFlags } from './protocol.js';
@@ -78,6 +79,9 @@ export interface BenchReport {
   readonly budgetS: number;
   /** Untimed epochs each child ran before its timed one (0: the timed epoch was the process's first). */
   readonly warmup: number;
+  /** The file's delimiter, and its columns' names when it has no header line (see fileFormat). */
+  readonly delimiter: string;
+  readonly names?: readonly string[] | undefined;
   readonly date: string;
   readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGb: number; readonly node: string; readonly platform: string };
   /** The order the child processes ran in: [round, contender] pairs. */
@@ -93,13 +97,43 @@ export interface BenchReport {
   readonly command?: string | undefined;
 }
 
+/** MovieLens's columns, in its files' order: the names of a file without a header line. */
+const MOVIELENS_NAMES = ['userId', 'movieId', 'rating', 'timestamp'];
+
+/**
+ * A file's delimiter and, when it has no header line (ml-100k's u.data, ml-1m's and ml-10m's
+ * ratings.dat), MovieLens's names for its columns: detected from its first lines as `sluice
+ * inspect` detects them.
+ * @example
+ * fileFormat('ml-1m/ratings.dat'); // { delimiter: '::', names: ['userId', 'movieId', 'rating', 'timestamp'] }
+ */
+export function fileFormat(file: string): { delimiter: string; names: string[] | undefined } {
+  const fd = fs.openSync(file, 'r');
+  let text: string;
+  try {
+    const buf = Buffer.allocUnsafe(1 << 16);
+    const got = fs.readSync(fd, buf, 0, buf.length, 0);
+    const whole = buf.subarray(0, got);
+    // Whole lines only: a sample cut mid-line would look like a short row.
+    const lastNewline = whole.lastIndexOf(10);
+    text = whole.subarray(0, lastNewline > 0 ? lastNewline + 1 : got).toString('utf8').replace(/^\uFEFF/, '');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const delimiter = detectDelimiter(text);
+  if (detectHeader(text, delimiter)) return { delimiter, names: undefined };
+  const fields = (text.split('\n')[0] ?? '').replace(/\r$/, '').split(delimiter).length;
+  if (fields > MOVIELENS_NAMES.length) throw new SluiceError(`'${file}' has no header line and ${fields} fields; sluice bench names MovieLens's ${MOVIELENS_NAMES.length} (${MOVIELENS_NAMES.join(', ')}): add a header line naming its columns`);
+  return { delimiter, names: MOVIELENS_NAMES.slice(0, fields) };
+}
+
 /**
  * Counts the data rows of a CSV file with a header (lines, not counting the header or a
  * trailing empty line), reading it in blocks.
  * @example
  * countRows('/tmp/ratings.csv'); // 1000000
  */
-export function countRows(file: string): number {
+export function countRows(file: string, header = true): number {
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
@@ -116,7 +150,7 @@ export function countRows(file: string): number {
       last = buf[got - 1]!;
     }
     if (last !== 10) lines++;
-    return Math.max(0, lines - 1);
+    return Math.max(0, header ? lines - 1 : lines);
   } finally {
     fs.closeSync(fd);
   }
@@ -130,15 +164,16 @@ export function countRows(file: string): number {
  * const report = await runBench({ file, contenders: ['byte-decode', 'sluice-fast'], batch: 1024,
  *   shuffle: 10000, runs: 3, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
-export async function runBench(options: BenchOptions): Promise<BenchReport> {
-  if (!fs.existsSync(options.file)) throw new SluiceError(`no such file '${options.file}'`);
+export async function runBench(given: BenchOptions): Promise<BenchReport> {
+  if (!fs.existsSync(given.file)) throw new SluiceError(`no such file '${given.file}'`);
+  const options: BenchOptions = given.delimiter === undefined && given.names === undefined ? { ...given, ...fileFormat(given.file) } : given;
   const bytes = fs.statSync(options.file).size;
-  const rows = countRows(options.file);
+  const rows = countRows(options.file, options.names === undefined);
   for (const name of options.contenders) {
     if (CONTENDERS[name] === undefined) throw new SluiceError(`unknown contender '${name}' (known: ${Object.keys(CONTENDERS).join(', ')})`);
   }
   const python = options.python ?? DEFAULT_PYTHON;
-  const { names, skipped, versions } = runnable(options.contenders, python);
+  const { names, skipped, versions } = runnable(options.contenders, python, options.delimiter ?? ',');
   const reference = options.reference ?? (names.includes(REFERENCE) ? REFERENCE : null);
   if (reference !== null && !names.includes(reference)) throw new SluiceError(`reference '${reference}' is not among the contenders that run (${names.join(', ')})`);
   // Kept between runs and invocations: the cache checks its own fingerprint (path, size, mtime).
@@ -167,6 +202,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     runs: options.runs,
     budgetS: options.budgetS,
     warmup: options.warmup ?? 0,
+    delimiter: options.delimiter ?? ',',
+    ...(options.names === undefined ? {} : { names: options.names }),
     date: new Date().toISOString(),
     machine: {
       cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -184,12 +221,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 }
 
 /** The contenders that can run here, and the Python peer's, skipped with a reason where they cannot. */
-function runnable(contenders: readonly string[], python: string): { names: string[]; skipped: Skipped[]; versions: string | undefined } {
+function runnable(contenders: readonly string[], python: string, delimiter: string): { names: string[]; skipped: Skipped[]; versions: string | undefined } {
   const names: string[] = [];
   const skipped: Skipped[] = [];
   let versions: string | undefined;
   for (const name of contenders) {
-    if (CONTENDERS[name]!.kind === 'python') {
+    const contender = CONTENDERS[name]!;
+    if (contender.kind === 'node' && contender.oneCharDelimiter === true && delimiter.length > 1) {
+      skipped.push({ name, reason: `splits fields on one character; this file's delimiter is '${delimiter}'` });
+      continue;
+    }
+    if (contender.kind === 'python') {
       const peer = pythonPeer(python);
       if (!peer.ok) {
         skipped.push({ name, reason: peer.reason });

@@ -55,7 +55,7 @@ export function formatColumns(columns: Readonly<Record<string, NumericDType>>): 
 }
 
 /** The flags every contender run takes, node child or Python peer alike: one place, so they never drift apart. */
-export function runFlags(args: Pick<ContenderArgs, 'file' | 'batch' | 'shuffle' | 'seed' | 'budgetS' | 'columns' | 'warmup'>): string[] {
+export function runFlags(args: Pick<ContenderArgs, 'file' | 'batch' | 'shuffle' | 'seed' | 'budgetS' | 'columns' | 'warmup' | 'delimiter' | 'names'>): string[] {
   return [
     '--file', args.file,
     '--batch', String(args.batch),
@@ -64,5 +64,17 @@ export function runFlags(args: Pick<ContenderArgs, 'file' | 'batch' | 'shuffle' 
     '--budget', String(args.budgetS),
     '--columns', formatColumns(args.columns),
     '--warmup', String(args.warmup ?? 0),
+    ...(args.delimiter === undefined ? [] : ['--delimiter', args.delimiter]),
+    ...(args.names === undefined ? [] : ['--names', args.names.join(',')]),
   ];
+}
+
+/**
+ * The csv() options that read the file as the run's arguments describe it: its delimiter,
+ * and its header line, or the names of a file without one.
+ * @example
+ * csv(args.file, { ...csvFormat(args), columns: args.columns });
+ */
+export function csvFormat(args: Pick<ContenderArgs, 'delimiter' | 'names'>): { delimiter: string; header: true | readonly string[] } {
+  return { delimiter: args.delimiter ?? ',', header: args.names ?? true };
 }

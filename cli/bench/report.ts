@@ -40,7 +40,9 @@ function footnotes(report: BenchReport): string[] {
 function heading(report: BenchReport): string {
   const m = report.machine;
   return (
-    `${report.file}: ${report.rows.toLocaleString('en')} rows, ${(report.bytes / 1e6).toFixed(1)} MB; ` +
+    `${report.file}: ${report.rows.toLocaleString('en')} rows, ${(report.bytes / 1e6).toFixed(1)} MB` +
+    // A file that is not ',' with a header line (MovieLens's u.data, ratings.dat): how it was read.
+    (report.delimiter === ',' && report.names === undefined ? '; ' : ` (${JSON.stringify(report.delimiter)}${report.names === undefined ? '' : `, no header line: ${report.names.join(', ')}`}); `) +
     `shuffle ${report.shuffle}, batch ${report.batch}, ${report.runs} run${report.runs === 1 ? '' : 's'} each (alternating, one child process per run` +
     (report.warmup > 0 ? `, each timing its epoch after ${report.warmup} untimed one${report.warmup === 1 ? '' : 's'})\n` : ')\n') +
     `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; ${report.date}` +

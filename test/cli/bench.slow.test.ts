@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { writeRatingsFile } from '../../bench/lib/ratings-file.js';
 import { bench } from '../../cli/bench.js';
-import { type BenchReport, countRows } from '../../cli/bench/harness.js';
+import { type BenchReport, countRows, fileFormat } from '../../cli/bench/harness.js';
 import { byteDecode, fastCsvParse } from '../../cli/bench/plain-contenders.js';
 import { DEFAULT_COLUMNS } from '../../cli/bench/protocol.js';
 import { DEFAULT_PYTHON, pythonPeer } from '../../cli/bench/contenders/pytorch.js';
@@ -97,6 +97,25 @@ describe('plain contenders', () => {
     assert.ok(r.rows < ROWS);
   });
 
+  it("byte-decode reads a headerless file of '::' or tabs (ml-1m, ml-100k) as csv() does", async () => {
+    const big = path.join(dir, 'big-for-formats.csv');
+    writeRatingsFile(big, 30_000, 4);
+    const lines = fs.readFileSync(big, 'utf8').trimEnd().split('\n').slice(1);
+    for (const delimiter of ['::', '\t']) {
+      const f = path.join(dir, `ratings-${delimiter === '::' ? 'colons' : 'tabs'}.dat`);
+      fs.writeFileSync(f, lines.map((l) => l.split(',').join(delimiter)).join('\n') + '\n');
+      const names = ['userId', 'movieId', 'rating', 'timestamp'];
+      let i = 0;
+      const r = await byteDecode({ ...args(f), delimiter, names }, (cols, n) => {
+        for (let k = 0; k < n; k++, i++) {
+          const [u, m, rating, ts] = lines[i]!.split(',').map(Number);
+          assert.deepEqual([cols.userId![k], cols.movieId![k], cols.rating![k], cols.timestamp![k]], [u, m, Math.fround(rating!), ts]);
+        }
+      });
+      assert.deepEqual([r.rows, i], [30_000, 30_000], delimiter);
+    }
+  });
+
   it('byte-decode names a column missing from the header', async () => {
     await assert.rejects(byteDecode({ ...args(file), columns: { nope: 'int32' } }), /column 'nope' is not in the header/);
   });
@@ -125,6 +144,30 @@ describe('recommended-pipeline contenders', () => {
     writeRatingsFile(other, 3000, 8);
     assert.equal((await sluiceBlock({ ...args, file: other })).rows, 3000);
     assert.equal((await sluiceBlock(args)).rows, ROWS);
+  });
+
+  it("reads MovieLens's headerless files (ratings.dat with '::', u.data with tabs): every row, fast-csv and tfjs-data skipped for '::'", async () => {
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(1);
+    const colons = path.join(dir, 'ratings.dat');
+    fs.writeFileSync(colons, lines.map((l) => l.split(',').join('::')).join('\n') + '\n');
+    assert.deepEqual(fileFormat(colons), { delimiter: '::', names: ['userId', 'movieId', 'rating', 'timestamp'] });
+    assert.equal(countRows(colons, false), ROWS);
+    const report = (await quiet([colons, '--contenders', 'byte-decode,sluice-fast,sluice-block,fast-csv,tfjs-data', '--runs', '1']))!;
+    assert.deepEqual(
+      report.results.map((r) => [r.name, r.samples[0]!.rows]),
+      ['byte-decode', 'sluice-fast', 'sluice-block'].map((n) => [n, ROWS]),
+    );
+    assert.deepEqual(report.skipped.map((s) => s.name), ['fast-csv', 'tfjs-data']);
+    assert.match(formatTable(report), /ratings\.dat: 20,000 rows, [0-9.]+ MB \("::", no header line: userId, movieId, rating, timestamp\)/);
+    assert.match(formatTable(report), /skipped fast-csv, tfjs-data: splits fields on one character; this file's delimiter is '::'/);
+
+    const tabs = path.join(dir, 'u.data');
+    fs.writeFileSync(tabs, lines.slice(0, 3000).map((l) => l.split(',').join('\t')).join('\n') + '\n');
+    const tabbed = (await quiet([tabs, '--contenders', 'byte-decode,sluice-fast,fast-csv', '--runs', '1']))!;
+    assert.deepEqual(tabbed.results.map((r) => r.samples[0]!.rows), [3000, 3000, 3000]);
+    assert.deepEqual([tabbed.delimiter, tabbed.skipped], ['\t', []]);
+    // A comma file with a header reads as before, and says nothing of its format.
+    assert.doesNotMatch(formatTable((await quiet([file, '--contenders', 'byte-decode', '--runs', '1']))!), /no header line|"\,"/);
   });
 
   it('--warmup N: each child runs N untimed epochs first, then times one; 0 by default', async () => {
@@ -180,7 +223,25 @@ describe('the Python peer', () => {
     assert.deepEqual(['--mode', '--file', '--batch', '--shuffle', '--columns', '--warmup'].map(flag), ['dataloader', file, '512', '777', 'userId:int32,movieId:int32,rating:float32,timestamp:int32', '0']);
   });
 
+  it("is told a headerless file's delimiter and names ('::': ml-1m, ml-10m)", async () => {
+    const colons = path.join(dir, 'peer-ratings.dat');
+    fs.writeFileSync(colons, '1::2::3.5::100\n1::3::4::101\n');
+    const { python, argsFile } = fakePython('python-fake-dat', 'echo python fake', 2);
+    await quiet([colons, '--contenders', 'pytorch-stream', '--runs', '1', '--python', python]);
+    const argv = fs.readFileSync(argsFile, 'utf8').split('\0');
+    const flag = (name: string): string => argv[argv.indexOf(name) + 1]!;
+    assert.deepEqual(['--delimiter', '--names'].map(flag), ['::', 'userId,movieId,rating,timestamp']);
+  });
+
   const peer = pythonPeer(DEFAULT_PYTHON);
+  it("reads a '::' file without a header line through pandas' C engine (where installed)", { skip: peer.ok ? false : peer.reason }, async () => {
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(1);
+    const colons = path.join(dir, 'peer-real.dat');
+    fs.writeFileSync(colons, lines.map((l) => l.split(',').join('::')).join('\n') + '\n');
+    const report = (await quiet([colons, '--contenders', 'pytorch-stream,pytorch-dataloader', '--runs', '1', '--shuffle', '1000']))!;
+    for (const r of report.results) assert.deepEqual([r.samples[0]!.rows, r.complete], [ROWS, true], r.name);
+  });
+
   it('streams every row through pandas, numpy and torch (where they are installed)', { skip: peer.ok ? false : peer.reason }, async () => {
     const report = (await quiet([file, '--contenders', 'pytorch-stream,pytorch-dataloader', '--runs', '1', '--shuffle', '1000', '--warmup', '1']))!;
     assert.deepEqual(report.skipped, []);

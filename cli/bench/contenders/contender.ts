@@ -12,6 +12,10 @@ export interface ContenderArgs {
   readonly budgetS: number;
   /** Numeric columns to decode, by header name. */
   readonly columns: Readonly<Record<string, NumericDType>>;
+  /** The file's field separator (default ','; MovieLens's ml-1m and ml-10m use '::', ml-100k a tab). */
+  readonly delimiter?: string | undefined;
+  /** The columns' names when the file has no header line (its first line is a row); undefined: the first line names them. */
+  readonly names?: readonly string[] | undefined;
   /** Where `sluice-cache` keeps its Arrow cache. */
   readonly cachePath?: string | undefined;
   /**

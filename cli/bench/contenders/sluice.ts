@@ -2,6 +2,7 @@
 // and the pipelines README recommends for training (block shuffle, worker decoding).
 import type { ColumnBatch } from '../../../src/chunk.js';
 import type { ContenderArgs, ContenderResult } from './contender.js';
+import { csvFormat } from '../protocol.js';
 import type { Dataset } from '../../../src/dataset.js';
 import { csvParallel } from '../../../src/csv/parallel.js';
 import { csv } from '../../../src/csv/reader.js';
@@ -12,7 +13,7 @@ import { batchToTensors, useCpu } from './tensors.js';
 type Rows = Dataset<Record<string, number>>;
 
 function source(args: ContenderArgs, engine: 'fast' | 'general'): Rows {
-  return csv(args.file, { header: true, columns: args.columns, engine });
+  return csv(args.file, { ...csvFormat(args), columns: args.columns, engine });
 }
 
 /**
@@ -27,7 +28,7 @@ function kept(name: string, args: ContenderArgs, build: () => AsyncIterable<Colu
   if (pipeline === undefined) built.set(key, (pipeline = build()));
   return pipeline;
 }
-const keyOf = (name: string, args: ContenderArgs): string => JSON.stringify([name, args.file, args.columns, args.batch, args.shuffle, args.seed, args.cachePath]);
+const keyOf = (name: string, args: ContenderArgs): string => JSON.stringify([name, args.file, args.columns, args.batch, args.shuffle, args.seed, args.cachePath, args.delimiter, args.names]);
 
 /** One timed epoch of `rows → shuffle → batch → tensors`, stopped early by the time budget. */
 function epoch(name: string, rows: () => Rows, args: ContenderArgs, stats = false): Promise<ContenderResult> {
@@ -88,7 +89,7 @@ export function sluiceStats(args: ContenderArgs): Promise<ContenderResult> {
  * await sluiceBlock({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceBlock(args: ContenderArgs): Promise<ContenderResult> {
-  return timed(kept('sluice-block', args, () => shuffledCsv(args.file, { columns: args.columns, shuffle: { seed: args.seed } }).batch(args.batch)), args);
+  return timed(kept('sluice-block', args, () => shuffledCsv(args.file, { ...csvFormat(args), columns: args.columns, shuffle: { seed: args.seed } }).batch(args.batch)), args);
 }
 
 /**
@@ -98,7 +99,7 @@ export function sluiceBlock(args: ContenderArgs): Promise<ContenderResult> {
  * await sluiceParallel({ file, batch: 1024, shuffle: 10000, seed: 1, budgetS: 30, columns: DEFAULT_COLUMNS });
  */
 export function sluiceParallel(args: ContenderArgs): Promise<ContenderResult> {
-  return epoch('sluice-parallel', () => csvParallel<Record<string, number>>(args.file, { columns: args.columns, workers: 2 }), args);
+  return epoch('sluice-parallel', () => csvParallel<Record<string, number>>(args.file, { ...csvFormat(args), columns: args.columns, workers: 2 }), args);
 }
 
 /**

@@ -19,7 +19,7 @@ export async function tfjsData(args: ContenderArgs): Promise<ContenderResult> {
   const started = performance.now();
   const deadline = started + args.budgetS * 1000;
   const ds = tf.data
-    .csv(`file://${path.resolve(args.file)}`, { hasHeader: true, columnConfigs, configuredColumnsOnly: true })
+    .csv(`file://${path.resolve(args.file)}`, { hasHeader: args.names === undefined, ...(args.names === undefined ? {} : { columnNames: [...args.names] }), delimiter: args.delimiter ?? ',', columnConfigs, configuredColumnsOnly: true })
     .shuffle(args.shuffle, String(args.seed))
     .batch(args.batch);
   const it = await ds.iterator();
