@@ -17,6 +17,7 @@ import type { BlockRows } from '../src/shuffle/windows.js';
 import { mixSeed, randomState } from '../src/random.js';
 import { batchToTensors, useCpu } from '../cli/bench/contenders/tensors.js';
 import { DEFAULT_COLUMNS } from '../cli/bench/protocol.js';
+import { commaLines, type LineState } from '../cli/bench/plain-contenders.js';
 import { benchFlags, intFlag } from './lib/args.js';
 import { ratingsFile } from './lib/ratings-file.js';
 
@@ -59,32 +60,10 @@ const ds = new Dataset(decoded);
 /** The bare loop of the `byte-decode` contender, over the same blocks, into reused arrays. */
 function loop(): number {
   const targets = names.map((n) => (n in columns ? new Int32Array(CHUNK_SIZE) : null)) as (NumericArray | null)[];
-  const ncols = names.length;
   let count = 0;
   let row = 0;
-  for (const buf of blocks) {
-    let i = 0;
-    while (i < buf.length) {
-      for (let c = 0; c < ncols; c++) {
-        let v = 0;
-        let scale = -1;
-        let ch = buf[i++]!;
-        const neg = ch === 45;
-        if (neg) ch = buf[i++]!;
-        while (ch !== 44 && ch !== 10) {
-          if (ch === 46) scale = 0;
-          else {
-            v = v * 10 + (ch - 48);
-            if (scale >= 0) scale++;
-          }
-          ch = buf[i++]!;
-        }
-        const t = targets[c];
-        if (t != null) t[row] = (neg ? -v : v) / (scale > 0 ? 10 ** scale : 1);
-      }
-      if (++row === CHUNK_SIZE) (count += row), (row = 0);
-    }
-  }
+  const st: LineState = { targets, ncols: names.length, row: () => row, full: (n) => void (count += n) };
+  for (const buf of blocks) row = commaLines(buf, 0, buf.length, st);
   return count + row;
 }
 

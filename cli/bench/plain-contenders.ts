@@ -99,7 +99,7 @@ export async function byteDecode(
 }
 
 /** What byte-decode's line loops read and update: the chunk's columns, and where its rows go once it is full. */
-interface LineState {
+export interface LineState {
   readonly targets: readonly (NumericArray | null)[];
   readonly ncols: number;
   /** The row of the chunk the next line fills (the loops return the one after their last). */
@@ -110,11 +110,11 @@ interface LineState {
 
 /**
  * Decodes the whole lines of buf[start, stop) of a ','-separated file into `st`'s columns;
- * returns the next row of the chunk. The delimiter is a constant here: as a variable (in
+ * returns the next row of the chunk (bench/limit-parts.ts times it on bytes in memory). The delimiter is a constant here: as a variable (in
  * delimitedLines) the loop runs ~7% slower (6 alternating runs, 10M rows), and this loop is
  * what every ratio is measured against.
  */
-function commaLines(buf: Buffer, start: number, stop: number, st: LineState): number {
+export function commaLines(buf: Buffer, start: number, stop: number, st: LineState): number {
   const { targets, ncols } = st;
   let row = st.row();
   let i = start;
