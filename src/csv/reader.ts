@@ -85,6 +85,9 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
   const { identity: _identity, ...stamped } = o;
   // The fast engine's chunks, given back by the batch stage (recycle); the read blocks of epochs past.
   const memory: EpochMemory = { chunks: new BufferPool(), reads: [] };
+  // Made once, not each epoch: a new closure an epoch deoptimised readEpoch where it calls them.
+  const setSchema = (s: Schema): void => void (schema = s);
+  const setSize = (n: number): void => void (knownSize = n);
   const source: ChunkSource<CsvRecord> & Fingerprinted = {
     get size() {
       return knownSize;
@@ -92,8 +95,7 @@ export function csv(spec: string | readonly string[], options: CsvOptions = {}):
     get schema() {
       return schema;
     },
-    open: (_epoch?: number, openOptions?: OpenOptions) =>
-      readEpoch(pathOrUrl, o, stats, vocabularies, memory, (s) => (schema = s), (n) => (knownSize = n), openOptions?.signal),
+    open: (_epoch?: number, openOptions?: OpenOptions) => readEpoch(pathOrUrl, o, stats, vocabularies, memory, setSchema, setSize, openOptions?.signal),
     freshChunks: true, // both decoders allocate each chunk's columns (anew or given back) and keep no view of them
     recycle: (chunk) => memory.chunks.giveChunk(chunk),
     // What makes a cache(path) of this file stale: its path, size, mtime, and the options.
@@ -226,8 +228,20 @@ function chooseEngine(layout: CsvLayout, o: CheckedOptions): 'fast' | 'general' 
  * another thread by transfer (workers/wire.ts moves whole buffers only).
  */
 function chunkColumns(memory: BufferPool): AllocateColumns {
-  return isMainThread ? (dtypes, length) => memory.columns(dtypes, length) : (dtypes, length) => dtypes.map((d) => memory.column(d, length));
+  let allocate = allocators.get(memory);
+  if (allocate === undefined) {
+    allocate = isMainThread ? (dtypes, length) => memory.columns(dtypes, length) : (dtypes, length) => dtypes.map((d) => memory.column(d, length));
+    allocators.set(memory, allocate);
+  }
+  return allocate;
 }
+
+/**
+ * One allocator per pool (a dataset's, kept from epoch to epoch): each epoch's decoder calls
+ * the same function. A new closure an epoch deoptimised the decoder's compiled code as every
+ * epoch began (the last epoch's closure inlined there: "wrong call target").
+ */
+const allocators = new WeakMap<BufferPool, AllocateColumns>();
 
 /** Decodes the held blocks, then the rest of the input, with the engine the layout and options call for. */
 async function* decode(layout: CsvLayout, o: CheckedOptions, stats: CsvStats, input: Input, held: Buffer[], memory: BufferPool): AsyncGenerator<Chunk<CsvRecord>, undefined> {

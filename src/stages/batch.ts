@@ -132,13 +132,21 @@ class ArrayBuilder implements Builder {
 class ColumnBuilder implements Builder {
   private columns: Record<string, NumericArray> | undefined;
   private filled = 0;
+  /**
+   * Each name's array type, settled once: `dtype` is a closure made anew each epoch, and a
+   * call of it in open() (each batch) deoptimised the batch's compiled code at every epoch's
+   * start (the last epoch's closure inlined there: "wrong call target").
+   */
+  private readonly dtypes: readonly NumericDType[];
 
   constructor(
     private readonly size: number,
     private readonly names: readonly string[],
-    private readonly dtype: (name: string) => Schema[string] | undefined,
+    dtype: (name: string) => Schema[string] | undefined,
     private readonly memory: BatchMemory,
-  ) {}
+  ) {
+    this.dtypes = names.map((name) => numericDType(dtype(name)));
+  }
 
   add(chunk: Chunk<unknown>, index: number, out: unknown[]): void {
     if (chunk instanceof ColumnChunk) this.addColumns(chunk, out);
@@ -208,7 +216,7 @@ class ColumnBuilder implements Builder {
 
   private open(): Record<string, NumericArray> {
     if (this.columns === undefined) {
-      const arrays = this.memory.pool.columns(this.names.map((name) => numericDType(this.dtype(name))), this.size);
+      const arrays = this.memory.pool.columns(this.dtypes, this.size);
       this.columns = Object.fromEntries(this.names.map((name, k) => [name, arrays[k]!]));
     }
     return this.columns;
