@@ -16,7 +16,7 @@ import { shuffledCsv } from '../src/csv/shuffled.js';
 import { simdKernelLoaded, useSimdKernel } from '../src/kernel.js';
 import { spread } from '../cli/bench/stats.js';
 import { benchFlags, intFlag } from './lib/args.js';
-import { ratingsFile } from './lib/ratings-file.js';
+import { delimiterTag, ratingsFile } from './lib/ratings-file.js';
 
 const flags = benchFlags({ rows: '10000000', runs: '5', delimiter: ',' });
 const rows = intFlag('rows', flags.rows);
@@ -61,7 +61,7 @@ for (const [name, r] of Object.entries(results)) {
   const [k, b] = [spread(r.kernel), spread(r.byteLoop)];
   lines.push(`| ${name} | ${b.median.toFixed(1)} (${b.min.toFixed(1)}–${b.max.toFixed(1)}) | ${k.median.toFixed(1)} (${k.min.toFixed(1)}–${k.max.toFixed(1)}) | **${(b.median / k.median).toFixed(2)}×** |`);
 }
-const out = fileURLToPath(new URL(`out/kernel-${rows}${delimiter === ',' ? '' : `-d${Buffer.from(delimiter).toString('hex')}`}.json`, import.meta.url));
+const out = fileURLToPath(new URL(`out/kernel-${rows}${delimiterTag(delimiter)}.json`, import.meta.url));
 fs.mkdirSync(fileURLToPath(new URL('out', import.meta.url)), { recursive: true });
 fs.writeFileSync(out, JSON.stringify({ rows, runs, delimiter, results }, null, 2));
 process.stdout.write(`${rows.toLocaleString('en')} rows, ${runs} runs each, alternating (median, min–max)\n${lines.join('\n')}\nJSON: ${out}\n`);

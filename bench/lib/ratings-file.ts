@@ -57,9 +57,16 @@ export function ratingsFile(rows: number, options: { seed?: number; dir?: string
   const delimiter = options.delimiter ?? ',';
   const dir = options.dir ?? path.join(os.tmpdir(), 'sluice-bench');
   fs.mkdirSync(dir, { recursive: true });
-  // The default name for ',' (the files earlier runs wrote); another delimiter's bytes in hex.
-  const tag = delimiter === ',' ? '' : `-d${Buffer.from(delimiter).toString('hex')}`;
-  const file = path.join(dir, `ratings-${rows}-s${seed}${tag}.csv`);
+  const file = path.join(dir, `ratings-${rows}-s${seed}${delimiterTag(delimiter)}.csv`);
   if (!fs.existsSync(file)) writeRatingsFile(file, rows, seed, delimiter);
   return file;
+}
+
+/**
+ * A file-name part for a delimiter: none for ',' (the names earlier runs wrote), else its bytes in hex.
+ * @example
+ * delimiterTag('::'); // '-d3a3a'
+ */
+export function delimiterTag(delimiter: string): string {
+  return delimiter === ',' ? '' : `-d${Buffer.from(delimiter).toString('hex')}`;
 }

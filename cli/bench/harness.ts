@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../../src/errors.js';
 import { detectDelimiter, detectHeader } from '../../src/csv/inspect.js';
+import { readLinesSync } from '../../src/csv/header.js';
 import { CONTENDERS, REFERENCE } from './contenders.js';
 import { DEFAULT_PYTHON, pythonArgs, pythonPeer } from './contenders/pytorch.js';
 import { type ChildReport, type ContenderArgs, RESULT_MARKER, runFlags } from './protocol.js';
@@ -97,6 +98,8 @@ export interface BenchReport {
   readonly command?: string | undefined;
 }
 
+/** Lines fileFormat detects from (as `sluice inspect` samples them). */
+const SAMPLE_LINES = 20;
 /** MovieLens's columns, in its files' order: the names of a file without a header line. */
 const MOVIELENS_NAMES = ['userId', 'movieId', 'rating', 'timestamp'];
 
@@ -108,18 +111,7 @@ const MOVIELENS_NAMES = ['userId', 'movieId', 'rating', 'timestamp'];
  * fileFormat('ml-1m/ratings.dat'); // { delimiter: '::', names: ['userId', 'movieId', 'rating', 'timestamp'] }
  */
 export function fileFormat(file: string): { delimiter: string; names: string[] | undefined } {
-  const fd = fs.openSync(file, 'r');
-  let text: string;
-  try {
-    const buf = Buffer.allocUnsafe(1 << 16);
-    const got = fs.readSync(fd, buf, 0, buf.length, 0);
-    const whole = buf.subarray(0, got);
-    // Whole lines only: a sample cut mid-line would look like a short row.
-    const lastNewline = whole.lastIndexOf(10);
-    text = whole.subarray(0, lastNewline > 0 ? lastNewline + 1 : got).toString('utf8').replace(/^\uFEFF/, '');
-  } finally {
-    fs.closeSync(fd);
-  }
+  const text = readLinesSync(file, 0, SAMPLE_LINES, 1 << 16);
   const delimiter = detectDelimiter(text);
   if (detectHeader(text, delimiter)) return { delimiter, names: undefined };
   const fields = (text.split('\n')[0] ?? '').replace(/\r$/, '').split(delimiter).length;

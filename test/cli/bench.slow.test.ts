@@ -151,6 +151,9 @@ describe('recommended-pipeline contenders', () => {
     const colons = path.join(dir, 'ratings.dat');
     fs.writeFileSync(colons, lines.map((l) => l.split(',').join('::')).join('\n') + '\n');
     assert.deepEqual(fileFormat(colons), { delimiter: '::', names: ['userId', 'movieId', 'rating', 'timestamp'] });
+    const wide = path.join(dir, 'wide.dat');
+    fs.writeFileSync(wide, '1::2::3.5::100::7\n1::3::4::101::8\n');
+    assert.throws(() => fileFormat(wide), /no header line and 5 fields.*add a header line/);
     assert.equal(countRows(colons, false), ROWS);
     const report = (await quiet([colons, '--contenders', 'byte-decode,sluice-fast,sluice-block,fast-csv,tfjs-data', '--runs', '1']))!;
     assert.deepEqual(
